@@ -1,0 +1,55 @@
+# stdo: Spatial-Temporal Data Overfitting (CVPR 2023), reproduced as a Snakemake DAG.
+#
+#   snakemake --cores 8 tables                               # the embedded demo
+#   snakemake --cores 8 --configfile config/paper.yaml tables   # the paper's settings
+#
+# Stages (one rule file each in workflow/rules/): demo video -> ingest -> degrade -> patches
+# -> pretrain f0 -> score -> partition -> train -> evaluate -> tables and figures.
+import sys
+from pathlib import Path
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+
+
+configfile: str(Path(workflow.basedir) / "config" / "config.yaml")
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+
+
+shell.prefix(job_prefix(config))
+
+
+wildcard_constraints:
+    video=r"[A-Za-z0-9_]+",
+    scale=r"\d+",
+    backbone=r"[a-z0-9]+",
+    unit=r"[a-z0-9-]+",
+    method=r"[a-z0-9-]+",
+    k=r"\d+",
+
+
+include: "workflow/rules/demo.smk"
+include: "workflow/rules/ingest.smk"
+include: "workflow/rules/degrade.smk"
+include: "workflow/rules/patches.smk"
+include: "workflow/rules/pretrain.smk"
+include: "workflow/rules/score.smk"
+include: "workflow/rules/partition.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/tables.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        rules.tables.input,

@@ -1,0 +1,21 @@
+"""``stdo <stage> ...``: one entry point for every stage (same as ``python -m stdo.<stage>``)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+STAGES = ("demo", "ingest", "degrade", "patches", "pretrain", "score", "partition", "train",
+          "evaluate", "tables", "figures")
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in STAGES:
+        print("usage: stdo {" + ",".join(STAGES) + "} [options]\n\n" + (__doc__ or ""), file=sys.stderr)
+        raise SystemExit(0 if argv and argv[0] in ("-h", "--help") else 2)
+    importlib.import_module(f"stdo.{argv[0]}").main(argv[1:])
+
+
+if __name__ == "__main__":
+    main()

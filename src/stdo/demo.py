@@ -1,0 +1,109 @@
+"""Render the embedded demo video from real photographs shipped in ``skimage.data``.
+
+Scenes are camera moves (pans and zooms) over one photograph each, joined by hard cuts;
+the result is encoded with libx264 through PyAV, so every later stage reads it exactly as
+it would read a user's video. No network is needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+import skimage.data
+from PIL import Image
+
+from stdo import io
+from stdo.errors import StdoError
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A camera move over one photograph: crop boxes (x0, y0, x1, y1) in relative units."""
+
+    image: str
+    start: tuple[float, float, float, float]
+    end: tuple[float, float, float, float]
+
+
+# Pan across the astronaut, zoom into the rocket, pan over the motorcycle (two hard cuts).
+DEFAULT_SCENES = (
+    Scene("astronaut", (0.00, 0.05, 0.70, 0.47), (0.30, 0.45, 1.00, 0.87)),
+    Scene("rocket", (0.00, 0.00, 1.00, 1.00), (0.30, 0.20, 0.70, 0.60)),
+    Scene("stereo_motorcycle", (0.00, 0.20, 0.60, 0.56), (0.40, 0.40, 1.00, 0.76)),
+)
+
+
+def load_photo(name: str) -> np.ndarray:
+    """An RGB uint8 photograph from ``skimage.data`` (grey images are replicated to RGB)."""
+    try:
+        img = getattr(skimage.data, name)()
+    except AttributeError:
+        raise StdoError(f"skimage.data has no image {name!r}") from None
+    if isinstance(img, tuple):  # stereo pairs: take the left view
+        img = img[0]
+    img = np.asarray(img)
+    if img.dtype == bool:
+        img = img.astype(np.uint8) * 255
+    if img.ndim == 2:
+        img = np.repeat(img[..., None], 3, axis=2)
+    return np.ascontiguousarray(img[..., :3].astype(np.uint8))
+
+
+def render_frames(width: int, height: int, n_frames: int,
+                  scenes: tuple[Scene, ...] = DEFAULT_SCENES) -> np.ndarray:
+    """``[n_frames, height, width, 3]`` uint8: the scenes one after another, equal lengths."""
+    if width % 2 or height % 2:
+        raise StdoError(f"demo frame size {width}x{height} must be even (H.264 4:2:0)")
+    if n_frames < len(scenes):
+        raise StdoError(f"demo needs at least {len(scenes)} frames, got {n_frames}")
+    out = np.empty((n_frames, height, width, 3), dtype=np.uint8)
+    bounds = np.linspace(0, n_frames, len(scenes) + 1).round().astype(int)
+    for scene, a, b in zip(scenes, bounds[:-1], bounds[1:], strict=True):
+        photo = Image.fromarray(load_photo(scene.image))
+        pw, ph = photo.size
+        s0, s1 = np.array(scene.start), np.array(scene.end)
+        for i in range(a, b):
+            t = (i - a) / max(1, b - a - 1)
+            x0, y0, x1, y1 = (s0 + (s1 - s0) * t) * np.array([pw, ph, pw, ph])
+            out[i] = np.asarray(photo.resize((width, height), Image.Resampling.LANCZOS,
+                                             box=(x0, y0, x1, y1)))
+    return out
+
+
+def encode(frames: np.ndarray, path: Path, fps: int, crf: int) -> None:
+    """Encode RGB frames to H.264 (yuv420p) in an MP4 container, atomically."""
+    with io.atomic_path(path) as tmp:
+        with av.open(str(tmp), mode="w", format="mp4") as container:
+            stream = container.add_stream("libx264", rate=fps)
+            stream.width, stream.height = frames.shape[2], frames.shape[1]
+            stream.pix_fmt = "yuv420p"
+            stream.options = {"crf": str(crf), "preset": "medium"}
+            for img in frames:
+                for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                    container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="stdo demo", description=__doc__)
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--width", type=int, required=True)
+    p.add_argument("--height", type=int, required=True)
+    p.add_argument("--fps", type=int, default=30)
+    p.add_argument("--seconds", type=float, required=True)
+    p.add_argument("--crf", type=int, default=12)
+    a = p.parse_args(argv)
+    with io.stage_errors("demo"):
+        n = int(round(a.seconds * a.fps))
+        encode(render_frames(a.width, a.height, n), a.out, a.fps, a.crf)
+        io.write_sidecar(a.out, stage="demo", params=vars(a) | {"out": str(a.out),
+                         "scenes": [s.image for s in DEFAULT_SCENES]})
+
+
+if __name__ == "__main__":
+    main()

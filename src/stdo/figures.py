@@ -1,0 +1,73 @@
+"""Figures: patch-PSNR heatmaps (the paper's Figures 1 and 3) and training curves.
+
+* ``heatmaps``: for a few frames, the per-patch PSNR of f0 (Figure 1: the partition's input)
+  and of each evaluated method (Figure 3), on one colour scale per frame row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from stdo import io  # noqa: E402
+from stdo.patches import grid_map  # noqa: E402
+
+
+def heatmaps(hr: np.ndarray, score_map: np.ndarray, method_maps: dict[str, np.ndarray],
+             frames: list[int], title: str) -> plt.Figure:
+    cols = 2 + len(method_maps)
+    fig, axes = plt.subplots(len(frames), cols, figsize=(2.6 * cols, 1.9 * len(frames)), squeeze=False)
+    for r, f in enumerate(frames):
+        maps = [score_map[f]] + [m[f] for m in method_maps.values()]
+        finite = np.concatenate([m[np.isfinite(m)].ravel() for m in maps])
+        vmin, vmax = (float(finite.min()), float(finite.max())) if finite.size else (0, 1)
+        axes[r, 0].imshow(hr[f])
+        axes[r, 0].set_title(f"frame {f}", fontsize=8)
+        for c, (name, m) in enumerate([("f0 (generic)", score_map[f]), *
+                                       [(k, v[f]) for k, v in method_maps.items()]], start=1):
+            im = axes[r, c].imshow(m, cmap="viridis", vmin=vmin, vmax=vmax, interpolation="nearest")
+            axes[r, c].set_title(f"{name}: {np.mean(m):.1f} dB", fontsize=8)
+        fig.colorbar(im, ax=axes[r, -1], fraction=0.046, pad=0.04, label="PSNR (dB)")
+        for ax in axes[r]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="stdo figures", description=__doc__)
+    p.add_argument("--hr", required=True, type=Path)
+    p.add_argument("--scores", required=True, type=Path)
+    p.add_argument("--grid", required=True, type=Path)
+    p.add_argument("--maps", nargs="*", type=Path, default=[], help="psnr_map.npy of methods")
+    p.add_argument("--names", nargs="*", default=[])
+    p.add_argument("--frames", type=int, default=3, help="how many frames, evenly spaced")
+    p.add_argument("--title", default="")
+    p.add_argument("--out", required=True, type=Path)
+    a = p.parse_args(argv)
+    with io.stage_errors("figures"):
+        hr = io.open_array(a.hr)
+        grid = json.loads(a.grid.read_text())
+        score_map = grid_map(pd.read_csv(a.scores)["psnr"].to_numpy(), grid["cols"], grid["rows"])
+        maps = {n: np.asarray(io.open_array(m)) for n, m in zip(a.names, a.maps, strict=True)}
+        frames = np.linspace(0, len(hr) - 1, a.frames).round().astype(int).tolist()
+        fig = heatmaps(hr, score_map, maps, frames, a.title)
+        with io.atomic_path(a.out) as tmp:
+            fig.savefig(tmp, format=a.out.suffix.lstrip(".") or "png", dpi=110)
+        plt.close(fig)
+        io.write_sidecar(a.out, stage="figures", params={"frames": frames, "names": a.names},
+                         inputs=[a.scores, *a.maps])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+"""File I/O at the edges: atomic writes, memory-mapped arrays, hashing and provenance sidecars.
+
+Every output is first written under a temporary name in the destination folder and moved
+into place with ``os.replace`` only when complete, so an interrupted or failed stage never
+leaves a half-written file where the next stage would read it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from stdo.errors import StdoError
+
+CONFIG_ENV = "STDO_CONFIG_SNAPSHOT"
+SIDECAR_SUFFIX = ".prov.json"
+_HASH_LIMIT = 512 * 2**20  # files larger than this are recorded by size only
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it into place if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        yield tmp_path
+        if tmp_path.exists():
+            os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp makes 0600; give the usual mode
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_text(path: str | Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+
+
+def write_json(path: str | Path, obj: Any) -> None:
+    write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n")
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def save_array(path: str | Path, array: np.ndarray) -> None:
+    """Save an array as ``.npy`` atomically (readable later with ``open_array`` as a memmap)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.save(fh, np.ascontiguousarray(array), allow_pickle=False)
+
+
+@contextlib.contextmanager
+def array_writer(path: str | Path, shape: Sequence[int], dtype: Any) -> Iterator[np.ndarray]:
+    """Yield a writable memmap ``.npy`` of ``shape``; it appears at ``path`` only when complete."""
+    with atomic_path(path) as tmp:
+        arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=tuple(shape))
+        yield arr
+        arr.flush()
+        del arr
+
+
+def open_array(path: str | Path) -> np.ndarray:
+    """Open a ``.npy`` array read-only as a memory map."""
+    path = Path(path)
+    if not path.exists():
+        raise StdoError(f"{path}: file not found")
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except ValueError as e:
+        raise StdoError(f"{path}: not a readable .npy array ({e}); delete it and rerun") from e
+
+
+def sha256_file(path: str | Path, chunk: int = 2**20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sha256_json(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=_json_default).encode()).hexdigest()
+
+
+def _versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in ("stdo", "torch", "numpy", "av", "pillow", "scikit-image", "pandas", "snakemake"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def git_revision(cwd: str | Path | None = None) -> dict[str, Any]:
+    """The git commit of the working tree and whether it has uncommitted changes."""
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True,
+                             text=True, timeout=10)
+        if rev.returncode != 0:
+            return {"commit": None, "dirty": None}
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=cwd, capture_output=True, text=True, timeout=10)
+        return {"commit": rev.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+def describe_input(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if path.is_dir():
+        return {"path": str(path), "kind": "directory"}
+    size = path.stat().st_size
+    return {"path": str(path), "bytes": size,
+            "sha256": sha256_file(path) if size <= _HASH_LIMIT else None}
+
+
+def resolved_config() -> dict[str, Any] | None:
+    """The resolved workflow config, if the Snakefile published a snapshot of it."""
+    snap = os.environ.get(CONFIG_ENV)
+    if not snap or not Path(snap).exists():
+        return None
+    return json.loads(Path(snap).read_text())
+
+
+def write_sidecar(output: str | Path, *, stage: str, params: dict[str, Any],
+                  inputs: Sequence[str | Path] = (), seed: int | None = None) -> Path:
+    """Record how ``output`` was made in ``<output>.prov.json``.
+
+    The sidecar holds the stage, its parameters and seed, the inputs with their hashes,
+    the resolved workflow config (when run from Snakemake), package versions, the git
+    revision of the working tree, the command line and a UTC timestamp.
+    """
+    output = Path(output)
+    config = resolved_config()
+    record = {
+        "output": str(output),
+        "output_sha256": describe_input(output).get("sha256") if output.is_file() else None,
+        "stage": stage,
+        "params": params,
+        "seed": seed,
+        "inputs": [describe_input(p) for p in inputs],
+        "config": config,
+        "config_sha256": sha256_json(config) if config is not None else None,
+        "versions": _versions(),
+        "git": git_revision(),
+        "argv": sys.argv,
+        "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    side = output.with_name(output.name + SIDECAR_SUFFIX)
+    write_json(side, record)
+    return side
+
+
+@contextlib.contextmanager
+def stage_errors(stage: str) -> Iterator[None]:
+    """Turn :class:`StdoError` into a one-line message on stderr and exit status 2."""
+    try:
+        yield
+    except StdoError as e:
+        print(f"stdo {stage}: error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None

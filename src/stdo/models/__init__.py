@@ -1,0 +1,104 @@
+"""Name-to-class registry of SR backbones.
+
+Every backbone takes LR RGB in the 0..255 range (NCHW float) and returns HR RGB on the same
+scale; SRCNN and VDSR upscale their input bicubically themselves. Constructors take
+explicit keyword arguments. Adding a backbone is one module in this package that defines a
+class decorated with :func:`register`; the package imports its modules on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Any
+
+import torch
+from torch import nn
+
+from stdo.errors import StdoError
+
+_REGISTRY: dict[str, type[nn.Module]] = {}
+_LOADED = False
+
+
+def register(name: str):
+    """Class decorator: make a backbone available as ``name`` to :func:`build_model`."""
+
+    def deco(cls: type[nn.Module]) -> type[nn.Module]:
+        if name in _REGISTRY and _REGISTRY[name] is not cls:
+            raise ValueError(f"backbone {name!r} registered twice")
+        _REGISTRY[name] = cls
+        cls.registry_name = name
+        return cls
+
+    return deco
+
+
+def _load_all() -> None:
+    global _LOADED
+    if not _LOADED:
+        for mod in pkgutil.iter_modules(__path__):
+            if not mod.name.startswith("_"):
+                importlib.import_module(f"{__name__}.{mod.name}")
+        _LOADED = True
+
+
+def available() -> list[str]:
+    _load_all()
+    return sorted(_REGISTRY)
+
+
+def get_class(name: str) -> type[nn.Module]:
+    _load_all()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise StdoError(f"unknown backbone {name!r}; available: {', '.join(available())}") from None
+
+
+def build_model(name: str, *, scale: int, seed: int | None = None, **kwargs: Any) -> nn.Module:
+    """Instantiate backbone ``name`` for ``scale`` with explicit keyword arguments.
+
+    With ``seed``, the initial weights are a function of the seed alone (the global RNG is
+    left as it was).
+    """
+    cls = get_class(name)
+    try:
+        if seed is None:
+            return cls(scale=scale, **kwargs)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return cls(scale=scale, **kwargs)
+    except TypeError as e:
+        raise StdoError(f"backbone {name!r}: bad arguments {kwargs}: {e}") from None
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def count_macs(model: nn.Module, lr_size: tuple[int, int] = (48, 48)) -> int:
+    """Multiply-accumulates of one forward pass on a ``1x3xHxW`` LR input, counted by hooks.
+
+    Convolutions count ``out_elements * in_channels/groups * kh * kw`` (bias, activations,
+    pixel shuffle, interpolation and additions are not counted), the convention of the
+    paper's Table 3 (for SRCNN/VDSR the convs run at the upscaled size, so they count there).
+    """
+    total = 0
+
+    def hook(mod: nn.Module, _inp: Any, out: torch.Tensor) -> None:
+        nonlocal total
+        kh, kw = mod.kernel_size
+        total += out.numel() * (mod.in_channels // mod.groups) * kh * kw
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.Conv2d)]
+    try:
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            model(torch.zeros(1, 3, *lr_size))
+        model.train(was_training)
+    finally:
+        for h in handles:
+            h.remove()
+    return total

@@ -1,0 +1,26 @@
+"""VDSR (Kim et al., CVPR 2016): 20 3x3 conv layers of 64 channels, ReLU, global residual,
+on the bicubic-upscaled input."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from stdo.degrade import upscale_bicubic
+from stdo.models import register
+
+
+@register("vdsr")
+class VDSR(nn.Module):
+    def __init__(self, *, scale: int, depth: int = 20, features: int = 64):
+        super().__init__()
+        layers: list[nn.Module] = [nn.Conv2d(3, features, 3, padding=1), nn.ReLU(inplace=True)]
+        for _ in range(depth - 2):
+            layers += [nn.Conv2d(features, features, 3, padding=1), nn.ReLU(inplace=True)]
+        layers.append(nn.Conv2d(features, 3, 3, padding=1))
+        self.body = nn.Sequential(*layers)
+        self.scale = scale
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        up = upscale_bicubic(x, self.scale) / 255.0
+        return (up + self.body(up)) * 255.0

@@ -1,0 +1,35 @@
+"""The paper's published numbers (Tables 1-4), kept as CSV inside the package.
+
+Names used here are the paper's: backbones ``ESPCN, SRCNN, VDSR, EDSR, WDSR``; methods
+``awDNN, NAS, CaFM, STDO, STDO_D0_only, STDO_Dk_only, JSTDO``; videos ``game, inter, vlog``.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pandas as pd
+
+BACKBONE_NAMES = {"espcn": "ESPCN", "srcnn": "SRCNN", "vdsr": "VDSR", "edsr": "EDSR", "wdsr": "WDSR"}
+
+
+def table(n: int) -> pd.DataFrame:
+    """Paper Table ``n`` (1-4) as a DataFrame."""
+    with resources.files("stdo.data.paper").joinpath(f"table{n}.csv").open() as fh:
+        return pd.read_csv(fh)
+
+
+def backbone_name(name: str) -> str:
+    return BACKBONE_NAMES.get(name, name.upper())
+
+
+def lookup(n: int, **where: object) -> float | None:
+    """The paper's PSNR for one cell of table ``n``, or None where the paper has no such cell."""
+    if any(v is None for v in where.values()):
+        return None
+    df = table(n)
+    mask = pd.Series(True, index=df.index)
+    for col, val in where.items():
+        mask &= df[col] == val
+    hits = df.loc[mask, "psnr_db"] if "psnr_db" in df else df.loc[mask]
+    return float(hits.iloc[0]) if len(hits) == 1 else None

@@ -1,0 +1,65 @@
+"""PSNR-quantile partition of patches into k chunks (the paper's Eq. 1, split evenly).
+
+Chunk 0 holds the lowest-PSNR patches (the paper's D0, the most informative), chunk k-1
+the highest (Dk). Patches are ordered by PSNR with ties broken by patch id (a stable sort),
+and the order is cut into k contiguous pieces whose sizes differ by at most one
+(``numpy.array_split``). Thresholds are the PSNR range ``[min, max]`` of each chunk.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from stdo import io
+from stdo.errors import StdoError
+
+
+def partition(psnr: np.ndarray, k: int) -> np.ndarray:
+    """Chunk id in ``0..k-1`` for each patch, by ascending PSNR, in equal-size chunks."""
+    psnr = np.asarray(psnr, dtype=np.float64)
+    if k < 1:
+        raise StdoError(f"number of chunks k must be >= 1, got {k}")
+    if k > psnr.size:
+        raise StdoError(f"cannot split {psnr.size} patches into {k} chunks")
+    if np.isnan(psnr).any():
+        raise StdoError("patch scores contain NaN; rerun the score stage")
+    order = np.argsort(psnr, kind="stable")  # ties keep patch-id order
+    chunks = np.empty(psnr.size, dtype=np.int64)
+    for c, members in enumerate(np.array_split(order, k)):
+        chunks[members] = c
+    return chunks
+
+
+def thresholds(psnr: np.ndarray, chunks: np.ndarray, k: int) -> pd.DataFrame:
+    psnr = np.asarray(psnr, dtype=np.float64)
+    rows = []
+    for c in range(k):
+        v = psnr[chunks == c]
+        rows.append({"chunk": c, "patches": int(v.size), "psnr_min": float(v.min()),
+                     "psnr_max": float(v.max()), "psnr_mean": float(v.mean())})
+    return pd.DataFrame(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="stdo partition", description=__doc__)
+    p.add_argument("--scores", required=True, type=Path, help="scores.csv from the score stage")
+    p.add_argument("--k", required=True, type=int)
+    p.add_argument("--out-map", required=True, type=Path, help="chunks.npy: chunk id per patch")
+    p.add_argument("--out-thresholds", required=True, type=Path)
+    a = p.parse_args(argv)
+    with io.stage_errors("partition"):
+        scores = pd.read_csv(a.scores)
+        chunks = partition(scores["psnr"].to_numpy(), a.k)
+        io.save_array(a.out_map, chunks)
+        with io.atomic_path(a.out_thresholds) as tmp:
+            thresholds(scores["psnr"].to_numpy(), chunks, a.k).to_csv(tmp, index=False)
+        for out in (a.out_map, a.out_thresholds):
+            io.write_sidecar(out, stage="partition", params={"k": a.k}, inputs=[a.scores])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""The generic SR model f0 that scores patches, trained on photographs not in the video.
+
+Training pairs are made the way the video's are: each photograph is cropped to a multiple
+of ``patch * scale``, degraded with :func:`stdo.degrade.downscale`, and cut into LR/HR tiles;
+the four flips/transposes of every photograph are added. The default images are
+``skimage.data`` photographs that the demo video does not use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from stdo import io, runtime
+from stdo.degrade import downscale
+from stdo.demo import load_photo
+from stdo.errors import StdoError
+from stdo.models import build_model
+from stdo.patches import split
+from stdo.train import TrainSettings, train_model
+
+
+def make_pairs(images: list[np.ndarray], scale: int, patch: int) -> tuple[np.ndarray, np.ndarray]:
+    """LR ``[N, patch, patch, 3]`` and HR ``[N, patch*s, patch*s, 3]`` tiles of the images."""
+    lr_tiles, hr_tiles = [], []
+    hp = patch * scale
+    for img in images:
+        for view in (img, img[:, ::-1], img[::-1], img.transpose(1, 0, 2)):
+            h, w = (view.shape[0] // hp) * hp, (view.shape[1] // hp) * hp
+            if h == 0 or w == 0:
+                continue
+            hr = np.ascontiguousarray(view[:h, :w])
+            lr = downscale(hr, scale)
+            hr_tiles.append(split(hr[None], w // hp, h // hp))
+            lr_tiles.append(split(lr[None], w // hp, h // hp))
+    if not hr_tiles:
+        raise StdoError(f"no image is at least {hp}x{hp} pixels; lower pretrain.patch")
+    return np.concatenate(lr_tiles), np.concatenate(hr_tiles)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from stdo.train import add_common_args
+
+    p = argparse.ArgumentParser(prog="stdo pretrain", description=__doc__)
+    p.add_argument("--images", required=True, help="comma-separated skimage.data image names")
+    p.add_argument("--patch", type=int, required=True, help="LR tile size")
+    p.add_argument("--steps", type=int, required=True)
+    p.add_argument("--exclude", default="", help="comma-separated names that must not be used")
+    p.add_argument("--out-model", required=True, type=Path)
+    p.add_argument("--out-log", required=True, type=Path)
+    add_common_args(p)
+    a = p.parse_args(argv)
+    with io.stage_errors("pretrain"):
+        runtime.set_threads(a.threads)
+        names = [n for n in a.images.split(",") if n]
+        clash = sorted(set(names) & {n for n in a.exclude.split(",") if n})
+        if clash:
+            raise StdoError(f"pretrain.images {clash} also appear in the demo video; "
+                            "f0 must not have seen the video")
+        lr, hr = make_pairs([load_photo(n) for n in names], a.scale, a.patch)
+        settings = TrainSettings(steps=a.steps, **{k: (tuple(v) if isinstance(v, list) else v)
+                                                   for k, v in a.settings.items()})
+        model = build_model(a.backbone, scale=a.scale, seed=settings.seed, **a.backbone_kwargs)
+        dev = runtime.resolve_device(a.device)
+        print(f"f0 {a.backbone} x{a.scale}: {len(lr)} tiles from {len(names)} images", flush=True)
+        log = train_model(model, lr, hr, np.arange(len(lr)), settings, device=dev,
+                          progress=not a.no_progress)
+        import pandas as pd
+
+        with io.atomic_path(a.out_log) as tmp:
+            pd.DataFrame(log).to_csv(tmp, index=False)
+        runtime.save_model(a.out_model, model, backbone=a.backbone, scale=a.scale,
+                           kwargs=a.backbone_kwargs, extra={"role": "f0", "images": names})
+        params = {"backbone": a.backbone, "kwargs": a.backbone_kwargs, "scale": a.scale,
+                  "images": names, "patch": a.patch, "settings": asdict(settings)}
+        for out in (a.out_model, a.out_log):
+            io.write_sidecar(out, stage="pretrain", params=params, seed=settings.seed)
+        print(json.dumps({"final_loss": log[-1]["loss"], "tiles": len(lr)}))
+
+
+if __name__ == "__main__":
+    main()

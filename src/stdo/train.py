@@ -1,0 +1,238 @@
+"""Overfit one SR model on a set of patches (awDNN: all patches; STDO: one chunk; ...).
+
+L1 loss, Adam, multi-step learning-rate decay. Batches are a pure function of
+``(seed, step)`` (epoch-wise permutations of the unit's patches), so a run that is killed and
+started again resumes from its last checkpoint and ends with the same weights as an
+uninterrupted run. Checkpoints live beside the outputs in ``<outdir>/.checkpoint.pt`` (not a
+workflow output, so Snakemake does not delete it when a job dies) and are removed once the
+final ``model.pt`` and ``log.csv`` are in place. Output names are fixed, never an epoch or a
+score.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
+
+from stdo import io, methods, runtime
+from stdo.errors import StdoError
+from stdo.infer import to_tensor
+from stdo.models import build_model
+
+CHECKPOINT_NAME = ".checkpoint.pt"
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Optimisation settings of one training run (all explicit, all recorded)."""
+
+    steps: int
+    batch_size: int = 16
+    lr: float = 1e-4
+    lr_milestones: tuple[float, ...] = (0.5, 0.75)  # fractions of ``steps``
+    lr_gamma: float = 0.5
+    betas: tuple[float, float] = (0.9, 0.999)
+    eps: float = 1e-8
+    seed: int = 0
+    checkpoint_every: int = 100
+    amp: bool = False
+    log_every: int = field(default=0)  # 0: about 200 log rows per run
+
+    def __post_init__(self) -> None:
+        if self.steps < 1:
+            raise StdoError(f"training needs at least one step, got {self.steps}")
+        if self.batch_size < 1:
+            raise StdoError(f"batch_size must be >= 1, got {self.batch_size}")
+
+
+def steps_for(epochs: float, n_patches: int, batch_size: int) -> int:
+    """Optimiser steps that show ``epochs`` passes over ``n_patches`` patches (at least 1)."""
+    return max(1, math.ceil(epochs * n_patches / batch_size))
+
+
+def batch_ids(step: int, batch_size: int, n: int, seed: int,
+              _cache: dict[tuple[int, int, int], np.ndarray] | None = None) -> np.ndarray:
+    """Positions ``0..n-1`` of the batch at ``step``: consecutive slices of per-epoch permutations."""
+    pos = step * batch_size + np.arange(batch_size)
+    epochs, offsets = pos // n, pos % n
+    out = np.empty(batch_size, dtype=np.int64)
+    for e in np.unique(epochs):
+        key = (seed, int(e), n)
+        perm = _cache.get(key) if _cache is not None else None
+        if perm is None:
+            perm = np.random.default_rng([seed, int(e)]).permutation(n)
+            if _cache is not None:
+                _cache.clear()
+                _cache[key] = perm
+        mask = epochs == e
+        out[mask] = perm[offsets[mask]]
+    return out
+
+
+def _milestones(settings: TrainSettings) -> list[int]:
+    return sorted({max(1, int(round(f * settings.steps))) for f in settings.lr_milestones})
+
+
+def train_model(model: nn.Module, lr: np.ndarray, hr: np.ndarray, indices: np.ndarray,
+                settings: TrainSettings, *, device: torch.device | str = "cpu",
+                checkpoint: Path | None = None, fingerprint: str = "",
+                progress: bool = True,
+                on_checkpoint: Callable[[int], None] | None = None) -> list[dict[str, float]]:
+    """Train ``model`` in place on patches ``indices`` of (memory-mapped) ``lr``/``hr``.
+
+    Returns the loss log (one row per ``log_every`` steps). With ``checkpoint`` set, state is
+    saved every ``checkpoint_every`` steps and a matching checkpoint (same ``fingerprint``)
+    is resumed from.
+    """
+    device = torch.device(device)
+    indices = np.asarray(indices, dtype=np.int64)
+    if indices.size == 0:
+        raise StdoError("no patches selected for training")
+    model.to(device).train()
+    opt = torch.optim.Adam(model.parameters(), lr=settings.lr, betas=settings.betas, eps=settings.eps)
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=_milestones(settings),
+                                                 gamma=settings.lr_gamma)
+    use_amp = settings.amp and device.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    log: list[dict[str, float]] = []
+    start = 0
+    if checkpoint is not None and checkpoint.exists():
+        state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+        if state.get("fingerprint") == fingerprint:
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+            sched.load_state_dict(state["scheduler"])
+            scaler.load_state_dict(state["scaler"])
+            log = state["log"]
+            start = int(state["step"])
+            print(f"resuming from {checkpoint} at step {start}/{settings.steps}", flush=True)
+        else:
+            print(f"ignoring {checkpoint}: it was made with other settings or data", flush=True)
+    log_every = settings.log_every or max(1, settings.steps // 200)
+    cache: dict[tuple[int, int, int], np.ndarray] = {}
+    window: list[float] = []
+    bar = tqdm(total=settings.steps, initial=start, desc="train", unit="step", disable=not progress)
+    for step in range(start, settings.steps):
+        ids = np.sort(indices[batch_ids(step, settings.batch_size, indices.size, settings.seed, cache)])
+        x = to_tensor(lr[ids], device)
+        y = to_tensor(hr[ids], device)
+        with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
+            loss = F.l1_loss(model(x) / 255.0, y / 255.0)
+        opt.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+        sched.step()
+        window.append(float(loss.detach()))
+        done = step + 1
+        if done % log_every == 0 or done == settings.steps:
+            log.append({"step": done, "loss": float(np.mean(window)), "lr": opt.param_groups[0]["lr"]})
+            window.clear()
+            bar.set_postfix(loss=f"{log[-1]['loss']:.4f}")
+        bar.update(1)
+        if checkpoint is not None and done % settings.checkpoint_every == 0 and done < settings.steps:
+            with io.atomic_path(checkpoint) as tmp:
+                torch.save({"fingerprint": fingerprint, "step": done, "model": model.state_dict(),
+                            "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                            "scaler": scaler.state_dict(), "log": log}, tmp)
+            if on_checkpoint is not None:
+                on_checkpoint(done)
+    bar.close()
+    model.eval()
+    return log
+
+
+def run_training(*, patches: Path, backbone: str, backbone_kwargs: dict[str, Any], scale: int,
+                 unit: str, epochs: float, settings: dict[str, Any], out_model: Path,
+                 out_log: Path, partition: Path | None = None, fps: float | None = None,
+                 device: str = "auto", init: Path | None = None, progress: bool = True) -> None:
+    """Train the model of one training unit (see :mod:`stdo.methods`) and write its outputs."""
+    lr = io.open_array(patches / "lr.npy")
+    hr = io.open_array(patches / "hr.npy")
+    grid = json.loads((patches / "grid.json").read_text())
+    index = pd.read_csv(patches / "index.csv")
+    chunks = np.asarray(io.open_array(partition)) if partition is not None else None
+    sel = methods.unit_selection(unit, index=index, chunks=chunks, fps=fps)
+    budget = sel.size if methods.unit_budget(unit) == "data" else len(index)
+    steps = steps_for(epochs, budget, int(settings["batch_size"]))
+    ts = TrainSettings(steps=steps, **{k: (tuple(v) if isinstance(v, list) else v)
+                                       for k, v in settings.items()})
+    model = build_model(backbone, scale=scale, seed=ts.seed, **backbone_kwargs)
+    if init is not None:
+        model.load_state_dict(runtime.load_model(init)[0].state_dict())
+    dev = runtime.resolve_device(device)
+    fingerprint = io.sha256_json({"backbone": backbone, "kwargs": backbone_kwargs, "scale": scale,
+                                  "unit": unit, "settings": asdict(ts), "grid": grid,
+                                  "selection": io.sha256_json(sel.tolist()),
+                                  "init": str(init) if init else None})
+    print(f"unit {unit}: {sel.size} of {len(index)} patches, {steps} steps of batch "
+          f"{ts.batch_size} on {dev}", flush=True)
+    t0 = time.perf_counter()
+    ckpt = out_model.parent / CHECKPOINT_NAME
+    log = train_model(model, lr, hr, sel, ts, device=dev, checkpoint=ckpt, fingerprint=fingerprint,
+                      progress=progress)
+    seconds = time.perf_counter() - t0
+    with io.atomic_path(out_log) as tmp:
+        pd.DataFrame(log).to_csv(tmp, index=False)
+    runtime.save_model(out_model, model, backbone=backbone, scale=scale, kwargs=backbone_kwargs,
+                       extra={"unit": unit, "patches": int(sel.size), "steps": steps,
+                              "train_seconds": seconds})
+    params = {"backbone": backbone, "backbone_kwargs": backbone_kwargs, "scale": scale, "unit": unit,
+              "epochs": epochs, "budget_patches": budget, "settings": asdict(ts), "device": str(dev),
+              "train_seconds": seconds}
+    inputs = [patches / "index.csv"] + ([partition] if partition else [])
+    for out in (out_model, out_log):
+        io.write_sidecar(out, stage="train", params=params, inputs=inputs, seed=ts.seed)
+    if ckpt.exists():
+        ckpt.unlink()
+    print(f"trained in {seconds:.1f} s ({steps * ts.batch_size / max(seconds, 1e-9):.1f} patches/s)")
+
+
+def add_common_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--backbone", required=True)
+    p.add_argument("--backbone-kwargs", default="{}", type=json.loads, help="JSON object")
+    p.add_argument("--scale", required=True, type=int)
+    p.add_argument("--settings", required=True, type=json.loads,
+                   help="JSON object of TrainSettings fields except steps")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--no-progress", action="store_true")
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="stdo train", description=__doc__)
+    p.add_argument("--patches", required=True, type=Path, help="patch folder of the patches stage")
+    p.add_argument("--unit", required=True, help="training unit, e.g. all, stdo-k4-c0")
+    p.add_argument("--epochs", required=True, type=float,
+                   help="passes over the unit's budget of patches (see stdo.methods)")
+    p.add_argument("--partition", type=Path, default=None, help="chunks.npy for STDO units")
+    p.add_argument("--meta", type=Path, default=None, help="video meta.json (fps, for time chunks)")
+    p.add_argument("--init", type=Path, default=None, help="initialise from this stdo model file")
+    p.add_argument("--out-model", required=True, type=Path)
+    p.add_argument("--out-log", required=True, type=Path)
+    add_common_args(p)
+    a = p.parse_args(argv)
+    with io.stage_errors("train"):
+        runtime.set_threads(a.threads)
+        fps = json.loads(a.meta.read_text())["fps"] if a.meta else None
+        run_training(patches=a.patches, backbone=a.backbone, backbone_kwargs=a.backbone_kwargs,
+                     scale=a.scale, unit=a.unit, epochs=a.epochs, settings=a.settings,
+                     out_model=a.out_model, out_log=a.out_log, partition=a.partition, fps=fps,
+                     device=a.device, init=a.init, progress=not a.no_progress)
+
+
+if __name__ == "__main__":
+    main()

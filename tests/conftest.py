@@ -1,0 +1,29 @@
+"""Shared fixtures: real photographs from skimage.data, small real patch sets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+
+torch.set_num_threads(min(2, os.cpu_count() or 1))
+
+
+@pytest.fixture(scope="session")
+def photos() -> dict[str, np.ndarray]:
+    from stdo.demo import load_photo
+
+    return {n: load_photo(n) for n in ("astronaut", "coffee", "chelsea", "rocket")}
+
+
+@pytest.fixture(scope="session")
+def demo_frames() -> np.ndarray:
+    """24 real frames (pans/zooms over photographs) at 96x64, before any encoding."""
+    from stdo.demo import render_frames
+
+    return render_frames(96, 64, 24)

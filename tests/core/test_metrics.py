@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+import torch
+from skimage.metrics import peak_signal_noise_ratio
+
+from stdo.degrade import downscale, upscale_bicubic
+from stdo.metrics import mse_per_item, mse_to_psnr, pooled_psnr, psnr
+from stdo.patches import split
+
+
+def _bicubic_sr(img: np.ndarray, scale: int) -> np.ndarray:
+    lr = downscale(img, scale)
+    x = torch.from_numpy(lr).permute(2, 0, 1)[None].float()
+    return upscale_bicubic(x, scale)[0].permute(1, 2, 0).clamp(0, 255).round().byte().numpy()
+
+
+@pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea"])
+def test_psnr_equals_skimage_on_real_images(photos, name):
+    hr = photos[name][:240, :360]
+    sr = _bicubic_sr(hr, 4)
+    ours = psnr(sr, hr)
+    ref = peak_signal_noise_ratio(hr, sr, data_range=255)
+    assert ours == pytest.approx(ref, abs=1e-9)
+    assert 15 < ours < 45
+
+
+def test_psnr_quantises_float_predictions(photos):
+    hr = photos["astronaut"][:64, :64]
+    noisy = hr.astype(np.float64) + 0.3  # rounds back to hr
+    assert psnr(noisy.astype(np.float32), hr) == float("inf")
+    over = hr.astype(np.float32) + 400  # clamps to 255
+    expected = peak_signal_noise_ratio(hr, np.full_like(hr, 255), data_range=255)
+    assert psnr(over, hr) == pytest.approx(expected)
+
+
+def test_pooled_patch_mse_equals_whole_frame_psnr(photos):
+    hr = photos["coffee"][:240, :360]
+    sr = _bicubic_sr(hr, 2)
+    p_sr, p_hr = split(sr[None], 6, 4), split(hr[None], 6, 4)
+    mse = mse_per_item(torch.from_numpy(p_sr).float(), torch.from_numpy(p_hr))
+    assert pooled_psnr(mse.numpy()) == pytest.approx(psnr(sr, hr), abs=1e-9)
+    # the mean of per-patch PSNRs is a different (wrong) number: pooling matters
+    assert np.mean(mse_to_psnr(mse.numpy())) != pytest.approx(psnr(sr, hr), abs=1e-3)
+
+
+def test_shape_mismatch_is_an_error():
+    with pytest.raises(ValueError, match="shape mismatch"):
+        mse_per_item(torch.zeros(1, 3, 4, 4), torch.zeros(1, 3, 4, 5))

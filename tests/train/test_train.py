@@ -1,0 +1,119 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from stdo import io, runtime
+from stdo.degrade import degrade_frames
+from stdo.errors import StdoError
+from stdo.models import build_model
+from stdo.patches import write_patches
+from stdo.train import TrainSettings, batch_ids, steps_for, train_model
+
+
+@pytest.fixture(scope="module")
+def patch_dir(tmp_path_factory, demo_frames) -> Path:
+    out = tmp_path_factory.mktemp("patches")
+    write_patches(degrade_frames(demo_frames, 2), demo_frames, 2, 4, 2, out)
+    return out
+
+
+def test_batches_cover_each_epoch_exactly_once():
+    n, b = 50, 16
+    seen = np.concatenate([batch_ids(s, b, n, seed=3) for s in range(25)])  # 8 epochs
+    for e in range(8):
+        assert sorted(seen[e * n:(e + 1) * n]) == list(range(n))
+    np.testing.assert_array_equal(batch_ids(7, b, n, 3), batch_ids(7, b, n, 3))
+    assert not np.array_equal(batch_ids(7, b, n, 3), batch_ids(7, b, n, 4))
+
+
+def test_steps_for_equal_compute():
+    # k chunk models of N/k patches at E epochs use the steps of one model on N patches
+    assert steps_for(10, 1000, 16) == 625
+    assert sum(steps_for(10, 250, 16) for _ in range(4)) == pytest.approx(625, abs=4)
+
+
+def test_training_reduces_l1_on_real_patches(patch_dir):
+    lr, hr = io.open_array(patch_dir / "lr.npy"), io.open_array(patch_dir / "hr.npy")
+    model = build_model("espcn", scale=2)
+    log = train_model(model, lr, hr, np.arange(len(lr)), TrainSettings(steps=120, lr=1e-3),
+                      progress=False)
+    assert log[-1]["loss"] < 0.5 * log[0]["loss"]
+
+
+def test_training_is_deterministic(patch_dir):
+    lr, hr = io.open_array(patch_dir / "lr.npy"), io.open_array(patch_dir / "hr.npy")
+    states = []
+    for _ in range(2):
+        model = build_model("wdsr", scale=2, seed=5, n_resblocks=2, n_feats=8)
+        train_model(model, lr, hr, np.arange(0, len(lr), 2), TrainSettings(steps=15, lr=1e-3, seed=5),
+                    progress=False)
+        states.append(model.state_dict())
+    other = build_model("wdsr", scale=2, seed=6, n_resblocks=2, n_feats=8)
+    assert not torch.equal(other.state_dict()["head.0.bias"], states[0]["head.0.bias"])
+    for k in states[0]:
+        assert torch.equal(states[0][k], states[1][k]), k
+
+
+def test_empty_selection_is_an_error(patch_dir):
+    lr = io.open_array(patch_dir / "lr.npy")
+    with pytest.raises(StdoError, match="no patches"):
+        train_model(build_model("espcn", scale=2), lr, lr, np.array([], int), TrainSettings(steps=1))
+
+
+def _train_cmd(patch_dir: Path, out: Path, steps_epochs: float) -> list[str]:
+    settings = '{"batch_size":8,"lr":0.001,"seed":1,"checkpoint_every":10}'
+    return [sys.executable, "-m", "stdo.train", "--patches", str(patch_dir), "--unit", "all",
+            "--epochs", str(steps_epochs), "--backbone", "espcn", "--scale", "2",
+            "--settings", settings, "--threads", "1", "--device", "cpu", "--no-progress",
+            "--out-model", str(out / "model.pt"), "--out-log", str(out / "log.csv")]
+
+
+def test_killed_training_resumes_to_the_same_weights(patch_dir, tmp_path):
+    epochs = 40  # 192 patches / batch 8 * 40 = 960 steps
+    ref, cut = tmp_path / "ref", tmp_path / "cut"
+    subprocess.run(_train_cmd(patch_dir, ref, epochs), check=True, capture_output=True)
+
+    proc = subprocess.Popen(_train_cmd(patch_dir, cut, epochs), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    ckpt = cut / ".checkpoint.pt"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if ckpt.exists() and torch.load(ckpt, weights_only=False)["step"] >= 100:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "training finished before it could be interrupted"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (cut / "model.pt").exists()  # nothing half-written at the output path
+
+    second = subprocess.run(_train_cmd(patch_dir, cut, epochs), check=True, capture_output=True,
+                            text=True)
+    assert "resuming from" in second.stdout
+    resumed_at = int(second.stdout.split(" at step ")[1].split("/")[0])
+    assert resumed_at >= 100
+    assert not ckpt.exists()  # cleaned up once the outputs are in place
+    a, _ = runtime.load_model(ref / "model.pt")
+    b, _ = runtime.load_model(cut / "model.pt")
+    for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+        assert ka == kb and torch.equal(va, vb), ka
+    log = pd.read_csv(cut / "log.csv")
+    pd.testing.assert_frame_equal(log, pd.read_csv(ref / "log.csv"))
+
+
+def test_stale_checkpoint_from_other_settings_is_ignored(patch_dir, tmp_path):
+    out = tmp_path / "m"
+    proc = subprocess.Popen(_train_cmd(patch_dir, out, 40), stdout=subprocess.DEVNULL)
+    while not (out / ".checkpoint.pt").exists():
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    again = subprocess.run(_train_cmd(patch_dir, out, 1), capture_output=True, text=True, check=True)
+    assert "ignoring" in again.stdout and "resuming" not in again.stdout

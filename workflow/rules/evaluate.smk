@@ -1,0 +1,26 @@
+# Super-resolve the whole video with a method's models; PSNR and the per-patch PSNR map.
+rule evaluate:
+    input:
+        patches=patch_files(),
+        meta=f"{VIDEO}/meta.json",
+        models=method_models,
+        partition=method_partition,
+    output:
+        metrics=f"{SCALED}/{{backbone}}/eval/{{method}}/metrics.json",
+        psnr_map=f"{SCALED}/{{backbone}}/eval/{{method}}/psnr_map.npy",
+    params:
+        patches=lambda w, input: os.path.dirname(input.patches[0]),
+        partition=lambda w, input: f"--partition {input.partition[0]}" if input.partition else "",
+        labels=eval_labels,
+        batch_size=config["evaluate"]["batch_size"],
+        device=config["device"],
+    threads: torch_threads()
+    log:
+        f"{LOGS}/evaluate/{{video}}_x{{scale}}_{{backbone}}_{{method}}.log",
+    conda:
+        "../../envs/torch.yaml"
+    shell:
+        "python -m stdo.evaluate --patches {params.patches} --method {wildcards.method} "
+        "--models {input.models} {params.partition} --meta {input.meta} --labels {params.labels} "
+        "--batch-size {params.batch_size} --device {params.device} --threads {threads} "
+        "--out-metrics {output.metrics} --out-map {output.psnr_map} > {log} 2>&1"

@@ -1,0 +1,34 @@
+# Patch-PSNR heatmaps: f0's scores (Figure 1) and each method's result (Figure 3).
+rule heatmaps:
+    input:
+        frames=f"{VIDEO}/hr.npy",
+        scores=f"{SCALED}/scores.csv",
+        grid=f"{SCALED}/patches/grid.json",
+        maps=lambda w: [
+            f"{SCALED}/{w.backbone}/eval/{m}/psnr_map.npy".format(video=w.video, scale=w.scale)
+            for m in method_ids()
+        ],
+    output:
+        png="results/figures/heatmaps/{video}_x{scale}_{backbone}.png",
+    params:
+        names=" ".join(method_ids()),
+        frames=config["figures"]["frames"],
+        title=lambda w: f"{w.video} x{w.scale} {w.backbone}: per-patch PSNR",
+    log:
+        f"{LOGS}/figures/heatmaps_{{video}}_x{{scale}}_{{backbone}}.log",
+    conda:
+        "../../envs/report.yaml"
+    shell:
+        "python -m stdo.figures --hr {input.frames} --scores {input.scores} --grid {input.grid} "
+        "--maps {input.maps} --names {params.names} --frames {params.frames} "
+        "--title '{params.title}' --out {output.png} > {log} 2>&1"
+
+
+rule figures:
+    input:
+        expand(
+            "results/figures/heatmaps/{video}_x{scale}_{backbone}.png",
+            video=list(VIDEOS),
+            scale=config["scales"],
+            backbone=list(BACKBONES),
+        ),
