@@ -5,8 +5,19 @@ from __future__ import annotations
 import importlib
 import sys
 
-STAGES = ("demo", "ingest", "degrade", "patches", "pretrain", "score", "partition", "train",
-          "evaluate", "tables", "figures")
+STAGES = (
+    "demo",
+    "ingest",
+    "degrade",
+    "patches",
+    "pretrain",
+    "score",
+    "partition",
+    "train",
+    "evaluate",
+    "tables",
+    "figures",
+)
 
 
 def main(argv: list[str] | None = None) -> None:

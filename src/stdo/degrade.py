@@ -39,8 +39,7 @@ def downscale(frames: np.ndarray, scale: int) -> np.ndarray:
     t, h, w, c = batch.shape
     check_divisible(h, w, scale)
     x = torch.from_numpy(np.ascontiguousarray(batch)).permute(0, 3, 1, 2).float()
-    y = F.interpolate(x, size=(h // scale, w // scale), mode="bicubic", antialias=True,
-                      align_corners=False)
+    y = F.interpolate(x, size=(h // scale, w // scale), mode="bicubic", antialias=True, align_corners=False)
     out = y.clamp(0, 255).round().to(torch.uint8).permute(0, 2, 3, 1).contiguous().numpy()
     return out[0] if single else out
 
@@ -56,7 +55,7 @@ def degrade_frames(hr: np.ndarray, scale: int, batch: int = 16) -> np.ndarray:
     check_divisible(h, w, scale)
     out = np.empty((t, h // scale, w // scale, c), dtype=np.uint8)
     for i in tqdm(range(0, t, batch), desc=f"degrade x{scale}", unit="batch"):
-        out[i:i + batch] = downscale(np.asarray(hr[i:i + batch]), scale)
+        out[i : i + batch] = downscale(np.asarray(hr[i : i + batch]), scale)
     return out
 
 

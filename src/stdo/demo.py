@@ -53,8 +53,9 @@ def load_photo(name: str) -> np.ndarray:
     return np.ascontiguousarray(img[..., :3].astype(np.uint8))
 
 
-def render_frames(width: int, height: int, n_frames: int,
-                  scenes: tuple[Scene, ...] = DEFAULT_SCENES) -> np.ndarray:
+def render_frames(
+    width: int, height: int, n_frames: int, scenes: tuple[Scene, ...] = DEFAULT_SCENES
+) -> np.ndarray:
     """``[n_frames, height, width, 3]`` uint8: the scenes one after another, equal lengths."""
     if width % 2 or height % 2:
         raise StdoError(f"demo frame size {width}x{height} must be even (H.264 4:2:0)")
@@ -69,8 +70,7 @@ def render_frames(width: int, height: int, n_frames: int,
         for i in range(a, b):
             t = (i - a) / max(1, b - a - 1)
             x0, y0, x1, y1 = (s0 + (s1 - s0) * t) * np.array([pw, ph, pw, ph])
-            out[i] = np.asarray(photo.resize((width, height), Image.Resampling.LANCZOS,
-                                             box=(x0, y0, x1, y1)))
+            out[i] = np.asarray(photo.resize((width, height), Image.Resampling.LANCZOS, box=(x0, y0, x1, y1)))
     return out
 
 
@@ -101,8 +101,11 @@ def main(argv: list[str] | None = None) -> None:
     with io.stage_errors("demo"):
         n = int(round(a.seconds * a.fps))
         encode(render_frames(a.width, a.height, n), a.out, a.fps, a.crf)
-        io.write_sidecar(a.out, stage="demo", params=vars(a) | {"out": str(a.out),
-                         "scenes": [s.image for s in DEFAULT_SCENES]})
+        io.write_sidecar(
+            a.out,
+            stage="demo",
+            params=vars(a) | {"out": str(a.out), "scenes": [s.image for s in DEFAULT_SCENES]},
+        )
 
 
 if __name__ == "__main__":

@@ -24,12 +24,21 @@ from stdo.models import count_parameters
 from stdo.patches import grid_map
 
 
-def evaluate(patches: Path, method: str, model_paths: list[Path], *, partition: Path | None,
-             fps: float | None, batch_size: int, device: str) -> tuple[dict, np.ndarray]:
+def evaluate(
+    patches: Path,
+    method: str,
+    model_paths: list[Path],
+    *,
+    partition: Path | None,
+    fps: float | None,
+    batch_size: int,
+    device: str,
+) -> tuple[dict, np.ndarray]:
     units = methods.method_units(method)
     if len(units) != len(model_paths):
-        raise StdoError(f"method {method!r} needs {len(units)} models ({', '.join(units)}), "
-                        f"got {len(model_paths)}")
+        raise StdoError(
+            f"method {method!r} needs {len(units)} models ({', '.join(units)}), got {len(model_paths)}"
+        )
     dev = runtime.resolve_device(device)
     grid = json.loads((patches / "grid.json").read_text())
     index = pd.read_csv(patches / "index.csv")
@@ -45,15 +54,29 @@ def evaluate(patches: Path, method: str, model_paths: list[Path], *, partition: 
         params += count_parameters(model)
         ids = np.flatnonzero(routing == m)
         if ids.size:
-            mse[ids] = patch_mse(model, lr, hr, ids, batch_size=batch_size, device=dev,
-                                 desc=f"{method} model {m}")
-        per_model.append({"unit": unit, "model": str(path), "patches": int(ids.size),
-                          "psnr": pooled_psnr(mse[ids]) if ids.size else None})
+            mse[ids] = patch_mse(
+                model, lr, hr, ids, batch_size=batch_size, device=dev, desc=f"{method} model {m}"
+            )
+        per_model.append(
+            {
+                "unit": unit,
+                "model": str(path),
+                "patches": int(ids.size),
+                "psnr": pooled_psnr(mse[ids]) if ids.size else None,
+            }
+        )
     if np.isnan(mse).any():
         raise StdoError(f"method {method!r}: {int(np.isnan(mse).sum())} patches were routed to no model")
-    metrics = {"method": method, "psnr": pooled_psnr(mse), "mse": float(mse.mean()),
-               "models": len(units), "parameters": params, "patches": int(mse.size),
-               "frames": int(grid["frames"]), "per_model": per_model}
+    metrics = {
+        "method": method,
+        "psnr": pooled_psnr(mse),
+        "mse": float(mse.mean()),
+        "models": len(units),
+        "parameters": params,
+        "patches": int(mse.size),
+        "frames": int(grid["frames"]),
+        "per_model": per_model,
+    }
     return metrics, grid_map(mse_to_psnr(mse), grid["cols"], grid["rows"])
 
 
@@ -74,15 +97,23 @@ def main(argv: list[str] | None = None) -> None:
     with io.stage_errors("evaluate"):
         runtime.set_threads(a.threads)
         fps = json.loads(a.meta.read_text())["fps"] if a.meta else None
-        metrics, pmap = evaluate(a.patches, a.method, a.models, partition=a.partition, fps=fps,
-                                 batch_size=a.batch_size, device=a.device)
+        metrics, pmap = evaluate(
+            a.patches,
+            a.method,
+            a.models,
+            partition=a.partition,
+            fps=fps,
+            batch_size=a.batch_size,
+            device=a.device,
+        )
         metrics |= a.labels
         io.save_array(a.out_map, pmap)
         io.write_json(a.out_metrics, metrics)
         inputs = [a.patches / "index.csv", *a.models] + ([a.partition] if a.partition else [])
         for out in (a.out_metrics, a.out_map):
-            io.write_sidecar(out, stage="evaluate", params={"method": a.method, "labels": a.labels},
-                             inputs=inputs)
+            io.write_sidecar(
+                out, stage="evaluate", params={"method": a.method, "labels": a.labels}, inputs=inputs
+            )
         print(json.dumps({k: metrics[k] for k in ("method", "psnr", "models", "parameters")}))
 
 

@@ -21,8 +21,9 @@ from stdo import io  # noqa: E402
 from stdo.patches import grid_map  # noqa: E402
 
 
-def heatmaps(hr: np.ndarray, score_map: np.ndarray, method_maps: dict[str, np.ndarray],
-             frames: list[int], title: str) -> plt.Figure:
+def heatmaps(
+    hr: np.ndarray, score_map: np.ndarray, method_maps: dict[str, np.ndarray], frames: list[int], title: str
+) -> plt.Figure:
     cols = 2 + len(method_maps)
     fig, axes = plt.subplots(len(frames), cols, figsize=(2.6 * cols, 1.9 * len(frames)), squeeze=False)
     for r, f in enumerate(frames):
@@ -31,8 +32,9 @@ def heatmaps(hr: np.ndarray, score_map: np.ndarray, method_maps: dict[str, np.nd
         vmin, vmax = (float(finite.min()), float(finite.max())) if finite.size else (0, 1)
         axes[r, 0].imshow(hr[f])
         axes[r, 0].set_title(f"frame {f}", fontsize=8)
-        for c, (name, m) in enumerate([("f0 (generic)", score_map[f]), *
-                                       [(k, v[f]) for k, v in method_maps.items()]], start=1):
+        for c, (name, m) in enumerate(
+            [("f0 (generic)", score_map[f]), *[(k, v[f]) for k, v in method_maps.items()]], start=1
+        ):
             im = axes[r, c].imshow(m, cmap="viridis", vmin=vmin, vmax=vmax, interpolation="nearest")
             axes[r, c].set_title(f"{name}: {np.mean(m):.1f} dB", fontsize=8)
         fig.colorbar(im, ax=axes[r, -1], fraction=0.046, pad=0.04, label="PSNR (dB)")
@@ -65,8 +67,9 @@ def main(argv: list[str] | None = None) -> None:
         with io.atomic_path(a.out) as tmp:
             fig.savefig(tmp, format=a.out.suffix.lstrip(".") or "png", dpi=110)
         plt.close(fig)
-        io.write_sidecar(a.out, stage="figures", params={"frames": frames, "names": a.names},
-                         inputs=[a.scores, *a.maps])
+        io.write_sidecar(
+            a.out, stage="figures", params={"frames": frames, "names": a.names}, inputs=[a.scores, *a.maps]
+        )
 
 
 if __name__ == "__main__":

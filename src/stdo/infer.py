@@ -18,16 +18,24 @@ def to_tensor(batch: np.ndarray, device: torch.device) -> torch.Tensor:
 
 
 @torch.no_grad()
-def patch_mse(model: nn.Module, lr: np.ndarray, hr: np.ndarray, indices: Sequence[int] | np.ndarray,
-              *, batch_size: int = 64, device: torch.device | str = "cpu", desc: str = "patches",
-              progress: bool = True) -> np.ndarray:
+def patch_mse(
+    model: nn.Module,
+    lr: np.ndarray,
+    hr: np.ndarray,
+    indices: Sequence[int] | np.ndarray,
+    *,
+    batch_size: int = 64,
+    device: torch.device | str = "cpu",
+    desc: str = "patches",
+    progress: bool = True,
+) -> np.ndarray:
     """MSE (project convention, see :mod:`stdo.metrics`) of ``model`` on the given patch ids."""
     device = torch.device(device)
     indices = np.asarray(indices, dtype=np.int64)
     out = np.empty(indices.size, dtype=np.float64)
     model.eval()
     for start in tqdm(range(0, indices.size, batch_size), desc=desc, unit="batch", disable=not progress):
-        ids = indices[start:start + batch_size]
+        ids = indices[start : start + batch_size]
         order = np.argsort(ids)  # sorted reads from the memory map
         sel = ids[order]
         sr = model(to_tensor(lr[sel], device))

@@ -31,8 +31,9 @@ def _parse_range(frames: list[int] | None) -> tuple[int, int | None]:
     return start, stop
 
 
-def decode(path: Path, frames: list[int] | None = None,
-           crop: list[int] | None = None, progress: bool = True) -> tuple[list[np.ndarray], dict[str, Any]]:
+def decode(
+    path: Path, frames: list[int] | None = None, crop: list[int] | None = None, progress: bool = True
+) -> tuple[list[np.ndarray], dict[str, Any]]:
     """Decode ``path`` to a list of RGB frames and a metadata dict."""
     start, stop = _parse_range(frames)
     if not path.exists():
@@ -61,36 +62,58 @@ def decode(path: Path, frames: list[int] | None = None,
                     if crop:
                         x, y, w, h = crop
                         if x < 0 or y < 0 or x + w > img.shape[1] or y + h > img.shape[0]:
-                            raise StdoError(f"{path}: crop {crop} (x, y, width, height) falls outside "
-                                            f"the {img.shape[1]}x{img.shape[0]} frame")
-                        img = img[y:y + h, x:x + w]
+                            raise StdoError(
+                                f"{path}: crop {crop} (x, y, width, height) falls outside "
+                                f"the {img.shape[1]}x{img.shape[0]} frame"
+                            )
+                        img = img[y : y + h, x : x + w]
                     out.append(np.ascontiguousarray(img))
                 decoded += 1
                 bar.update(1)
             bar.close()
         except av.error.FFmpegError as e:
-            raise StdoError(f"{path}: decoding failed after {decoded} frames ({e}); "
-                            "the file is corrupt or truncated") from e
+            raise StdoError(
+                f"{path}: decoding failed after {decoded} frames ({e}); the file is corrupt or truncated"
+            ) from e
         if expected and stop is None and decoded < expected:
-            raise StdoError(f"{path}: truncated: the stream declares {expected} frames but only "
-                            f"{decoded} could be decoded")
+            raise StdoError(
+                f"{path}: truncated: the stream declares {expected} frames but only "
+                f"{decoded} could be decoded"
+            )
         codec = stream.codec_context.name
         width, height = stream.codec_context.width, stream.codec_context.height
     if not out:
         raise StdoError(f"{path}: no frames decoded in range [{start}, {stop})")
     if stop is not None and start + len(out) < stop:
-        raise StdoError(f"{path}: frame range [{start}, {stop}) asked for, but the video has only "
-                        f"{start + len(out)} frames")
-    meta = {"source": str(path), "source_sha256": io.sha256_file(path), "codec": codec,
-            "fps": fps, "fps_fraction": str(Fraction(rate)) if rate else None,
-            "source_width": width, "source_height": height, "frame_range": [start, start + len(out)],
-            "crop": crop, "frames": len(out), "height": int(out[0].shape[0]),
-            "width": int(out[0].shape[1])}
+        raise StdoError(
+            f"{path}: frame range [{start}, {stop}) asked for, but the video has only "
+            f"{start + len(out)} frames"
+        )
+    meta = {
+        "source": str(path),
+        "source_sha256": io.sha256_file(path),
+        "codec": codec,
+        "fps": fps,
+        "fps_fraction": str(Fraction(rate)) if rate else None,
+        "source_width": width,
+        "source_height": height,
+        "frame_range": [start, start + len(out)],
+        "crop": crop,
+        "frames": len(out),
+        "height": int(out[0].shape[0]),
+        "width": int(out[0].shape[1]),
+    }
     return out, meta
 
 
-def ingest(path: Path, out_frames: Path, out_meta: Path, frames: list[int] | None = None,
-           crop: list[int] | None = None, progress: bool = True) -> dict[str, Any]:
+def ingest(
+    path: Path,
+    out_frames: Path,
+    out_meta: Path,
+    frames: list[int] | None = None,
+    crop: list[int] | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
     imgs, meta = decode(path, frames, crop, progress)
     with io.array_writer(out_frames, (len(imgs), *imgs[0].shape), np.uint8) as arr:
         for i, img in enumerate(imgs):
@@ -110,8 +133,9 @@ def main(argv: list[str] | None = None) -> None:
     with io.stage_errors("ingest"):
         meta = ingest(a.video, a.out_frames, a.out_meta, a.frames, a.crop)
         for out in (a.out_frames, a.out_meta):
-            io.write_sidecar(out, stage="ingest", params={"frames": a.frames, "crop": a.crop},
-                             inputs=[a.video])
+            io.write_sidecar(
+                out, stage="ingest", params={"frames": a.frames, "crop": a.crop}, inputs=[a.video]
+            )
         print(json.dumps(meta))
 
 

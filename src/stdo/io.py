@@ -121,12 +121,18 @@ def _versions() -> dict[str, str | None]:
 def git_revision(cwd: str | Path | None = None) -> dict[str, Any]:
     """The git commit of the working tree and whether it has uncommitted changes."""
     try:
-        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True,
-                             text=True, timeout=10)
+        rev = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10
+        )
         if rev.returncode != 0:
             return {"commit": None, "dirty": None}
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=cwd, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         return {"commit": rev.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "dirty": None}
@@ -137,8 +143,7 @@ def describe_input(path: str | Path) -> dict[str, Any]:
     if path.is_dir():
         return {"path": str(path), "kind": "directory"}
     size = path.stat().st_size
-    return {"path": str(path), "bytes": size,
-            "sha256": sha256_file(path) if size <= _HASH_LIMIT else None}
+    return {"path": str(path), "bytes": size, "sha256": sha256_file(path) if size <= _HASH_LIMIT else None}
 
 
 def resolved_config() -> dict[str, Any] | None:
@@ -149,8 +154,14 @@ def resolved_config() -> dict[str, Any] | None:
     return json.loads(Path(snap).read_text())
 
 
-def write_sidecar(output: str | Path, *, stage: str, params: dict[str, Any],
-                  inputs: Sequence[str | Path] = (), seed: int | None = None) -> Path:
+def write_sidecar(
+    output: str | Path,
+    *,
+    stage: str,
+    params: dict[str, Any],
+    inputs: Sequence[str | Path] = (),
+    seed: int | None = None,
+) -> Path:
     """Record how ``output`` was made in ``<output>.prov.json``.
 
     The sidecar holds the stage, its parameters and seed, the inputs with their hashes,

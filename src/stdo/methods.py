@@ -78,8 +78,9 @@ def _check_chunks(chunks: np.ndarray | None, k: int, n: int, what: str) -> np.nd
     return chunks
 
 
-def unit_selection(unit: str, *, index: pd.DataFrame, chunks: np.ndarray | None = None,
-                   fps: float | None = None) -> np.ndarray:
+def unit_selection(
+    unit: str, *, index: pd.DataFrame, chunks: np.ndarray | None = None, fps: float | None = None
+) -> np.ndarray:
     """Patch ids a unit trains on (sorted)."""
     n = len(index)
     if unit == "all":
@@ -94,8 +95,9 @@ def unit_selection(unit: str, *, index: pd.DataFrame, chunks: np.ndarray | None 
     raise StdoError(f"unknown training unit {unit!r}")
 
 
-def route(method: str, *, index: pd.DataFrame, chunks: np.ndarray | None = None,
-          fps: float | None = None) -> np.ndarray:
+def route(
+    method: str, *, index: pd.DataFrame, chunks: np.ndarray | None = None, fps: float | None = None
+) -> np.ndarray:
     """Model index (into ``method_units(method)``) for every patch of the video."""
     n = len(index)
     m = _STDO_METHOD.match(method)

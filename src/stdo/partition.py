@@ -39,8 +39,15 @@ def thresholds(psnr: np.ndarray, chunks: np.ndarray, k: int) -> pd.DataFrame:
     rows = []
     for c in range(k):
         v = psnr[chunks == c]
-        rows.append({"chunk": c, "patches": int(v.size), "psnr_min": float(v.min()),
-                     "psnr_max": float(v.max()), "psnr_mean": float(v.mean())})
+        rows.append(
+            {
+                "chunk": c,
+                "patches": int(v.size),
+                "psnr_min": float(v.min()),
+                "psnr_max": float(v.max()),
+                "psnr_mean": float(v.mean()),
+            }
+        )
     return pd.DataFrame(rows)
 
 

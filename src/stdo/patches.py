@@ -55,12 +55,14 @@ def stitch(patches: np.ndarray, cols: int, rows: int) -> np.ndarray:
 def index_table(frames: int, cols: int, rows: int) -> pd.DataFrame:
     """The patch index: one row per patch id with its frame, row and column."""
     ids = np.arange(frames * rows * cols)
-    return pd.DataFrame({
-        "patch": ids,
-        "frame": ids // (rows * cols),
-        "row": (ids // cols) % rows,
-        "col": ids % cols,
-    })
+    return pd.DataFrame(
+        {
+            "patch": ids,
+            "frame": ids // (rows * cols),
+            "row": (ids // cols) % rows,
+            "col": ids % cols,
+        }
+    )
 
 
 def grid_map(values: np.ndarray, cols: int, rows: int) -> np.ndarray:
@@ -68,8 +70,9 @@ def grid_map(values: np.ndarray, cols: int, rows: int) -> np.ndarray:
     return np.asarray(values).reshape(-1, rows, cols)
 
 
-def write_patches(lr: np.ndarray, hr: np.ndarray, scale: int, cols: int, rows: int,
-                  outdir: Path, batch: int = 32) -> pd.DataFrame:
+def write_patches(
+    lr: np.ndarray, hr: np.ndarray, scale: int, cols: int, rows: int, outdir: Path, batch: int = 32
+) -> pd.DataFrame:
     """Split (memory-mapped) LR and HR frame arrays into patch arrays under ``outdir``."""
     t, h, w, c = lr.shape
     if hr.shape[0] != t or hr.shape[1] != h * scale or hr.shape[2] != w * scale:
@@ -77,17 +80,28 @@ def write_patches(lr: np.ndarray, hr: np.ndarray, scale: int, cols: int, rows: i
     ph, pw = check_grid(h, w, cols, rows)
     per = rows * cols
     outdir.mkdir(parents=True, exist_ok=True)
-    with io.array_writer(outdir / "lr.npy", (t * per, ph, pw, c), np.uint8) as lr_out, \
-         io.array_writer(outdir / "hr.npy", (t * per, ph * scale, pw * scale, c), np.uint8) as hr_out:
+    with (
+        io.array_writer(outdir / "lr.npy", (t * per, ph, pw, c), np.uint8) as lr_out,
+        io.array_writer(outdir / "hr.npy", (t * per, ph * scale, pw * scale, c), np.uint8) as hr_out,
+    ):
         for i in tqdm(range(0, t, batch), desc=f"patches x{scale}", unit="batch"):
             j = min(i + batch, t)
-            lr_out[i * per:j * per] = split(np.asarray(lr[i:j]), cols, rows)
-            hr_out[i * per:j * per] = split(np.asarray(hr[i:j]), cols, rows)
+            lr_out[i * per : j * per] = split(np.asarray(lr[i:j]), cols, rows)
+            hr_out[i * per : j * per] = split(np.asarray(hr[i:j]), cols, rows)
     table = index_table(t, cols, rows)
     with io.atomic_path(outdir / "index.csv") as tmp:
         table.to_csv(tmp, index=False)
-    io.write_json(outdir / "grid.json", {"scale": scale, "cols": cols, "rows": rows, "frames": t,
-                                         "lr_patch": [ph, pw], "hr_patch": [ph * scale, pw * scale]})
+    io.write_json(
+        outdir / "grid.json",
+        {
+            "scale": scale,
+            "cols": cols,
+            "rows": rows,
+            "frames": t,
+            "lr_patch": [ph, pw],
+            "hr_patch": [ph * scale, pw * scale],
+        },
+    )
     return table
 
 
@@ -102,9 +116,12 @@ def main(argv: list[str] | None = None) -> None:
     a = p.parse_args(argv)
     with io.stage_errors("patches"):
         write_patches(io.open_array(a.lr), io.open_array(a.hr), a.scale, a.cols, a.rows, a.outdir)
-        io.write_sidecar(a.outdir / "index.csv", stage="patches",
-                         params={"scale": a.scale, "cols": a.cols, "rows": a.rows},
-                         inputs=[a.lr, a.hr])
+        io.write_sidecar(
+            a.outdir / "index.csv",
+            stage="patches",
+            params={"scale": a.scale, "cols": a.cols, "rows": a.rows},
+            inputs=[a.lr, a.hr],
+        )
 
 
 if __name__ == "__main__":

@@ -59,24 +59,37 @@ def main(argv: list[str] | None = None) -> None:
         names = [n for n in a.images.split(",") if n]
         clash = sorted(set(names) & {n for n in a.exclude.split(",") if n})
         if clash:
-            raise StdoError(f"pretrain.images {clash} also appear in the demo video; "
-                            "f0 must not have seen the video")
+            raise StdoError(
+                f"pretrain.images {clash} also appear in the demo video; f0 must not have seen the video"
+            )
         lr, hr = make_pairs([load_photo(n) for n in names], a.scale, a.patch)
-        settings = TrainSettings(steps=a.steps, **{k: (tuple(v) if isinstance(v, list) else v)
-                                                   for k, v in a.settings.items()})
+        settings = TrainSettings(
+            steps=a.steps, **{k: (tuple(v) if isinstance(v, list) else v) for k, v in a.settings.items()}
+        )
         model = build_model(a.backbone, scale=a.scale, seed=settings.seed, **a.backbone_kwargs)
         dev = runtime.resolve_device(a.device)
         print(f"f0 {a.backbone} x{a.scale}: {len(lr)} tiles from {len(names)} images", flush=True)
-        log = train_model(model, lr, hr, np.arange(len(lr)), settings, device=dev,
-                          progress=not a.no_progress)
+        log = train_model(model, lr, hr, np.arange(len(lr)), settings, device=dev, progress=not a.no_progress)
         import pandas as pd
 
         with io.atomic_path(a.out_log) as tmp:
             pd.DataFrame(log).to_csv(tmp, index=False)
-        runtime.save_model(a.out_model, model, backbone=a.backbone, scale=a.scale,
-                           kwargs=a.backbone_kwargs, extra={"role": "f0", "images": names})
-        params = {"backbone": a.backbone, "kwargs": a.backbone_kwargs, "scale": a.scale,
-                  "images": names, "patch": a.patch, "settings": asdict(settings)}
+        runtime.save_model(
+            a.out_model,
+            model,
+            backbone=a.backbone,
+            scale=a.scale,
+            kwargs=a.backbone_kwargs,
+            extra={"role": "f0", "images": names},
+        )
+        params = {
+            "backbone": a.backbone,
+            "kwargs": a.backbone_kwargs,
+            "scale": a.scale,
+            "images": names,
+            "patch": a.patch,
+            "settings": asdict(settings),
+        }
         for out in (a.out_model, a.out_log):
             io.write_sidecar(out, stage="pretrain", params=params, seed=settings.seed)
         print(json.dumps({"final_loss": log[-1]["loss"], "tiles": len(lr)}))

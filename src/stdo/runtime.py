@@ -41,12 +41,24 @@ def set_threads(threads: int | None) -> int:
     return n
 
 
-def save_model(path: str | Path, model: nn.Module, *, backbone: str, scale: int,
-               kwargs: dict[str, Any], extra: dict[str, Any] | None = None) -> None:
+def save_model(
+    path: str | Path,
+    model: nn.Module,
+    *,
+    backbone: str,
+    scale: int,
+    kwargs: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+) -> None:
     """Save weights with what is needed to rebuild the model (no pickled classes)."""
-    payload = {"format": MODEL_FORMAT, "backbone": backbone, "scale": scale, "kwargs": kwargs,
-               "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-               "extra": extra or {}}
+    payload = {
+        "format": MODEL_FORMAT,
+        "backbone": backbone,
+        "scale": scale,
+        "kwargs": kwargs,
+        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "extra": extra or {},
+    }
     with io.atomic_path(path) as tmp:
         torch.save(payload, tmp)
 

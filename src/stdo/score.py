@@ -17,8 +17,8 @@ import torch
 from torch import nn
 
 from stdo import io, runtime
-from stdo.errors import StdoError
 from stdo.degrade import upscale_bicubic
+from stdo.errors import StdoError
 from stdo.infer import patch_mse
 from stdo.metrics import mse_to_psnr, pooled_psnr
 
@@ -39,20 +39,24 @@ def score(patches: Path, model_path: Path, batch_size: int, device: str) -> tupl
     model, record = runtime.load_model(model_path, dev)
     grid = json.loads((patches / "grid.json").read_text())
     if record["scale"] != grid["scale"]:
-        raise StdoError(f"{model_path}: f0 is a x{record['scale']} model but the patches "
-                           f"are x{grid['scale']}")
+        raise StdoError(
+            f"{model_path}: f0 is a x{record['scale']} model but the patches are x{grid['scale']}"
+        )
     lr, hr = io.open_array(patches / "lr.npy"), io.open_array(patches / "hr.npy")
     table = pd.read_csv(patches / "index.csv")
     ids = table["patch"].to_numpy()
     mse = patch_mse(model, lr, hr, ids, batch_size=batch_size, device=dev, desc="score f0")
-    bic = patch_mse(Bicubic(grid["scale"]), lr, hr, ids, batch_size=batch_size, device=dev,
-                    desc="bicubic")
+    bic = patch_mse(Bicubic(grid["scale"]), lr, hr, ids, batch_size=batch_size, device=dev, desc="bicubic")
     table["mse"] = mse
     table["psnr"] = mse_to_psnr(mse)
-    summary = {"f0_psnr": pooled_psnr(mse), "bicubic_psnr": pooled_psnr(bic),
-               "f0_backbone": record["backbone"], "patches": int(ids.size),
-               "patch_psnr_min": float(np.min(table["psnr"])),
-               "patch_psnr_max": float(np.max(table["psnr"]))}
+    summary = {
+        "f0_psnr": pooled_psnr(mse),
+        "bicubic_psnr": pooled_psnr(bic),
+        "f0_backbone": record["backbone"],
+        "patches": int(ids.size),
+        "patch_psnr_min": float(np.min(table["psnr"])),
+        "patch_psnr_max": float(np.max(table["psnr"])),
+    }
     return table, summary
 
 
@@ -73,8 +77,12 @@ def main(argv: list[str] | None = None) -> None:
             table.to_csv(tmp, index=False)
         io.write_json(a.out_summary, summary)
         for out in (a.out, a.out_summary):
-            io.write_sidecar(out, stage="score", params={"batch_size": a.batch_size},
-                             inputs=[a.patches / "index.csv", a.model])
+            io.write_sidecar(
+                out,
+                stage="score",
+                params={"batch_size": a.batch_size},
+                inputs=[a.patches / "index.csv", a.model],
+            )
         print(json.dumps(summary))
 
 

@@ -56,17 +56,39 @@ def table2(metrics: pd.DataFrame) -> pd.DataFrame:
     paper_vals = []
     for _, r in df.iterrows():
         report = r["Method"] != "STDO" or r["best_k"]
-        paper_vals.append(paper.lookup(2, backbone=r["Backbone"], method=r["Method"],
-                                       video=r.get("paper_video"), duration_s=r.get("paper_duration_s"),
-                                       scale=int(r["scale"])) if report else None)
+        paper_vals.append(
+            paper.lookup(
+                2,
+                backbone=r["Backbone"],
+                method=r["Method"],
+                video=r.get("paper_video"),
+                duration_s=r.get("paper_duration_s"),
+                scale=int(r["scale"]),
+            )
+            if report
+            else None
+        )
     df["paper_psnr_db"] = paper_vals
     df["psnr_db"] = df["psnr"].round(2)
     df["diff_db"] = (df["psnr_db"] - df["paper_psnr_db"].astype(float)).round(2)
     order = {"awDNN": 0, "NAS": 1, "CaFM": 2, "STDO": 3}
     df["_o"] = df["Method"].map(order)
     df = df.sort_values(["video", "_o", "Backbone", "scale", "k"])
-    cols = ["video", "paper_video", "paper_duration_s", "Backbone", "scale", "Method", "k", "best_k",
-            "models", "parameters", "psnr_db", "paper_psnr_db", "diff_db"]
+    cols = [
+        "video",
+        "paper_video",
+        "paper_duration_s",
+        "Backbone",
+        "scale",
+        "Method",
+        "k",
+        "best_k",
+        "models",
+        "parameters",
+        "psnr_db",
+        "paper_psnr_db",
+        "diff_db",
+    ]
     return df.reindex(columns=cols).rename(columns={"Backbone": "backbone", "Method": "method"})
 
 
@@ -80,11 +102,19 @@ def to_markdown(df: pd.DataFrame, title: str, footer: dict[str, Any]) -> str:
             return f"{v:.2f}"
         return str(v)
 
-    lines = [f"# {title}", "", "| " + " | ".join(df.columns) + " |",
-             "|" + "|".join("---" for _ in df.columns) + "|"]
+    lines = [
+        f"# {title}",
+        "",
+        "| " + " | ".join(df.columns) + " |",
+        "|" + "|".join("---" for _ in df.columns) + "|",
+    ]
     lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    lines += ["", "PSNR in dB: RGB, 0..255, no border shave, pooled over every pixel of the video "
-              "(see `stdo.metrics`).", ""]
+    lines += [
+        "",
+        "PSNR in dB: RGB, 0..255, no border shave, pooled over every pixel of the video "
+        "(see `stdo.metrics`).",
+        "",
+    ]
     lines += [f"- {k}: {v}" for k, v in footer.items()]
     return "\n".join(lines) + "\n"
 
@@ -92,9 +122,11 @@ def to_markdown(df: pd.DataFrame, title: str, footer: dict[str, Any]) -> str:
 def footer() -> dict[str, Any]:
     cfg = io.resolved_config()
     git = io.git_revision()
-    return {"config sha256": io.sha256_json(cfg) if cfg is not None else "n/a (not run from Snakemake)",
-            "git revision": (git["commit"] or "n/a") + (" (dirty)" if git["dirty"] else ""),
-            "stdo version": io._versions()["stdo"]}
+    return {
+        "config sha256": io.sha256_json(cfg) if cfg is not None else "n/a (not run from Snakemake)",
+        "git revision": (git["commit"] or "n/a") + (" (dirty)" if git["dirty"] else ""),
+        "stdo version": io._versions()["stdo"],
+    }
 
 
 def write_table(df: pd.DataFrame, out_csv: Path, out_md: Path, title: str, inputs: list[Path]) -> None:
@@ -114,8 +146,9 @@ def main(argv: list[str] | None = None) -> None:
     a = p.parse_args(argv)
     with io.stage_errors("tables"):
         df = table2(load_metrics(a.metrics))
-        write_table(df, a.out_csv, a.out_md,
-                    "Table 2: STDO and the baselines on each backbone and scale", a.metrics)
+        write_table(
+            df, a.out_csv, a.out_md, "Table 2: STDO and the baselines on each backbone and scale", a.metrics
+        )
         print(df.to_string(index=False))
 
 

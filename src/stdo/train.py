@@ -63,8 +63,13 @@ def steps_for(epochs: float, n_patches: int, batch_size: int) -> int:
     return max(1, math.ceil(epochs * n_patches / batch_size))
 
 
-def batch_ids(step: int, batch_size: int, n: int, seed: int,
-              _cache: dict[tuple[int, int, int], np.ndarray] | None = None) -> np.ndarray:
+def batch_ids(
+    step: int,
+    batch_size: int,
+    n: int,
+    seed: int,
+    _cache: dict[tuple[int, int, int], np.ndarray] | None = None,
+) -> np.ndarray:
     """Positions ``0..n-1`` of the batch at ``step``: consecutive slices of per-epoch permutations."""
     pos = step * batch_size + np.arange(batch_size)
     epochs, offsets = pos // n, pos % n
@@ -86,11 +91,19 @@ def _milestones(settings: TrainSettings) -> list[int]:
     return sorted({max(1, int(round(f * settings.steps))) for f in settings.lr_milestones})
 
 
-def train_model(model: nn.Module, lr: np.ndarray, hr: np.ndarray, indices: np.ndarray,
-                settings: TrainSettings, *, device: torch.device | str = "cpu",
-                checkpoint: Path | None = None, fingerprint: str = "",
-                progress: bool = True,
-                on_checkpoint: Callable[[int], None] | None = None) -> list[dict[str, float]]:
+def train_model(
+    model: nn.Module,
+    lr: np.ndarray,
+    hr: np.ndarray,
+    indices: np.ndarray,
+    settings: TrainSettings,
+    *,
+    device: torch.device | str = "cpu",
+    checkpoint: Path | None = None,
+    fingerprint: str = "",
+    progress: bool = True,
+    on_checkpoint: Callable[[int], None] | None = None,
+) -> list[dict[str, float]]:
     """Train ``model`` in place on patches ``indices`` of (memory-mapped) ``lr``/``hr``.
 
     Returns the loss log (one row per ``log_every`` steps). With ``checkpoint`` set, state is
@@ -103,8 +116,9 @@ def train_model(model: nn.Module, lr: np.ndarray, hr: np.ndarray, indices: np.nd
         raise StdoError("no patches selected for training")
     model.to(device).train()
     opt = torch.optim.Adam(model.parameters(), lr=settings.lr, betas=settings.betas, eps=settings.eps)
-    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=_milestones(settings),
-                                                 gamma=settings.lr_gamma)
+    sched = torch.optim.lr_scheduler.MultiStepLR(
+        opt, milestones=_milestones(settings), gamma=settings.lr_gamma
+    )
     use_amp = settings.amp and device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
     log: list[dict[str, float]] = []
@@ -145,9 +159,18 @@ def train_model(model: nn.Module, lr: np.ndarray, hr: np.ndarray, indices: np.nd
         bar.update(1)
         if checkpoint is not None and done % settings.checkpoint_every == 0 and done < settings.steps:
             with io.atomic_path(checkpoint) as tmp:
-                torch.save({"fingerprint": fingerprint, "step": done, "model": model.state_dict(),
-                            "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                            "scaler": scaler.state_dict(), "log": log}, tmp)
+                torch.save(
+                    {
+                        "fingerprint": fingerprint,
+                        "step": done,
+                        "model": model.state_dict(),
+                        "optimizer": opt.state_dict(),
+                        "scheduler": sched.state_dict(),
+                        "scaler": scaler.state_dict(),
+                        "log": log,
+                    },
+                    tmp,
+                )
             if on_checkpoint is not None:
                 on_checkpoint(done)
     bar.close()
@@ -155,10 +178,23 @@ def train_model(model: nn.Module, lr: np.ndarray, hr: np.ndarray, indices: np.nd
     return log
 
 
-def run_training(*, patches: Path, backbone: str, backbone_kwargs: dict[str, Any], scale: int,
-                 unit: str, epochs: float, settings: dict[str, Any], out_model: Path,
-                 out_log: Path, partition: Path | None = None, fps: float | None = None,
-                 device: str = "auto", init: Path | None = None, progress: bool = True) -> None:
+def run_training(
+    *,
+    patches: Path,
+    backbone: str,
+    backbone_kwargs: dict[str, Any],
+    scale: int,
+    unit: str,
+    epochs: float,
+    settings: dict[str, Any],
+    out_model: Path,
+    out_log: Path,
+    partition: Path | None = None,
+    fps: float | None = None,
+    device: str = "auto",
+    init: Path | None = None,
+    progress: bool = True,
+) -> None:
     """Train the model of one training unit (see :mod:`stdo.methods`) and write its outputs."""
     lr = io.open_array(patches / "lr.npy")
     hr = io.open_array(patches / "hr.npy")
@@ -168,31 +204,56 @@ def run_training(*, patches: Path, backbone: str, backbone_kwargs: dict[str, Any
     sel = methods.unit_selection(unit, index=index, chunks=chunks, fps=fps)
     budget = sel.size if methods.unit_budget(unit) == "data" else len(index)
     steps = steps_for(epochs, budget, int(settings["batch_size"]))
-    ts = TrainSettings(steps=steps, **{k: (tuple(v) if isinstance(v, list) else v)
-                                       for k, v in settings.items()})
+    ts = TrainSettings(
+        steps=steps, **{k: (tuple(v) if isinstance(v, list) else v) for k, v in settings.items()}
+    )
     model = build_model(backbone, scale=scale, seed=ts.seed, **backbone_kwargs)
     if init is not None:
         model.load_state_dict(runtime.load_model(init)[0].state_dict())
     dev = runtime.resolve_device(device)
-    fingerprint = io.sha256_json({"backbone": backbone, "kwargs": backbone_kwargs, "scale": scale,
-                                  "unit": unit, "settings": asdict(ts), "grid": grid,
-                                  "selection": io.sha256_json(sel.tolist()),
-                                  "init": str(init) if init else None})
-    print(f"unit {unit}: {sel.size} of {len(index)} patches, {steps} steps of batch "
-          f"{ts.batch_size} on {dev}", flush=True)
+    fingerprint = io.sha256_json(
+        {
+            "backbone": backbone,
+            "kwargs": backbone_kwargs,
+            "scale": scale,
+            "unit": unit,
+            "settings": asdict(ts),
+            "grid": grid,
+            "selection": io.sha256_json(sel.tolist()),
+            "init": str(init) if init else None,
+        }
+    )
+    print(
+        f"unit {unit}: {sel.size} of {len(index)} patches, {steps} steps of batch {ts.batch_size} on {dev}",
+        flush=True,
+    )
     t0 = time.perf_counter()
     ckpt = out_model.parent / CHECKPOINT_NAME
-    log = train_model(model, lr, hr, sel, ts, device=dev, checkpoint=ckpt, fingerprint=fingerprint,
-                      progress=progress)
+    log = train_model(
+        model, lr, hr, sel, ts, device=dev, checkpoint=ckpt, fingerprint=fingerprint, progress=progress
+    )
     seconds = time.perf_counter() - t0
     with io.atomic_path(out_log) as tmp:
         pd.DataFrame(log).to_csv(tmp, index=False)
-    runtime.save_model(out_model, model, backbone=backbone, scale=scale, kwargs=backbone_kwargs,
-                       extra={"unit": unit, "patches": int(sel.size), "steps": steps,
-                              "train_seconds": seconds})
-    params = {"backbone": backbone, "backbone_kwargs": backbone_kwargs, "scale": scale, "unit": unit,
-              "epochs": epochs, "budget_patches": budget, "settings": asdict(ts), "device": str(dev),
-              "train_seconds": seconds}
+    runtime.save_model(
+        out_model,
+        model,
+        backbone=backbone,
+        scale=scale,
+        kwargs=backbone_kwargs,
+        extra={"unit": unit, "patches": int(sel.size), "steps": steps, "train_seconds": seconds},
+    )
+    params = {
+        "backbone": backbone,
+        "backbone_kwargs": backbone_kwargs,
+        "scale": scale,
+        "unit": unit,
+        "epochs": epochs,
+        "budget_patches": budget,
+        "settings": asdict(ts),
+        "device": str(dev),
+        "train_seconds": seconds,
+    }
     inputs = [patches / "index.csv"] + ([partition] if partition else [])
     for out in (out_model, out_log):
         io.write_sidecar(out, stage="train", params=params, inputs=inputs, seed=ts.seed)
@@ -205,8 +266,9 @@ def add_common_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backbone", required=True)
     p.add_argument("--backbone-kwargs", default="{}", type=json.loads, help="JSON object")
     p.add_argument("--scale", required=True, type=int)
-    p.add_argument("--settings", required=True, type=json.loads,
-                   help="JSON object of TrainSettings fields except steps")
+    p.add_argument(
+        "--settings", required=True, type=json.loads, help="JSON object of TrainSettings fields except steps"
+    )
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--no-progress", action="store_true")
@@ -216,8 +278,12 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="stdo train", description=__doc__)
     p.add_argument("--patches", required=True, type=Path, help="patch folder of the patches stage")
     p.add_argument("--unit", required=True, help="training unit, e.g. all, stdo-k4-c0")
-    p.add_argument("--epochs", required=True, type=float,
-                   help="passes over the unit's budget of patches (see stdo.methods)")
+    p.add_argument(
+        "--epochs",
+        required=True,
+        type=float,
+        help="passes over the unit's budget of patches (see stdo.methods)",
+    )
     p.add_argument("--partition", type=Path, default=None, help="chunks.npy for STDO units")
     p.add_argument("--meta", type=Path, default=None, help="video meta.json (fps, for time chunks)")
     p.add_argument("--init", type=Path, default=None, help="initialise from this stdo model file")
@@ -228,10 +294,22 @@ def main(argv: list[str] | None = None) -> None:
     with io.stage_errors("train"):
         runtime.set_threads(a.threads)
         fps = json.loads(a.meta.read_text())["fps"] if a.meta else None
-        run_training(patches=a.patches, backbone=a.backbone, backbone_kwargs=a.backbone_kwargs,
-                     scale=a.scale, unit=a.unit, epochs=a.epochs, settings=a.settings,
-                     out_model=a.out_model, out_log=a.out_log, partition=a.partition, fps=fps,
-                     device=a.device, init=a.init, progress=not a.no_progress)
+        run_training(
+            patches=a.patches,
+            backbone=a.backbone,
+            backbone_kwargs=a.backbone_kwargs,
+            scale=a.scale,
+            unit=a.unit,
+            epochs=a.epochs,
+            settings=a.settings,
+            out_model=a.out_model,
+            out_log=a.out_log,
+            partition=a.partition,
+            fps=fps,
+            device=a.device,
+            init=a.init,
+            progress=not a.no_progress,
+        )
 
 
 if __name__ == "__main__":

@@ -39,13 +39,23 @@ def test_thresholds_report_ranges():
     psnr = np.arange(10, dtype=float)
     t = thresholds(psnr, partition(psnr, 2), 2)
     assert isinstance(t, pd.DataFrame)
-    assert t.to_dict("list") | {} == {"chunk": [0, 1], "patches": [5, 5], "psnr_min": [0.0, 5.0],
-                                      "psnr_max": [4.0, 9.0], "psnr_mean": [2.0, 7.0]}
+    assert t.to_dict("list") | {} == {
+        "chunk": [0, 1],
+        "patches": [5, 5],
+        "psnr_min": [0.0, 5.0],
+        "psnr_max": [4.0, 9.0],
+        "psnr_mean": [2.0, 7.0],
+    }
 
 
-@pytest.mark.parametrize("psnr,k,msg", [(np.ones(3), 4, "cannot split 3 patches into 4"),
-                                         (np.array([1.0, np.nan]), 1, "NaN"),
-                                         (np.ones(3), 0, "k must be >= 1")])
+@pytest.mark.parametrize(
+    "psnr,k,msg",
+    [
+        (np.ones(3), 4, "cannot split 3 patches into 4"),
+        (np.array([1.0, np.nan]), 1, "NaN"),
+        (np.ones(3), 0, "k must be >= 1"),
+    ],
+)
 def test_bad_partition_requests(psnr, k, msg):
     with pytest.raises(StdoError, match=msg):
         partition(psnr, k)

@@ -17,7 +17,9 @@ def test_index_table_addresses_the_right_pixels(demo_frames):
     table = index_table(len(demo_frames), cols, rows)
     for pid in (0, 5, 77, len(table) - 1):
         f, r, c = table.loc[pid, ["frame", "row", "col"]]
-        np.testing.assert_array_equal(patches[pid], demo_frames[f, r * 32:(r + 1) * 32, c * 24:(c + 1) * 24])
+        np.testing.assert_array_equal(
+            patches[pid], demo_frames[f, r * 32 : (r + 1) * 32, c * 24 : (c + 1) * 24]
+        )
 
 
 def test_grid_map_layout_matches_index():
@@ -29,7 +31,11 @@ def test_grid_map_layout_matches_index():
 
 
 def test_paper_grids_fit_1080p():
-    for scale, (cols, rows), patch in [(2, (20, 10), (54, 48)), (3, (10, 6), (60, 64)), (4, (10, 5), (54, 48))]:
+    for scale, (cols, rows), patch in [
+        (2, (20, 10), (54, 48)),
+        (3, (10, 6), (60, 64)),
+        (4, (10, 5), (54, 48)),
+    ]:
         lr = np.zeros((1, 1080 // scale, 1920 // scale, 3), np.uint8)
         assert split(lr, cols, rows).shape[1:3] == patch
 

@@ -20,13 +20,16 @@ def test_output_shape(name, scale):
     assert torch.isfinite(y).all()
 
 
-@pytest.mark.parametrize("name,scale,lo,hi", [
-    ("espcn", 2, 60_000, 61_000),     # 3x3 convs 3-64-64-32-12
-    ("srcnn", 2, 69_000, 69_500),
-    ("vdsr", 2, 668_000, 668_500),
-    ("edsr", 2, 1_360_000, 1_380_000),  # EDSR baseline x2: 1.37 M
-    ("wdsr", 4, 1_150_000, 1_250_000),  # the paper's "1.2M" (Table 4)
-])
+@pytest.mark.parametrize(
+    "name,scale,lo,hi",
+    [
+        ("espcn", 2, 60_000, 61_000),  # 3x3 convs 3-64-64-32-12
+        ("srcnn", 2, 69_000, 69_500),
+        ("vdsr", 2, 668_000, 668_500),
+        ("edsr", 2, 1_360_000, 1_380_000),  # EDSR baseline x2: 1.37 M
+        ("wdsr", 4, 1_150_000, 1_250_000),  # the paper's "1.2M" (Table 4)
+    ],
+)
 def test_parameter_counts_at_paper_settings(name, scale, lo, hi):
     assert lo <= count_parameters(build_model(name, scale=scale)) <= hi
 
@@ -40,10 +43,19 @@ def test_mac_counter_against_hand_count():
     assert count_macs(build_model("srcnn", scale=3), (48, 48)) == per_hr * 144 * 144
 
 
-@pytest.mark.parametrize("name,scale,paper_g", [
-    ("espcn", 2, 0.14), ("espcn", 4, 0.16), ("srcnn", 4, 2.58), ("vdsr", 2, 6.15),
-    ("edsr", 2, 3.16), ("edsr", 4, 4.57), ("wdsr", 2, 2.73), ("wdsr", 4, 2.76),
-])
+@pytest.mark.parametrize(
+    "name,scale,paper_g",
+    [
+        ("espcn", 2, 0.14),
+        ("espcn", 4, 0.16),
+        ("srcnn", 4, 2.58),
+        ("vdsr", 2, 6.15),
+        ("edsr", 2, 3.16),
+        ("edsr", 4, 4.57),
+        ("wdsr", 2, 2.73),
+        ("wdsr", 4, 2.76),
+    ],
+)
 def test_macs_reproduce_paper_table3(name, scale, paper_g):
     g = count_macs(build_model(name, scale=scale), (48, 48)) / 1e9
     assert g == pytest.approx(paper_g, rel=0.015, abs=0.005)  # the paper prints 2 decimals

@@ -29,7 +29,7 @@ def test_batches_cover_each_epoch_exactly_once():
     n, b = 50, 16
     seen = np.concatenate([batch_ids(s, b, n, seed=3) for s in range(25)])  # 8 epochs
     for e in range(8):
-        assert sorted(seen[e * n:(e + 1) * n]) == list(range(n))
+        assert sorted(seen[e * n : (e + 1) * n]) == list(range(n))
     np.testing.assert_array_equal(batch_ids(7, b, n, 3), batch_ids(7, b, n, 3))
     assert not np.array_equal(batch_ids(7, b, n, 3), batch_ids(7, b, n, 4))
 
@@ -43,8 +43,7 @@ def test_steps_for_equal_compute():
 def test_training_reduces_l1_on_real_patches(patch_dir):
     lr, hr = io.open_array(patch_dir / "lr.npy"), io.open_array(patch_dir / "hr.npy")
     model = build_model("espcn", scale=2)
-    log = train_model(model, lr, hr, np.arange(len(lr)), TrainSettings(steps=120, lr=1e-3),
-                      progress=False)
+    log = train_model(model, lr, hr, np.arange(len(lr)), TrainSettings(steps=120, lr=1e-3), progress=False)
     assert log[-1]["loss"] < 0.5 * log[0]["loss"]
 
 
@@ -53,8 +52,9 @@ def test_training_is_deterministic(patch_dir):
     states = []
     for _ in range(2):
         model = build_model("wdsr", scale=2, seed=5, n_resblocks=2, n_feats=8)
-        train_model(model, lr, hr, np.arange(0, len(lr), 2), TrainSettings(steps=15, lr=1e-3, seed=5),
-                    progress=False)
+        train_model(
+            model, lr, hr, np.arange(0, len(lr), 2), TrainSettings(steps=15, lr=1e-3, seed=5), progress=False
+        )
         states.append(model.state_dict())
     other = build_model("wdsr", scale=2, seed=6, n_resblocks=2, n_feats=8)
     assert not torch.equal(other.state_dict()["head.0.bias"], states[0]["head.0.bias"])
@@ -70,10 +70,32 @@ def test_empty_selection_is_an_error(patch_dir):
 
 def _train_cmd(patch_dir: Path, out: Path, steps_epochs: float) -> list[str]:
     settings = '{"batch_size":8,"lr":0.001,"seed":1,"checkpoint_every":10}'
-    return [sys.executable, "-m", "stdo.train", "--patches", str(patch_dir), "--unit", "all",
-            "--epochs", str(steps_epochs), "--backbone", "espcn", "--scale", "2",
-            "--settings", settings, "--threads", "1", "--device", "cpu", "--no-progress",
-            "--out-model", str(out / "model.pt"), "--out-log", str(out / "log.csv")]
+    return [
+        sys.executable,
+        "-m",
+        "stdo.train",
+        "--patches",
+        str(patch_dir),
+        "--unit",
+        "all",
+        "--epochs",
+        str(steps_epochs),
+        "--backbone",
+        "espcn",
+        "--scale",
+        "2",
+        "--settings",
+        settings,
+        "--threads",
+        "1",
+        "--device",
+        "cpu",
+        "--no-progress",
+        "--out-model",
+        str(out / "model.pt"),
+        "--out-log",
+        str(out / "log.csv"),
+    ]
 
 
 def test_killed_training_resumes_to_the_same_weights(patch_dir, tmp_path):
@@ -81,8 +103,9 @@ def test_killed_training_resumes_to_the_same_weights(patch_dir, tmp_path):
     ref, cut = tmp_path / "ref", tmp_path / "cut"
     subprocess.run(_train_cmd(patch_dir, ref, epochs), check=True, capture_output=True)
 
-    proc = subprocess.Popen(_train_cmd(patch_dir, cut, epochs), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        _train_cmd(patch_dir, cut, epochs), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     ckpt = cut / ".checkpoint.pt"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
@@ -94,8 +117,7 @@ def test_killed_training_resumes_to_the_same_weights(patch_dir, tmp_path):
     proc.wait()
     assert not (cut / "model.pt").exists()  # nothing half-written at the output path
 
-    second = subprocess.run(_train_cmd(patch_dir, cut, epochs), check=True, capture_output=True,
-                            text=True)
+    second = subprocess.run(_train_cmd(patch_dir, cut, epochs), check=True, capture_output=True, text=True)
     assert "resuming from" in second.stdout
     resumed_at = int(second.stdout.split(" at step ")[1].split("/")[0])
     assert resumed_at >= 100

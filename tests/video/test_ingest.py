@@ -45,11 +45,14 @@ def test_frame_range_and_crop(video):
     assert meta["frame_range"] == [5, 9] and meta["crop"] == [8, 4, 32, 16]
 
 
-@pytest.mark.parametrize("frames,crop,msg", [
-    ([0, 100], None, "has only 24 frames"),
-    ([5, 5], None, "empty"),
-    (None, [90, 0, 32, 16], "falls outside"),
-])
+@pytest.mark.parametrize(
+    "frames,crop,msg",
+    [
+        ([0, 100], None, "has only 24 frames"),
+        ([5, 5], None, "empty"),
+        (None, [90, 0, 32, 16], "falls outside"),
+    ],
+)
 def test_bad_range_or_crop(video, frames, crop, msg):
     with pytest.raises(StdoError, match=msg):
         decode(video, frames=frames, crop=crop, progress=False)

@@ -47,17 +47,27 @@ def test_file_that_is_not_a_video(tmp_path):
 
 
 def test_missing_video_is_named(tmp_path):
-    proc = snakemake(tmp_path, "tables", "--configfile", str(_video_overlay(tmp_path, tmp_path / "nowhere.mp4")), check=False)
+    proc = snakemake(
+        tmp_path,
+        "tables",
+        "--configfile",
+        str(_video_overlay(tmp_path, tmp_path / "nowhere.mp4")),
+        check=False,
+    )
     assert proc.returncode != 0
     assert "nowhere.mp4" in proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("grid,expected", [
-    ({"x2": [5, 2], "x4": [2, 2]}, "48x24 does not divide into a grid of 5x2"),
-])
+@pytest.mark.parametrize(
+    "grid,expected",
+    [
+        ({"x2": [5, 2], "x4": [2, 2]}, "48x24 does not divide into a grid of 5x2"),
+    ],
+)
 def test_frame_size_that_does_not_fit_the_grid(tmp_path, grid, expected):
-    proc = snakemake(tmp_path, "tables", "--configfile", str(_overlay(tmp_path, patch_grid=grid)),
-                     check=False)
+    proc = snakemake(
+        tmp_path, "tables", "--configfile", str(_overlay(tmp_path, patch_grid=grid)), check=False
+    )
     assert proc.returncode != 0
     assert expected in _log(tmp_path, "patches")
     assert not list((tmp_path / "results/videos/tiny/x2").rglob("patches/*"))  # x4 fits and may finish
@@ -65,7 +75,9 @@ def test_frame_size_that_does_not_fit_the_grid(tmp_path, grid, expected):
 
 def test_frame_size_that_does_not_fit_the_scale(tmp_path):
     demo = yaml.safe_load(TINY.read_text())["demo_video"] | {"width": 98}
-    proc = snakemake(tmp_path, "tables", "--configfile", str(_overlay(tmp_path, demo_video=demo, scales=[4])), check=False)
+    proc = snakemake(
+        tmp_path, "tables", "--configfile", str(_overlay(tmp_path, demo_video=demo, scales=[4])), check=False
+    )
     assert proc.returncode != 0
     assert "98x48 is not divisible by scale x4" in _log(tmp_path, "degrade")
     assert not list((tmp_path / "results/videos").rglob("lr.npy"))
@@ -80,15 +92,17 @@ def test_unknown_config_key_is_named(tmp_path):
 
 def test_unknown_nested_key_is_named(tmp_path):
     train = yaml.safe_load(TINY.read_text())["train"] | {"bacth_size": 4}
-    proc = snakemake(tmp_path, "tables", "-n", "--configfile", str(_overlay(tmp_path, train=train)),
-                     check=False)
+    proc = snakemake(
+        tmp_path, "tables", "-n", "--configfile", str(_overlay(tmp_path, train=train)), check=False
+    )
     assert proc.returncode != 0
     assert "'bacth_size' was unexpected" in proc.stdout + proc.stderr
 
 
 def test_wrong_type_is_named(tmp_path):
-    proc = snakemake(tmp_path, "tables", "-n", "--configfile", str(_overlay(tmp_path, scales="two")),
-                     check=False)
+    proc = snakemake(
+        tmp_path, "tables", "-n", "--configfile", str(_overlay(tmp_path, scales="two")), check=False
+    )
     assert proc.returncode != 0
     text = proc.stdout + proc.stderr
     assert "'two' is not of type 'array'" in text and "scales" in text

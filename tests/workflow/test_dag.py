@@ -19,8 +19,11 @@ def test_table2_holds_awdnn_and_every_stdo_k_for_each_scale_and_backbone(tiny_ru
     assert t["psnr_db"].between(5, 60).all()  # tiny training: low, but real numbers
     for r in t.itertuples():  # each cell is traceable to its evaluation's metrics
         method = "awdnn" if r.method == "awDNN" else f"stdo-k{int(r.k)}"
-        m = json.loads((tiny_run / f"results/videos/tiny/x{r.scale}/{r.backbone.lower()}/eval/"
-                        f"{method}/metrics.json").read_text())
+        m = json.loads(
+            (
+                tiny_run / f"results/videos/tiny/x{r.scale}/{r.backbone.lower()}/eval/{method}/metrics.json"
+            ).read_text()
+        )
         assert r.psnr_db == round(m["psnr"], 2) and r.parameters == m["parameters"]
     assert t["paper_psnr_db"].isna().all()  # the tiny video has no paper cell
     best = t[t.method == "STDO"].groupby(["backbone", "scale"])["best_k"].sum()
@@ -50,8 +53,18 @@ def test_partition_is_by_f0_score(tiny_run):
 
 def test_every_rule_writes_a_log_and_every_result_a_sidecar(tiny_run):
     logs = {p.parent.name for p in (tiny_run / "results/logs").rglob("*.log")}
-    assert {"ingest", "degrade", "patches", "pretrain", "score", "partition", "train",
-            "evaluate", "tables", "figures"} <= logs
+    assert {
+        "ingest",
+        "degrade",
+        "patches",
+        "pretrain",
+        "score",
+        "partition",
+        "train",
+        "evaluate",
+        "tables",
+        "figures",
+    } <= logs
     side = json.loads((tiny_run / "results/videos/tiny/x2/espcn/units/all/model.pt.prov.json").read_text())
     assert side["stage"] == "train" and side["seed"] == 0
     assert side["config"]["videos"][0]["name"] == "tiny"  # the resolved config

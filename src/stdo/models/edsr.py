@@ -16,8 +16,11 @@ DIV2K_MEAN = (0.4488, 0.4371, 0.4040)
 class ResBlock(nn.Module):
     def __init__(self, features: int, res_scale: float):
         super().__init__()
-        self.body = nn.Sequential(nn.Conv2d(features, features, 3, padding=1), nn.ReLU(inplace=True),
-                                  nn.Conv2d(features, features, 3, padding=1))
+        self.body = nn.Sequential(
+            nn.Conv2d(features, features, 3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(features, features, 3, padding=1),
+        )
         self.res_scale = res_scale
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -40,8 +43,10 @@ class EDSR(nn.Module):
         super().__init__()
         self.register_buffer("rgb_mean", torch.tensor(DIV2K_MEAN).view(1, 3, 1, 1) * 255.0)
         self.head = nn.Conv2d(3, n_feats, 3, padding=1)
-        self.body = nn.Sequential(*[ResBlock(n_feats, res_scale) for _ in range(n_resblocks)],
-                                  nn.Conv2d(n_feats, n_feats, 3, padding=1))
+        self.body = nn.Sequential(
+            *[ResBlock(n_feats, res_scale) for _ in range(n_resblocks)],
+            nn.Conv2d(n_feats, n_feats, 3, padding=1),
+        )
         self.tail = nn.Sequential(upsampler(scale, n_feats), nn.Conv2d(n_feats, 3, 3, padding=1))
         self.scale = scale
 

@@ -17,8 +17,10 @@ class ESPCN(nn.Module):
         for c in channels:
             layers += [nn.Conv2d(c_in, c, kernel_size, padding=kernel_size // 2), nn.ReLU(inplace=True)]
             c_in = c
-        layers += [nn.Conv2d(c_in, 3 * scale * scale, kernel_size, padding=kernel_size // 2),
-                   nn.PixelShuffle(scale)]
+        layers += [
+            nn.Conv2d(c_in, 3 * scale * scale, kernel_size, padding=kernel_size // 2),
+            nn.PixelShuffle(scale),
+        ]
         self.body = nn.Sequential(*layers)
         self.scale = scale
 

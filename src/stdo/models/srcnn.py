@@ -11,14 +11,17 @@ from stdo.models import register
 
 @register("srcnn")
 class SRCNN(nn.Module):
-    def __init__(self, *, scale: int, features: tuple[int, int] = (64, 32),
-                 kernels: tuple[int, int, int] = (9, 5, 5)):
+    def __init__(
+        self, *, scale: int, features: tuple[int, int] = (64, 32), kernels: tuple[int, int, int] = (9, 5, 5)
+    ):
         super().__init__()
         f1, f2 = features
         k1, k2, k3 = kernels
         self.body = nn.Sequential(
-            nn.Conv2d(3, f1, k1, padding=k1 // 2), nn.ReLU(inplace=True),
-            nn.Conv2d(f1, f2, k2, padding=k2 // 2), nn.ReLU(inplace=True),
+            nn.Conv2d(3, f1, k1, padding=k1 // 2),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(f1, f2, k2, padding=k2 // 2),
+            nn.ReLU(inplace=True),
             nn.Conv2d(f2, 3, k3, padding=k3 // 2),
         )
         self.scale = scale

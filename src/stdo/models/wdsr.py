@@ -21,8 +21,11 @@ def _wn_conv(c_in: int, c_out: int, k: int) -> nn.Module:
 class Block(nn.Module):
     def __init__(self, n_feats: int, expansion: int, res_scale: float):
         super().__init__()
-        self.body = nn.Sequential(_wn_conv(n_feats, n_feats * expansion, 3), nn.ReLU(inplace=True),
-                                  _wn_conv(n_feats * expansion, n_feats, 3))
+        self.body = nn.Sequential(
+            _wn_conv(n_feats, n_feats * expansion, 3),
+            nn.ReLU(inplace=True),
+            _wn_conv(n_feats * expansion, n_feats, 3),
+        )
         self.res_scale = res_scale
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -31,8 +34,15 @@ class Block(nn.Module):
 
 @register("wdsr")
 class WDSR(nn.Module):
-    def __init__(self, *, scale: int, n_resblocks: int = 16, n_feats: int = 32, expansion: int = 4,
-                 res_scale: float = 1.0):
+    def __init__(
+        self,
+        *,
+        scale: int,
+        n_resblocks: int = 16,
+        n_feats: int = 32,
+        expansion: int = 4,
+        res_scale: float = 1.0,
+    ):
         super().__init__()
         out = 3 * scale * scale
         self.register_buffer("rgb_mean", torch.tensor(DIV2K_MEAN).view(1, 3, 1, 1) * 255.0)
