@@ -3,6 +3,7 @@ import hashlib
 import json
 import os
 import shlex
+import sys
 
 from stdo import methods as stdo_methods
 
@@ -26,14 +27,22 @@ def publish_config_snapshot(cfg):
     return str(path.resolve())
 
 
+def uses_conda():
+    methods = getattr(workflow.deployment_settings, "deployment_method", ()) or ()
+    return any(str(getattr(m, "value", m)).lower() == "conda" for m in methods)
+
+
 def job_prefix(cfg):
-    """Shell prefix of every job: find the package source (also inside a conda env that
-    lacks it) and the resolved-config snapshot that provenance sidecars record."""
+    """Shell prefix of every job: the Python that runs Snakemake (unless --use-conda picks
+    the env's), the package source (also inside a conda env that lacks it), and the
+    resolved-config snapshot that provenance sidecars record."""
     snapshot = publish_config_snapshot(cfg)
-    return (
-        f"export PYTHONPATH={shlex.quote(SRC_DIR)}${{{{PYTHONPATH:+:$PYTHONPATH}}}}; "  # Snakemake formats it again
-        f"export STDO_CONFIG_SNAPSHOT={shlex.quote(snapshot)}; "
-    )
+    prefix = ""
+    if not uses_conda():
+        prefix += f"export PATH={shlex.quote(os.path.dirname(sys.executable))}:$PATH; "
+    # braces doubled twice: Snakemake formats the prefix again
+    prefix += f"export PYTHONPATH={shlex.quote(SRC_DIR)}${{{{PYTHONPATH:+:$PYTHONPATH}}}}; "
+    return prefix + f"export STDO_CONFIG_SNAPSHOT={shlex.quote(snapshot)}; "
 
 
 def _by_name(section):
