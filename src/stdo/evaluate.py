@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 
 from stdo import io, methods, runtime
+from stdo.cafm import CaFM
 from stdo.errors import StdoError
 from stdo.infer import patch_mse
 from stdo.metrics import mse_to_psnr, pooled_psnr
-from stdo.models import count_parameters
+from stdo.models import build_model, count_macs, count_parameters
 from stdo.patches import grid_map
 
 
@@ -30,7 +31,6 @@ def evaluate(
     model_paths: list[Path],
     *,
     partition: Path | None,
-    fps: float | None,
     batch_size: int,
     device: str,
 ) -> tuple[dict, np.ndarray]:
@@ -43,39 +43,51 @@ def evaluate(
     grid = json.loads((patches / "grid.json").read_text())
     index = pd.read_csv(patches / "index.csv")
     chunks = np.asarray(io.open_array(partition)) if partition is not None else None
-    routing = methods.route(method, index=index, chunks=chunks, fps=fps)
+    routing = methods.route(method, index=index, chunks=chunks)
+    groups = int(routing.max()) + 1
     lr, hr = io.open_array(patches / "lr.npy"), io.open_array(patches / "hr.npy")
-    mse = np.full(len(index), np.nan)
-    per_model, params = [], 0
-    for m, (unit, path) in enumerate(zip(units, model_paths, strict=True)):
-        model, record = runtime.load_model(path, dev)
+    loaded = [runtime.load_model(p, dev) for p in model_paths]
+    for path, (_, record) in zip(model_paths, loaded, strict=True):
         if record["scale"] != grid["scale"]:
             raise StdoError(f"{path}: a x{record['scale']} model cannot evaluate x{grid['scale']} patches")
-        params += count_parameters(model)
-        ids = np.flatnonzero(routing == m)
+    if len(loaded) not in (1, groups):
+        raise StdoError(f"method {method!r}: {groups} routing groups for {len(loaded)} models")
+    mse = np.full(len(index), np.nan)
+    per_group = []
+    for g in range(groups):
+        model, record = loaded[g] if len(loaded) == groups else loaded[0]
+        if isinstance(model, CaFM):
+            model.set_chunk(g)
+        ids = np.flatnonzero(routing == g)
         if ids.size:
             mse[ids] = patch_mse(
-                model, lr, hr, ids, batch_size=batch_size, device=dev, desc=f"{method} model {m}"
+                model, lr, hr, ids, batch_size=batch_size, device=dev, desc=f"{method} group {g}"
             )
-        per_model.append(
+        per_group.append(
             {
-                "unit": unit,
-                "model": str(path),
+                "unit": units[g] if len(units) == groups else units[0],
+                "group": g,
                 "patches": int(ids.size),
                 "psnr": pooled_psnr(mse[ids]) if ids.size else None,
             }
         )
     if np.isnan(mse).any():
         raise StdoError(f"method {method!r}: {int(np.isnan(mse).sum())} patches were routed to no model")
+    record = loaded[0][1]
+    plain = build_model(record["backbone"], scale=record["scale"], **record["kwargs"])  # no modulation
     metrics = {
         "method": method,
         "psnr": pooled_psnr(mse),
         "mse": float(mse.mean()),
         "models": len(units),
-        "parameters": params,
+        "parameters": sum(count_parameters(m) for m, _ in loaded),
+        "backbone_parameters": count_parameters(plain),
+        "macs_48": count_macs(plain, (48, 48)),
         "patches": int(mse.size),
         "frames": int(grid["frames"]),
-        "per_model": per_model,
+        "train_patches": sum(r.get("extra", {}).get("patches") or 0 for _, r in loaded),
+        "cafm_params_per_chunk": record.get("extra", {}).get("cafm_params_per_chunk"),
+        "per_group": per_group,
     }
     return metrics, grid_map(mse_to_psnr(mse), grid["cols"], grid["rows"])
 
@@ -86,7 +98,6 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--method", required=True)
     p.add_argument("--models", required=True, nargs="+", type=Path)
     p.add_argument("--partition", type=Path, default=None)
-    p.add_argument("--meta", type=Path, default=None, help="video meta.json")
     p.add_argument("--labels", type=json.loads, default={}, help="JSON copied into metrics.json")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--device", default="auto")
@@ -96,15 +107,8 @@ def main(argv: list[str] | None = None) -> None:
     a = p.parse_args(argv)
     with io.stage_errors("evaluate"):
         runtime.set_threads(a.threads)
-        fps = json.loads(a.meta.read_text())["fps"] if a.meta else None
         metrics, pmap = evaluate(
-            a.patches,
-            a.method,
-            a.models,
-            partition=a.partition,
-            fps=fps,
-            batch_size=a.batch_size,
-            device=a.device,
+            a.patches, a.method, a.models, partition=a.partition, batch_size=a.batch_size, device=a.device
         )
         metrics |= a.labels
         io.save_array(a.out_map, pmap)

@@ -75,5 +75,10 @@ def load_model(path: str | Path, device: torch.device | str = "cpu") -> tuple[nn
     if not isinstance(payload, dict) or payload.get("format") != MODEL_FORMAT:
         raise StdoError(f"{path}: not an stdo model file (expected format {MODEL_FORMAT})")
     model = build_model(payload["backbone"], scale=payload["scale"], **payload["kwargs"])
+    cafm_chunks = payload.get("extra", {}).get("cafm_chunks")
+    if cafm_chunks:
+        from stdo.cafm import CaFM
+
+        model = CaFM(model, int(cafm_chunks))
     model.load_state_dict(payload["state_dict"])
     return model.to(device).eval(), payload

@@ -28,6 +28,7 @@ from torch import nn
 from tqdm import tqdm
 
 from stdo import io, methods, runtime
+from stdo.cafm import CaFM
 from stdo.errors import StdoError
 from stdo.infer import to_tensor
 from stdo.models import build_model
@@ -103,12 +104,14 @@ def train_model(
     fingerprint: str = "",
     progress: bool = True,
     on_checkpoint: Callable[[int], None] | None = None,
+    conditioner: Callable[[nn.Module, np.ndarray], None] | None = None,
 ) -> list[dict[str, float]]:
     """Train ``model`` in place on patches ``indices`` of (memory-mapped) ``lr``/``hr``.
 
     Returns the loss log (one row per ``log_every`` steps). With ``checkpoint`` set, state is
     saved every ``checkpoint_every`` steps and a matching checkpoint (same ``fingerprint``)
-    is resumed from.
+    is resumed from. ``conditioner(model, patch_ids)`` runs before each forward pass (CaFM
+    uses it to select each patch's chunk modulation).
     """
     device = torch.device(device)
     indices = np.asarray(indices, dtype=np.int64)
@@ -141,6 +144,8 @@ def train_model(
     bar = tqdm(total=settings.steps, initial=start, desc="train", unit="step", disable=not progress)
     for step in range(start, settings.steps):
         ids = np.sort(indices[batch_ids(step, settings.batch_size, indices.size, settings.seed, cache)])
+        if conditioner is not None:
+            conditioner(model, ids)
         x = to_tensor(lr[ids], device)
         y = to_tensor(hr[ids], device)
         with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
@@ -190,7 +195,7 @@ def run_training(
     out_model: Path,
     out_log: Path,
     partition: Path | None = None,
-    fps: float | None = None,
+    proportions: list[float] | None = None,
     device: str = "auto",
     init: Path | None = None,
     progress: bool = True,
@@ -201,7 +206,8 @@ def run_training(
     grid = json.loads((patches / "grid.json").read_text())
     index = pd.read_csv(patches / "index.csv")
     chunks = np.asarray(io.open_array(partition)) if partition is not None else None
-    sel = methods.unit_selection(unit, index=index, chunks=chunks, fps=fps)
+    seed = int(settings.get("seed", 0))
+    sel = methods.unit_selection(unit, index=index, chunks=chunks, proportions=proportions, seed=seed)
     budget = sel.size if methods.unit_budget(unit) == "data" else len(index)
     steps = steps_for(epochs, budget, int(settings["batch_size"]))
     ts = TrainSettings(
@@ -211,6 +217,17 @@ def run_training(
     if init is not None:
         model.load_state_dict(runtime.load_model(init)[0].state_dict())
     dev = runtime.resolve_device(device)
+    conditioner = None
+    cafm_chunks = methods.unit_cafm_chunks(unit)
+    if cafm_chunks is not None:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(ts.seed)
+            model = CaFM(model, cafm_chunks)
+        patch_chunk = torch.from_numpy(methods.patch_time_chunks(index, cafm_chunks))
+
+        def conditioner(m: nn.Module, ids: np.ndarray) -> None:
+            m.set_chunk(patch_chunk[torch.from_numpy(ids)].to(dev))
+
     fingerprint = io.sha256_json(
         {
             "backbone": backbone,
@@ -223,6 +240,9 @@ def run_training(
             "init": str(init) if init else None,
         }
     )
+    extra = {"unit": unit, "patches": int(sel.size), "steps": steps}
+    if cafm_chunks is not None:
+        extra |= {"cafm_chunks": cafm_chunks, "cafm_params_per_chunk": model.parameters_per_chunk()}
     print(
         f"unit {unit}: {sel.size} of {len(index)} patches, {steps} steps of batch {ts.batch_size} on {dev}",
         flush=True,
@@ -230,7 +250,16 @@ def run_training(
     t0 = time.perf_counter()
     ckpt = out_model.parent / CHECKPOINT_NAME
     log = train_model(
-        model, lr, hr, sel, ts, device=dev, checkpoint=ckpt, fingerprint=fingerprint, progress=progress
+        model,
+        lr,
+        hr,
+        sel,
+        ts,
+        device=dev,
+        checkpoint=ckpt,
+        fingerprint=fingerprint,
+        progress=progress,
+        conditioner=conditioner,
     )
     seconds = time.perf_counter() - t0
     with io.atomic_path(out_log) as tmp:
@@ -241,7 +270,7 @@ def run_training(
         backbone=backbone,
         scale=scale,
         kwargs=backbone_kwargs,
-        extra={"unit": unit, "patches": int(sel.size), "steps": steps, "train_seconds": seconds},
+        extra=extra | {"train_seconds": seconds},
     )
     params = {
         "backbone": backbone,
@@ -284,8 +313,10 @@ def main(argv: list[str] | None = None) -> None:
         type=float,
         help="passes over the unit's budget of patches (see stdo.methods)",
     )
-    p.add_argument("--partition", type=Path, default=None, help="chunks.npy for STDO units")
-    p.add_argument("--meta", type=Path, default=None, help="video meta.json (fps, for time chunks)")
+    p.add_argument("--partition", type=Path, default=None, help="chunks.npy for STDO/JSTDO units")
+    p.add_argument(
+        "--proportions", type=json.loads, default=None, help="JSTDO sampling proportions (JSON list)"
+    )
     p.add_argument("--init", type=Path, default=None, help="initialise from this stdo model file")
     p.add_argument("--out-model", required=True, type=Path)
     p.add_argument("--out-log", required=True, type=Path)
@@ -293,7 +324,6 @@ def main(argv: list[str] | None = None) -> None:
     a = p.parse_args(argv)
     with io.stage_errors("train"):
         runtime.set_threads(a.threads)
-        fps = json.loads(a.meta.read_text())["fps"] if a.meta else None
         run_training(
             patches=a.patches,
             backbone=a.backbone,
@@ -305,7 +335,7 @@ def main(argv: list[str] | None = None) -> None:
             out_model=a.out_model,
             out_log=a.out_log,
             partition=a.partition,
-            fps=fps,
+            proportions=a.proportions,
             device=a.device,
             init=a.init,
             progress=not a.no_progress,

@@ -1,6 +1,7 @@
 # Helpers shared by the workflow's stage files: paths, config look-ups, target lists. No algorithms here.
 import hashlib
 import json
+import math
 import os
 import shlex
 import sys
@@ -88,27 +89,75 @@ def train_settings(lr, batch_size=None):
     return json_arg(settings)
 
 
-def method_ids():
-    """Evaluated method ids, e.g. awdnn, stdo-k2, stdo-k4."""
+def video_duration(video):
+    """Length in seconds of a configured video (for NAS/CaFM time segments)."""
+    entry = VIDEOS[video]
+    if entry.get("duration_s"):
+        return float(entry["duration_s"])
+    demo = config.get("demo_video")
+    if demo and entry["source"] == demo["path"]:
+        frames = entry.get("frames")
+        total = round(demo["seconds"] * demo["fps"])
+        used = (min(frames[1], total) - frames[0]) if frames else total
+        return used / demo["fps"]
+    if entry.get("paper"):
+        return float(entry["paper"]["duration_s"])
+    raise ValueError(
+        f"config: video {video!r} needs duration_s (its length in seconds) to cut NAS/CaFM segments"
+    )
+
+
+def time_segments(video):
+    return max(1, math.ceil(video_duration(video) / config["nas"]["chunk_seconds"] - 1e-9))
+
+
+def method_ids(video, backbone, single_chunk=True):
+    """Evaluated method ids of one video and backbone, e.g. awdnn, nas-n3, stdo-k2, jstdo-k4."""
     out = []
+    ks = list(config.get("stdo", {}).get("k", []))
     for m in config["methods"]:
-        if m == "stdo":
-            out += [f"stdo-k{k}" for k in config["stdo"]["k"]]
-        else:
+        if m in ("nas", "cafm"):
+            out.append(f"{m}-n{time_segments(video)}")
+        elif m == "jstdo":
+            out.append(f"jstdo-k{config['jstdo']['k']}")
+            if "stdo" in config["methods"] and config["jstdo"]["k"] not in ks:
+                ks.append(config["jstdo"]["k"])  # Table 4 compares STDO at JSTDO's k
+        elif m != "stdo":
             out.append(m)
+    if "stdo" in config["methods"]:
+        out += [f"stdo-k{k}" for k in ks]
+        if single_chunk and backbone in config.get("table1", {}).get("backbones", []):
+            out += [f"stdo-k{k}-{d}" for k in ks for d in ("d0", "dk")]
     return out
 
 
 def metrics_files():
     return [
-        f"{VIDEO}/x{{scale}}/{{backbone}}/eval/{{method}}/metrics.json".format(
-            video=v, scale=s, backbone=b, method=m
-        )
+        f"results/videos/{v}/x{s}/{b}/eval/{m}/metrics.json"
         for v in VIDEOS
         for s in config["scales"]
         for b in BACKBONES
-        for m in method_ids()
+        for m in method_ids(v, b)
     ]
+
+
+def tables_to_build():
+    """The paper tables this config has the methods for."""
+    methods = set(config["methods"])
+    out = [2]
+    if "stdo" in methods and set(config.get("table1", {}).get("backbones", [])) & set(BACKBONES):
+        out.append(1)
+    if {"stdo", "cafm"} <= methods:
+        out.append(3)
+    if {"stdo", "jstdo"} <= methods:
+        out.append(4)
+    return sorted(out)
+
+
+def unit_proportions(wildcards):
+    if wildcards.unit.startswith("jstdo-"):
+        return f"--proportions {json_arg(config['jstdo']['proportions'])}"
+    return ""
 
 
 def f0_model(wildcards):
@@ -140,6 +189,7 @@ def method_partition(wildcards):
 
 
 def eval_labels(wildcards):
+    """Labels copied into metrics.json: names, and the paper cell the video corresponds to."""
     paper = VIDEOS[wildcards.video].get("paper") or {}
     return json_arg(
         {

@@ -2,7 +2,6 @@
 rule evaluate:
     input:
         patches=patch_files(),
-        meta=f"{VIDEO}/meta.json",
         models=method_models,
         partition=method_partition,
     output:
@@ -21,6 +20,6 @@ rule evaluate:
         "../../envs/torch.yaml"
     shell:
         "python -m stdo.evaluate --patches {params.patches} --method {wildcards.method} "
-        "--models {input.models} {params.partition} --meta {input.meta} --labels {params.labels} "
+        "--models {input.models} {params.partition} --labels {params.labels} "
         "--batch-size {params.batch_size} --device {params.device} --threads {threads} "
         "--out-metrics {output.metrics} --out-map {output.psnr_map} > {log} 2>&1"

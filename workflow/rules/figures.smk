@@ -6,12 +6,12 @@ rule heatmaps:
         grid=f"{SCALED}/patches/grid.json",
         maps=lambda w: [
             f"{SCALED}/{w.backbone}/eval/{m}/psnr_map.npy".format(video=w.video, scale=w.scale)
-            for m in method_ids()
+            for m in method_ids(w.video, w.backbone, single_chunk=False)
         ],
     output:
         png="results/figures/heatmaps/{video}_x{scale}_{backbone}.png",
     params:
-        names=" ".join(method_ids()),
+        names=lambda w: " ".join(method_ids(w.video, w.backbone, single_chunk=False)),
         frames=config["figures"]["frames"],
         title=lambda w: f"{w.video} x{w.scale} {w.backbone}: per-patch PSNR",
     log:

@@ -1,20 +1,22 @@
-# The paper's tables from the evaluation metrics, with the paper's values beside ours.
-rule table2:
+# The paper's Tables 1-4 from the evaluation metrics, with the paper's values beside ours.
+rule table:
     input:
         metrics=metrics_files(),
     output:
-        csv="results/tables/table2.csv",
-        md="results/tables/table2.md",
+        csv="results/tables/table{n}.csv",
+        md="results/tables/table{n}.md",
+    wildcard_constraints:
+        n="[1-4]",
     log:
-        f"{LOGS}/tables/table2.log",
+        f"{LOGS}/tables/table{{n}}.log",
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo.tables --table 2 --metrics {input.metrics} --out-csv {output.csv} "
+        "python -m stdo.tables --table {wildcards.n} --metrics {input.metrics} --out-csv {output.csv} "
         "--out-md {output.md} > {log} 2>&1"
 
 
 rule tables:
     input:
-        rules.table2.output,
+        expand("results/tables/table{n}.{ext}", n=tables_to_build(), ext=["csv", "md"]),
         rules.figures.input,

@@ -1,8 +1,8 @@
-# One overfitting model per training unit (awDNN: all patches; STDO: one PSNR chunk).
+# One model per training unit (awDNN: all patches; NAS: a time segment; CaFM: all, with
+# per-segment modulation; STDO: a PSNR chunk; JSTDO: the joint set). See stdo.methods.
 rule train:
     input:
         patches=patch_files(),
-        meta=f"{VIDEO}/meta.json",
         partition=unit_inputs,
     output:
         model=f"{SCALED}/{{backbone}}/units/{{unit}}/model.pt",
@@ -10,6 +10,7 @@ rule train:
     params:
         patches=lambda w, input: os.path.dirname(input.patches[0]),
         partition=lambda w, input: f"--partition {input.partition[0]}" if input.partition else "",
+        proportions=unit_proportions,
         epochs=lambda w: BACKBONES[w.backbone]["epochs"],
         kwargs=lambda w: json_arg(BACKBONES[w.backbone].get("kwargs", {})),
         settings=lambda w: train_settings(BACKBONES[w.backbone]["lr"]),
@@ -21,7 +22,7 @@ rule train:
         "../../envs/torch.yaml"
     shell:
         "python -m stdo.train --patches {params.patches} --unit {wildcards.unit} "
-        "--epochs {params.epochs} {params.partition} --meta {input.meta} "
+        "--epochs {params.epochs} {params.partition} {params.proportions} "
         "--backbone {wildcards.backbone} --backbone-kwargs {params.kwargs} "
         "--scale {wildcards.scale} --settings {params.settings} --device {params.device} "
         "--threads {threads} --out-model {output.model} --out-log {output.log_csv} > {log} 2>&1"
