@@ -10,29 +10,42 @@ by all time chunks; only the modulations are per chunk. Select the chunk of each
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
 class ModulatedConv(nn.Module):
+    """``y = conv(x)``, then ``y + alpha[c] * depthwise_c(y)`` for each item's chunk ``c``.
+
+    The per-chunk depthwise kernels are stored stacked (``weight [n, C, 1, k, k]``) so that a
+    batch of mixed chunks is one grouped convolution, each item with its own chunk's kernels.
+    """
+
     def __init__(self, conv: nn.Conv2d, n_chunks: int, kernel_size: int = 3):
         super().__init__()
         self.conv = conv
         c = conv.out_channels
-        self.dw = nn.ModuleList(
-            nn.Conv2d(c, c, kernel_size, padding=kernel_size // 2, groups=c) for _ in range(n_chunks)
+        bound = 1.0 / kernel_size  # nn.Conv2d's default init for a depthwise k x k conv
+        self.weight = nn.Parameter(
+            torch.empty(n_chunks, c, 1, kernel_size, kernel_size).uniform_(-bound, bound)
         )
+        self.bias = nn.Parameter(torch.empty(n_chunks, c).uniform_(-bound, bound))
         self.alpha = nn.Parameter(torch.zeros(n_chunks))
+        self.kernel_size = kernel_size
         self.chunk: int | torch.Tensor = 0
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.conv(x)
-        if isinstance(self.chunk, int):
-            return y + self.alpha[self.chunk] * self.dw[self.chunk](y)
-        out = y.clone()
-        for c in torch.unique(self.chunk).tolist():
-            m = self.chunk == c
-            out[m] = y[m] + self.alpha[c] * self.dw[c](y[m])
-        return out
+        b, c, h, w = y.shape
+        ch = self.chunk
+        if isinstance(ch, int):
+            ch = torch.full((b,), ch, dtype=torch.long, device=y.device)
+        weight = self.weight[ch].reshape(b * c, 1, self.kernel_size, self.kernel_size)
+        z = F.conv2d(
+            y.reshape(1, b * c, h, w), weight, self.bias[ch].reshape(b * c),
+            padding=self.kernel_size // 2, groups=b * c,
+        )  # fmt: skip
+        return y + self.alpha[ch].view(b, 1, 1, 1) * z.reshape(b, c, h, w)
 
 
 class CaFM(nn.Module):
@@ -68,5 +81,5 @@ class CaFM(nn.Module):
         total = 0
         for m in self.modules():
             if isinstance(m, ModulatedConv):
-                total += sum(p.numel() for p in m.dw[0].parameters()) + 1
+                total += m.weight[0].numel() + m.bias[0].numel() + 1
         return total

@@ -80,5 +80,11 @@ def load_model(path: str | Path, device: torch.device | str = "cpu") -> tuple[nn
         from stdo.cafm import CaFM
 
         model = CaFM(model, int(cafm_chunks))
-    model.load_state_dict(payload["state_dict"])
+    try:
+        model.load_state_dict(payload["state_dict"])
+    except RuntimeError as e:
+        raise StdoError(
+            f"{path}: its weights do not fit the {payload['backbone']} model this version builds "
+            f"({str(e).splitlines()[0]}); delete the file and rerun to retrain it"
+        ) from None
     return model.to(device).eval(), payload

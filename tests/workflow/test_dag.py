@@ -4,21 +4,30 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 import yaml
 from conftest import REPO, TINY, snakemake
 from PIL import Image
 
+from stdo.cli import STAGES
 
-def test_table2_holds_awdnn_and_every_stdo_k_for_each_scale_and_backbone(tiny_run):
+METHOD_IDS = {"awDNN": "awdnn", "NAS": "nas-n3", "CaFM": "cafm-n3"}
+
+
+def test_table2_holds_every_method_for_each_scale_and_backbone(tiny_run):
     t = pd.read_csv(tiny_run / "results/tables/table2.csv")
     cells = {(r.backbone, r.scale, r.method, None if pd.isna(r.k) else int(r.k)) for r in t.itertuples()}
     for b in ("ESPCN", "WDSR"):
         for s in (2, 4):
-            assert {(b, s, "awDNN", None), (b, s, "STDO", 2), (b, s, "STDO", 3)} <= cells
-    assert len(t) == 2 * 2 * 3
+            expected = {(b, s, m, None) for m in ("awDNN", "NAS", "CaFM")} | {
+                (b, s, "STDO", 2),
+                (b, s, "STDO", 3),
+            }
+            assert expected <= cells
+    assert len(t) == 2 * 2 * 5
     assert t["psnr_db"].between(5, 60).all()  # tiny training: low, but real numbers
     for r in t.itertuples():  # each cell is traceable to its evaluation's metrics
-        method = "awdnn" if r.method == "awDNN" else f"stdo-k{int(r.k)}"
+        method = METHOD_IDS.get(r.method, f"stdo-k{int(r.k) if not pd.isna(r.k) else 0}")
         m = json.loads(
             (
                 tiny_run / f"results/videos/tiny/x{r.scale}/{r.backbone.lower()}/eval/{method}/metrics.json"
@@ -30,8 +39,41 @@ def test_table2_holds_awdnn_and_every_stdo_k_for_each_scale_and_backbone(tiny_ru
     assert (best == 1).all()
     stdo = t[t.method == "STDO"]
     assert (stdo["models"] == stdo["k"]).all()
+    nas = t[t.method == "NAS"]
+    assert (nas["models"] == 3).all()  # 1.2 s in 0.5 s segments
     md = (tiny_run / "results/tables/table2.md").read_text()
     assert "| tiny |" in md and "config sha256: " in md and "git revision" in md
+
+
+def test_tables_1_3_and_4(tiny_run):
+    t1 = pd.read_csv(tiny_run / "results/tables/table1.csv")
+    assert set(t1["backbone"]) == {"WDSR"}  # table1.backbones
+    assert set(t1["method"]) == {"awDNN", "STDO", "STDO_D0_only", "STDO_Dk_only"}
+    t3 = pd.read_csv(tiny_run / "results/tables/table3.csv")
+    espcn = t3[t3.backbone == "ESPCN"].set_index("scale")
+    assert espcn.loc[2, "gmacs_48x48"] == pytest.approx(0.14, abs=0.005)  # counted, matches the paper
+    assert espcn.loc[2, "paper_gflops"] == 0.14
+    t4 = pd.read_csv(tiny_run / "results/tables/table4.csv")
+    for _, g in t4.groupby(["backbone", "scale"]):
+        g = g.set_index("method")
+        assert g.loc["STDO", "models"] == 3 and g.loc["JSTDO", "models"] == 1
+        assert g.loc["JSTDO", "drop_db"] == pytest.approx(
+            g.loc["STDO", "psnr_db"] - g.loc["JSTDO", "psnr_db"]
+        )
+        # proportions [1, 0.5, 0] of three equal chunks: mu = half the patches
+        assert g.loc["JSTDO", "train_patches"] == g.loc["STDO", "train_patches"] // 2
+
+
+def test_nas_and_cafm_route_frames_to_their_segment(tiny_run):
+    for method in ("nas-n3", "cafm-n3"):
+        m = json.loads((tiny_run / f"results/videos/tiny/x2/espcn/eval/{method}/metrics.json").read_text())
+        # 12 frames in 3 segments of 4 frames, 8 patches per frame at x2
+        assert [g["patches"] for g in m["per_group"]] == [32, 32, 32]
+    cafm = json.loads((tiny_run / "results/videos/tiny/x2/espcn/eval/cafm-n3/metrics.json").read_text())
+    assert (
+        cafm["models"] == 1
+        and cafm["parameters"] == cafm["backbone_parameters"] + 3 * cafm["cafm_params_per_chunk"]
+    )
 
 
 def test_evaluation_pools_the_per_patch_map(tiny_run):
@@ -40,8 +82,8 @@ def test_evaluation_pools_the_per_patch_map(tiny_run):
     pmap = np.load(base / "psnr_map.npy")
     assert pmap.shape == (12, 2, 4)  # 12 frames, 2 rows x 4 cols
     pooled = 10 * np.log10(255**2 / np.mean(255**2 / 10 ** (pmap / 10)))
-    assert metrics["psnr"] == __import__("pytest").approx(pooled, abs=1e-9)
-    assert sum(m["patches"] for m in metrics["per_model"]) == 96
+    assert metrics["psnr"] == pytest.approx(pooled, abs=1e-9)
+    assert sum(m["patches"] for m in metrics["per_group"]) == 96
 
 
 def test_partition_is_by_f0_score(tiny_run):
@@ -53,18 +95,8 @@ def test_partition_is_by_f0_score(tiny_run):
 
 def test_every_rule_writes_a_log_and_every_result_a_sidecar(tiny_run):
     logs = {p.parent.name for p in (tiny_run / "results/logs").rglob("*.log")}
-    assert {
-        "ingest",
-        "degrade",
-        "patches",
-        "pretrain",
-        "score",
-        "partition",
-        "train",
-        "evaluate",
-        "tables",
-        "figures",
-    } <= logs
+    assert set(STAGES) - {"demo"} <= logs  # every stage (the demo video logs beside them)
+    assert (tiny_run / "results/logs/demo_video.log").exists()
     side = json.loads((tiny_run / "results/videos/tiny/x2/espcn/units/all/model.pt.prov.json").read_text())
     assert side["stage"] == "train" and side["seed"] == 0
     assert side["config"]["videos"][0]["name"] == "tiny"  # the resolved config
@@ -94,4 +126,5 @@ def test_default_config_plans_the_demo(tmp_path):
     text = out.stdout + out.stderr
     assert "demo_video" in text and "table2" in text
     cfg = yaml.safe_load((REPO / "config/config.yaml").read_text())
-    assert {b["name"] for b in cfg["backbones"]} == {"espcn", "wdsr"}
+    assert {b["name"] for b in cfg["backbones"]} == {"espcn", "srcnn", "vdsr", "edsr", "wdsr"}
+    assert set(cfg["methods"]) == {"awdnn", "nas", "cafm", "stdo", "jstdo"}
