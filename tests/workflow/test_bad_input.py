@@ -23,7 +23,14 @@ def _leftovers(wd: Path) -> list[str]:
 
 
 def _video_overlay(tmp_path: Path, source: Path) -> Path:
-    return _overlay(tmp_path, videos=[{"name": "bad", "source": str(source)}])
+    return _overlay(tmp_path, videos=[{"name": "bad", "source": str(source), "duration_s": 1.2}])
+
+
+def test_user_video_without_length_for_nas_segments(tmp_path):
+    path = _overlay(tmp_path, videos=[{"name": "mine", "source": "clip.mp4"}])
+    proc = snakemake(tmp_path, "tables", "-n", "--configfile", str(path), check=False)
+    assert proc.returncode != 0
+    assert "video 'mine' needs duration_s" in proc.stdout + proc.stderr
 
 
 def test_truncated_video(tmp_path, tiny_run):
