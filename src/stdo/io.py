@@ -108,7 +108,7 @@ def sha256_json(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=_json_default).encode()).hexdigest()
 
 
-def _versions() -> dict[str, str | None]:
+def package_versions() -> dict[str, str | None]:
     out: dict[str, str | None] = {"python": platform.python_version()}
     for name in ("stdo", "torch", "numpy", "av", "pillow", "scikit-image", "pandas", "snakemake"):
         try:
@@ -179,7 +179,7 @@ def write_sidecar(
         "inputs": [describe_input(p) for p in inputs],
         "config": config,
         "config_sha256": sha256_json(config) if config is not None else None,
-        "versions": _versions(),
+        "versions": package_versions(),
         "git": git_revision(),
         "argv": sys.argv,
         "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -230,7 +230,7 @@ def footer() -> dict[str, Any]:
     return {
         "config sha256": io.sha256_json(cfg) if cfg is not None else "n/a (not run from Snakemake)",
         "git revision": (git["commit"] or "n/a") + (" (dirty)" if git["dirty"] else ""),
-        "stdo version": io._versions()["stdo"],
+        "stdo version": io.package_versions()["stdo"],
     }
 
 

@@ -59,6 +59,15 @@ VIDEOS = _by_name("videos")
 BACKBONES = _by_name("backbones")
 
 
+def demo_photos():
+    """The photographs the demo video is made of (f0 must not train on them)."""
+    if "demo_video" not in config:
+        return []
+    from stdo.demo import DEFAULT_SCENES
+
+    return [scene.image for scene in DEFAULT_SCENES]
+
+
 def patch_files(video="{video}", scale="{scale}"):
     return [f"results/videos/{video}/x{scale}/patches/{name}" for name in PATCH_FILES]
 

@@ -5,9 +5,7 @@ rule pretrain:
         log_csv="results/pretrain/{backbone}/x{scale}/log.csv",
     params:
         images=",".join(config["pretrain"]["images"]),
-        exclude=lambda w: ",".join(
-            ["astronaut", "rocket", "stereo_motorcycle"] if "demo_video" in config else []
-        ),
+        exclude=lambda w: ",".join(demo_photos()),
         patch=config["pretrain"]["patch"],
         steps=config["pretrain"]["steps"],
         kwargs=json_arg(config["pretrain"].get("kwargs", {})),
