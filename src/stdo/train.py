@@ -103,7 +103,6 @@ def train_model(
     checkpoint: Path | None = None,
     fingerprint: str = "",
     progress: bool = True,
-    on_checkpoint: Callable[[int], None] | None = None,
     conditioner: Callable[[nn.Module, np.ndarray], None] | None = None,
 ) -> list[dict[str, float]]:
     """Train ``model`` in place on patches ``indices`` of (memory-mapped) ``lr``/``hr``.
@@ -125,22 +124,26 @@ def train_model(
     use_amp = settings.amp and device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
     log: list[dict[str, float]] = []
+    window: list[float] = []  # losses since the last log row
     start = 0
     if checkpoint is not None and checkpoint.exists():
-        state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-        if state.get("fingerprint") == fingerprint:
+        try:
+            state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+        except Exception as e:  # noqa: BLE001 - a damaged file is not worth stopping for
+            state = {}
+            print(f"ignoring {checkpoint}: unreadable ({e})", flush=True)
+        if state and state.get("fingerprint") == fingerprint:
             model.load_state_dict(state["model"])
             opt.load_state_dict(state["optimizer"])
             sched.load_state_dict(state["scheduler"])
             scaler.load_state_dict(state["scaler"])
-            log = state["log"]
+            log, window = state["log"], state["window"]
             start = int(state["step"])
             print(f"resuming from {checkpoint} at step {start}/{settings.steps}", flush=True)
-        else:
+        elif state:
             print(f"ignoring {checkpoint}: it was made with other settings or data", flush=True)
     log_every = settings.log_every or max(1, settings.steps // 200)
     cache: dict[tuple[int, int, int], np.ndarray] = {}
-    window: list[float] = []
     bar = tqdm(total=settings.steps, initial=start, desc="train", unit="step", disable=not progress)
     for step in range(start, settings.steps):
         ids = np.sort(indices[batch_ids(step, settings.batch_size, indices.size, settings.seed, cache)])
@@ -173,11 +176,10 @@ def train_model(
                         "scheduler": sched.state_dict(),
                         "scaler": scaler.state_dict(),
                         "log": log,
+                        "window": window,
                     },
                     tmp,
                 )
-            if on_checkpoint is not None:
-                on_checkpoint(done)
     bar.close()
     model.eval()
     return log

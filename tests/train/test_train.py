@@ -69,7 +69,8 @@ def test_empty_selection_is_an_error(patch_dir):
 
 
 def _train_cmd(patch_dir: Path, out: Path, steps_epochs: float) -> list[str]:
-    settings = '{"batch_size":8,"lr":0.001,"seed":1,"checkpoint_every":10}'
+    # log rows every 7 steps, checkpoints every 10: a resume lands inside a logging window
+    settings = '{"batch_size":8,"lr":0.001,"seed":1,"checkpoint_every":10,"log_every":7}'
     return [
         sys.executable,
         "-m",
@@ -139,3 +140,12 @@ def test_stale_checkpoint_from_other_settings_is_ignored(patch_dir, tmp_path):
     proc.wait()
     again = subprocess.run(_train_cmd(patch_dir, out, 1), capture_output=True, text=True, check=True)
     assert "ignoring" in again.stdout and "resuming" not in again.stdout
+
+
+def test_damaged_checkpoint_is_ignored(patch_dir, tmp_path):
+    out = tmp_path / "m"
+    out.mkdir()
+    (out / ".checkpoint.pt").write_bytes(b"\x00not a checkpoint" * 10)
+    run = subprocess.run(_train_cmd(patch_dir, out, 1), capture_output=True, text=True, check=True)
+    assert "unreadable" in run.stdout and (out / "model.pt").exists()
+    assert not (out / ".checkpoint.pt").exists()
