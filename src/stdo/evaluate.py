@@ -1,10 +1,11 @@
 """Super-resolve the whole LR video with a method's models, as a client would, and measure it.
 
-Every LR patch goes through the model its method routes it to (for STDO: its PSNR chunk's
-model; for single-model methods: the one model) and the SR patches tile the frame back
-exactly, so the video's PSNR is computed from the MSE pooled over all pixels of all frames
-(:mod:`stdo.metrics`). Writes ``metrics.json`` and the per-patch PSNR map ``psnr_map.npy``
-``[frames, rows, cols]`` for heatmaps.
+Every LR patch goes through the model its method routes it to (see :mod:`stdo.methods`:
+STDO sends it to its PSNR chunk's model, NAS to its time segment's model, CaFM through the
+shared model with its segment's modulation, single-model methods to the one model), and
+the SR patches tile the frame back exactly, so the video's PSNR is computed from the MSE
+pooled over all pixels of all frames (:mod:`stdo.metrics`). Writes ``metrics.json`` and
+the per-patch PSNR map ``psnr_map.npy`` ``[frames, rows, cols]`` for heatmaps.
 """
 
 from __future__ import annotations
