@@ -34,9 +34,12 @@ wildcard_constraints:
     unit=r"[a-z0-9-]+",
     method=r"[a-z0-9-]+",
     k=r"\d+",
+    clip=r"[A-Za-z0-9_]+",
+    item=r"[A-Za-z0-9_]+",
 
 
 include: "workflow/rules/demo.smk"
+include: "workflow/rules/download.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/degrade.smk"
 include: "workflow/rules/patches.smk"
@@ -47,6 +50,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/ablations.smk"
 
 
 rule all:

@@ -27,3 +27,11 @@ def demo_frames() -> np.ndarray:
     from stdo.demo import render_frames
 
     return render_frames(96, 64, 24)
+
+
+@pytest.fixture(scope="session")
+def vsd4k_frames() -> np.ndarray:
+    """12 real 96x48 frames for VSD4K-shaped test clips."""
+    from stdo.demo import render_frames
+
+    return render_frames(96, 48, 12)

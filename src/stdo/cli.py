@@ -17,6 +17,10 @@ STAGES = (
     "evaluate",
     "tables",
     "figures",
+    "ablations",
+    "download",
+    "checkpoints",
+    "restore",
 )
 
 

@@ -13,6 +13,7 @@ about 0.1 grey levels on average and by more than one level in under 0.1 % of pi
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,8 @@ def check_divisible(height: int, width: int, scale: int) -> None:
     if height % scale or width % scale:
         raise StdoError(
             f"frame size {width}x{height} is not divisible by scale x{scale}; "
-            f"crop the video (config: videos.<name>.crop) to a multiple of {scale}"
+            f"crop the video (config: videos.<name>.crop) to a multiple of {scale}, or set "
+            "videos.<name>.fit: crop to centre-crop it to the nearest size that fits"
         )
 
 
@@ -64,12 +66,33 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--hr", required=True, type=Path, help="HR frames (.npy, uint8 [T,H,W,3])")
     p.add_argument("--scale", required=True, type=int)
     p.add_argument("--out", required=True, type=Path, help="LR frames (.npy)")
+    p.add_argument(
+        "--vsd4k",
+        type=lambda v: [Path(c) for c in v.split(",")],
+        default=None,
+        help="VSD4K clip dirs: use the dataset's own LR frames instead of degrading",
+    )
+    p.add_argument("--meta", type=Path, default=None, help="ingest's meta.json (frame range, crop)")
     a = p.parse_args(argv)
     with io.stage_errors("degrade"):
         hr = io.open_array(a.hr)
-        lr = degrade_frames(hr, a.scale)
+        if a.vsd4k:
+            from stdo import vsd4k
+
+            check_divisible(hr.shape[1], hr.shape[2], a.scale)
+            if a.meta is None:
+                raise StdoError("--vsd4k needs --meta (the frame range and crop ingest used)")
+            meta = json.loads(a.meta.read_text())
+            pairs = vsd4k.frame_list(a.vsd4k, meta["frame_range"])
+            if len(pairs) != len(hr):
+                raise StdoError(f"{a.hr}: {len(hr)} HR frames but the clips give {len(pairs)}")
+            lr = vsd4k.read_lr(pairs, a.scale, hr.shape[1:3], meta.get("effective_crop"))
+            params = {"scale": a.scale, "lr": "VSD4K", "clips": [str(c) for c in a.vsd4k]}
+        else:
+            lr = degrade_frames(hr, a.scale)
+            params = {"scale": a.scale, "lr": "bicubic"}
         io.save_array(a.out, lr)
-        io.write_sidecar(a.out, stage="degrade", params={"scale": a.scale}, inputs=[a.hr])
+        io.write_sidecar(a.out, stage="degrade", params=params, inputs=[a.hr])
 
 
 if __name__ == "__main__":

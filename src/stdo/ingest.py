@@ -31,6 +31,27 @@ def _parse_range(frames: list[int] | None) -> tuple[int, int | None]:
     return start, stop
 
 
+def probe_duration(path: Path, frames: list[int] | None = None) -> float | None:
+    """Seconds of video in ``path`` (in the frame range when given), from the container's
+    headers without decoding; ``None`` when the file does not say."""
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                return None
+            stream = container.streams.video[0]
+            rate = stream.average_rate or stream.guessed_rate
+            total = stream.frames or (
+                round(float(container.duration) / 1e6 * float(rate)) if container.duration and rate else 0
+            )
+    except (av.error.FFmpegError, OSError):
+        return None
+    if not rate or not total:
+        return None
+    start, stop = _parse_range(frames)
+    stop = total if stop is None else min(stop, total)
+    return max(0, stop - start) / float(rate)
+
+
 def decode(
     path: Path, frames: list[int] | None = None, crop: list[int] | None = None, progress: bool = True
 ) -> tuple[list[np.ndarray], dict[str, Any]]:
@@ -106,15 +127,82 @@ def decode(
     return out, meta
 
 
+def fit_crop(height: int, width: int, multiple: tuple[int, int, int]) -> list[int] | None:
+    """Centre crop ``[x, y, w, h]`` to the largest size whose width and height divide by
+    ``multiple = (mw, mh, step)``, with offsets on multiples of ``step`` (every scale, so LR
+    frames given by a dataset stay aligned). ``None`` when the frame already fits."""
+    mw, mh, step = multiple
+    w, h = (width // mw) * mw, (height // mh) * mh
+    if w == 0 or h == 0:
+        raise StdoError(
+            f"frame size {width}x{height} is smaller than one patch grid ({mw}x{mh} pixels for every "
+            "scale and patch_grid); use a larger video or a coarser patch_grid"
+        )
+    if (w, h) == (width, height):
+        return None
+    x, y = ((width - w) // 2 // step) * step, ((height - h) // 2 // step) * step
+    return [x, y, w, h]
+
+
+def compose_crops(first: list[int] | None, second: list[int] | None) -> list[int] | None:
+    """One crop equal to cropping by ``first`` and then by ``second`` (``[x, y, w, h]``)."""
+    if not first:
+        return second
+    if not second:
+        return first
+    return [first[0] + second[0], first[1] + second[1], second[2], second[3]]
+
+
+def ingest_vsd4k(
+    clips: list[Path], frames: list[int] | None = None, crop: list[int] | None = None
+) -> tuple[list[np.ndarray], dict[str, Any]]:
+    """HR frames of VSD4K clips (concatenated), with the same metadata keys as :func:`decode`."""
+    from stdo import vsd4k
+
+    pairs = vsd4k.frame_list(clips, frames)
+    imgs = vsd4k.read_hr(pairs, crop)
+    start = int(frames[0]) if frames else 0
+    meta = {
+        "source": [str(c) for c in clips],
+        "source_sha256": None,
+        "codec": "png (VSD4K)",
+        "fps": None,
+        "fps_fraction": None,
+        "source_width": None,
+        "source_height": None,
+        "frame_range": [start, start + len(imgs)],
+        "first_frame": str(pairs[0][1]),
+        "crop": crop,
+        "frames": len(imgs),
+        "height": int(imgs[0].shape[0]),
+        "width": int(imgs[0].shape[1]),
+    }
+    return imgs, meta
+
+
 def ingest(
-    path: Path,
+    path: Path | list[Path],
     out_frames: Path,
     out_meta: Path,
     frames: list[int] | None = None,
     crop: list[int] | None = None,
     progress: bool = True,
+    fit: str = "error",
+    multiple: tuple[int, int, int] | None = None,
 ) -> dict[str, Any]:
-    imgs, meta = decode(path, frames, crop, progress)
+    if isinstance(path, list):
+        imgs, meta = ingest_vsd4k(path, frames, crop)
+    else:
+        imgs, meta = decode(path, frames, crop, progress)
+    extra = None
+    if fit == "crop" and multiple:
+        extra = fit_crop(meta["height"], meta["width"], multiple)
+        if extra:
+            x, y, w, h = extra
+            print(f"fit: crop: {meta['width']}x{meta['height']} -> {w}x{h} at ({x}, {y})", flush=True)
+            imgs = [np.ascontiguousarray(img[y : y + h, x : x + w]) for img in imgs]
+            meta |= {"width": w, "height": h}
+    meta |= {"fit": fit, "fit_crop": extra, "effective_crop": compose_crops(crop, extra)}
     with io.array_writer(out_frames, (len(imgs), *imgs[0].shape), np.uint8) as arr:
         for i, img in enumerate(imgs):
             arr[i] = img
@@ -124,18 +212,34 @@ def ingest(
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="stdo ingest", description=__doc__)
-    p.add_argument("--video", required=True, type=Path)
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--video", type=Path, help="a video file PyAV reads")
+    src.add_argument("--vsd4k", type=lambda v: [Path(c) for c in v.split(",")], help="VSD4K clip dirs")
     p.add_argument("--frames", type=json.loads, default=None, help="JSON [start, stop)")
     p.add_argument("--crop", type=json.loads, default=None, help="JSON [x, y, width, height]")
+    p.add_argument("--fit", choices=["error", "crop"], default="error", help="sizes that do not fit")
+    p.add_argument(
+        "--multiple",
+        type=lambda v: tuple(int(x) for x in v.split(",")),
+        default=None,
+        help="width,height,offset-step the frame must fit (with --fit crop)",
+    )
     p.add_argument("--out-frames", required=True, type=Path)
     p.add_argument("--out-meta", required=True, type=Path)
     a = p.parse_args(argv)
     with io.stage_errors("ingest"):
-        meta = ingest(a.video, a.out_frames, a.out_meta, a.frames, a.crop)
+        source = a.video if a.video is not None else a.vsd4k
+        meta = ingest(source, a.out_frames, a.out_meta, a.frames, a.crop, fit=a.fit, multiple=a.multiple)
+        inputs = [a.video] if a.video is not None else []
+        params = {
+            "frames": a.frames,
+            "crop": a.crop,
+            "fit": a.fit,
+            "multiple": a.multiple,
+            "vsd4k": meta["source"] if a.vsd4k else None,
+        }
         for out in (a.out_frames, a.out_meta):
-            io.write_sidecar(
-                out, stage="ingest", params={"frames": a.frames, "crop": a.crop}, inputs=[a.video]
-            )
+            io.write_sidecar(out, stage="ingest", params=params, inputs=inputs)
         print(json.dumps(meta))
 
 

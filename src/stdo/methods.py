@@ -15,7 +15,11 @@ method                units                              routing
 ``stdo-k{k}-d0``      ``stdo-k{k}-c0``                   every patch to the D0 model (Table 1)
 ``stdo-k{k}-dk``      ``stdo-k{k}-c{k-1}``               every patch to the Dk model (Table 1)
 ``jstdo-k{k}``        ``jstdo-k{k}``                     every patch to the one joint model
+``jstdo-k{k}-p{i}``   ``jstdo-k{k}-p{i}``                as jstdo-k{k}, with sampling schedule i
 ====================  =================================  =========================================
+
+Sampling schedule ``i`` is entry ``i`` of ``ablations.schedules.proportions`` (Figure 7b);
+``jstdo-k{k}`` uses ``jstdo.proportions``.
 
 Time chunks split the frames into ``n`` equal consecutive runs (NAS/CaFM cut a video into
 fixed-length segments; the number of segments is chosen from the video's duration).
@@ -40,7 +44,7 @@ from stdo.errors import StdoError
 _STDO_UNIT = re.compile(r"^stdo-k(\d+)-c(\d+)$")
 _NAS_UNIT = re.compile(r"^nas-n(\d+)-c(\d+)$")
 _CAFM = re.compile(r"^cafm-n(\d+)$")
-_JSTDO = re.compile(r"^jstdo-k(\d+)$")
+_JSTDO = re.compile(r"^jstdo-k(\d+)(?:-p(\d+))?$")
 _STDO_METHOD = re.compile(r"^stdo-k(\d+)(?:-(d0|dk))?$")
 _NAS_METHOD = re.compile(r"^nas-n(\d+)$")
 

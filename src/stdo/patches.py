@@ -29,7 +29,8 @@ def check_grid(height: int, width: int, cols: int, rows: int, what: str = "LR fr
         raise StdoError(
             f"{what} size {width}x{height} does not divide into a grid of {cols}x{rows} "
             f"(cols x rows): width must be a multiple of {cols} and height of {rows}. "
-            "Change patch_grid for this scale or crop the video (videos.<name>.crop)"
+            "Change patch_grid for this scale, crop the video (videos.<name>.crop), or set "
+            "videos.<name>.fit: crop to centre-crop it to the nearest size that fits"
         )
     return height // rows, width // cols
 

@@ -3,7 +3,8 @@
 Training pairs are made the way the video's are: each photograph is cropped to a multiple
 of ``patch * scale``, degraded with :func:`stdo.degrade.downscale`, and cut into LR/HR tiles;
 the four flips/transposes of every photograph are added. The default images are
-``skimage.data`` photographs that the demo video does not use.
+``skimage.data`` photographs that the demo video does not use; the paper config trains on
+DIV2K's training images (``--image-dir``), as generic SR models usually are.
 """
 
 from __future__ import annotations
@@ -42,11 +43,33 @@ def make_pairs(images: list[np.ndarray], scale: int, patch: int) -> tuple[np.nda
     return np.concatenate(lr_tiles), np.concatenate(hr_tiles)
 
 
+def image_files(directory: Path, limit: int = 0) -> list[Path]:
+    """The PNG files of ``directory`` in name order (the first ``limit`` when > 0)."""
+    if not directory.is_dir():
+        raise StdoError(f"{directory}: image directory not found")
+    files = sorted(directory.glob("*.png"))
+    if not files:
+        raise StdoError(f"{directory}: holds no PNG images")
+    return files[:limit] if limit > 0 else files
+
+
+def _read_png(path: Path) -> np.ndarray:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            return np.asarray(im.convert("RGB"))
+    except OSError as e:
+        raise StdoError(f"{path}: not a readable image ({e})") from e
+
+
 def main(argv: list[str] | None = None) -> None:
     from stdo.train import add_common_args
 
     p = argparse.ArgumentParser(prog="stdo pretrain", description=__doc__)
-    p.add_argument("--images", required=True, help="comma-separated skimage.data image names")
+    p.add_argument("--images", default="", help="comma-separated skimage.data image names")
+    p.add_argument("--image-dir", type=Path, default=None, help="a directory of PNGs (e.g. DIV2K_train_HR)")
+    p.add_argument("--max-images", type=int, default=0, help="use the first N images of --image-dir (0: all)")
     p.add_argument("--patch", type=int, required=True, help="LR tile size")
     p.add_argument("--steps", type=int, required=True)
     p.add_argument("--exclude", default="", help="comma-separated names that must not be used")
@@ -62,7 +85,14 @@ def main(argv: list[str] | None = None) -> None:
             raise StdoError(
                 f"pretrain.images {clash} also appear in the demo video; f0 must not have seen the video"
             )
-        lr, hr = make_pairs([load_photo(n) for n in names], a.scale, a.patch)
+        photos = [load_photo(n) for n in names]
+        if a.image_dir is not None:
+            files = image_files(a.image_dir, a.max_images)
+            photos += [_read_png(f) for f in files]
+            names += [f"{a.image_dir.name}/{f.name}" for f in files]
+        if not photos:
+            raise StdoError("f0 has no training images: give pretrain.images or pretrain.source: div2k")
+        lr, hr = make_pairs(photos, a.scale, a.patch)
         settings = TrainSettings(
             steps=a.steps, **{k: (tuple(v) if isinstance(v, list) else v) for k, v in a.settings.items()}
         )

@@ -50,7 +50,8 @@ def method_label(method: str) -> tuple[str, int | None]:
         suffix = {"d0": "_D0_only", "dk": "_Dk_only", None: ""}[m.group(2)]
         return "STDO" + suffix, int(m.group(1))
     base = method.split("-")[0]
-    k = int(method.split("-k")[1]) if base == "jstdo" else None
+    jk = re.match(r"^jstdo-k(\d+)", method)
+    k = int(jk.group(1)) if jk else None
     return _NAMES.get(base, method), k
 
 

@@ -50,6 +50,7 @@ class TrainSettings:
     seed: int = 0
     checkpoint_every: int = 100
     amp: bool = False
+    workers: int = 0  # DataLoader worker processes that gather batches (0: in the training process)
     log_every: int = field(default=0)  # 0: about 200 log rows per run
 
     def __post_init__(self) -> None:
@@ -86,6 +87,24 @@ def batch_ids(
         mask = epochs == e
         out[mask] = perm[offsets[mask]]
     return out
+
+
+class _Batches(torch.utils.data.Dataset):
+    """Batch ``i`` of a run from ``start``: patch ids and their LR/HR arrays (a pure function
+    of the step, so worker processes produce exactly the batches the main process would)."""
+
+    def __init__(self, lr, hr, indices: np.ndarray, settings: TrainSettings, start: int):
+        self.lr, self.hr, self.indices, self.settings, self.start = lr, hr, indices, settings, start
+        self.cache: dict[tuple[int, int, int], np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return self.settings.steps - self.start
+
+    def __getitem__(self, i: int):
+        s = self.settings
+        pos = batch_ids(self.start + i, s.batch_size, self.indices.size, s.seed, self.cache)
+        ids = np.sort(self.indices[pos])
+        return ids, np.ascontiguousarray(self.lr[ids]), np.ascontiguousarray(self.hr[ids])
 
 
 def _milestones(settings: TrainSettings) -> list[int]:
@@ -143,14 +162,20 @@ def train_model(
         elif state:
             print(f"ignoring {checkpoint}: it was made with other settings or data", flush=True)
     log_every = settings.log_every or max(1, settings.steps // 200)
-    cache: dict[tuple[int, int, int], np.ndarray] = {}
     bar = tqdm(total=settings.steps, initial=start, desc="train", unit="step", disable=not progress)
-    for step in range(start, settings.steps):
-        ids = np.sort(indices[batch_ids(step, settings.batch_size, indices.size, settings.seed, cache)])
+    batches = torch.utils.data.DataLoader(
+        _Batches(lr, hr, indices, settings, start),
+        batch_size=None,
+        shuffle=False,
+        num_workers=settings.workers,
+        pin_memory=device.type == "cuda",
+        collate_fn=lambda b: b,
+    )
+    for step, (ids, lr_batch, hr_batch) in enumerate(batches, start):
         if conditioner is not None:
             conditioner(model, ids)
-        x = to_tensor(lr[ids], device)
-        y = to_tensor(hr[ids], device)
+        x = to_tensor(lr_batch, device)
+        y = to_tensor(hr_batch, device)
         with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
             loss = F.l1_loss(model(x) / 255.0, y / 255.0)
         opt.zero_grad(set_to_none=True)
@@ -236,7 +261,8 @@ def run_training(
             "kwargs": backbone_kwargs,
             "scale": scale,
             "unit": unit,
-            "settings": asdict(ts),
+            # workers and checkpoint spacing do not change the result: a run may resume under others
+            "settings": {k: v for k, v in asdict(ts).items() if k not in ("workers", "checkpoint_every")},
             "grid": grid,
             "selection": io.sha256_json(sel.tolist()),
             "init": str(init) if init else None,

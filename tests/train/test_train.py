@@ -149,3 +149,16 @@ def test_damaged_checkpoint_is_ignored(patch_dir, tmp_path):
     run = subprocess.run(_train_cmd(patch_dir, out, 1), capture_output=True, text=True, check=True)
     assert "unreadable" in run.stdout and (out / "model.pt").exists()
     assert not (out / ".checkpoint.pt").exists()
+
+
+def test_dataloader_workers_give_the_same_batches_and_weights(patch_dir):
+    lr, hr = io.open_array(patch_dir / "lr.npy"), io.open_array(patch_dir / "hr.npy")
+    states, logs = [], []
+    for workers in (0, 2):
+        model = build_model("espcn", scale=2, seed=2)
+        settings = TrainSettings(steps=12, batch_size=4, lr=1e-3, seed=2, workers=workers, log_every=3)
+        logs.append(train_model(model, lr, hr, np.arange(1, len(lr), 3), settings, progress=False))
+        states.append(model.state_dict())
+    assert logs[0] == logs[1]
+    for k in states[0]:
+        torch.testing.assert_close(states[0][k], states[1][k], rtol=0, atol=0)

@@ -73,3 +73,16 @@ def test_file_that_is_not_a_video(tmp_path):
         decode(bad, progress=False)
     with pytest.raises(StdoError, match="not found"):
         decode(tmp_path / "missing.mp4", progress=False)
+
+
+def test_fit_crop_policy():
+    from stdo.ingest import compose_crops, fit_crop
+
+    # paper grids on a 1918x1078 phone video: width multiple 40, height 20, offsets on 4
+    assert fit_crop(1078, 1918, (40, 20, 4)) == [16, 8, 1880, 1060]
+    assert fit_crop(1080, 1920, (40, 20, 4)) is None  # already fits: untouched
+    assert fit_crop(58, 110, (8, 8, 1)) == [3, 1, 104, 56]
+    with pytest.raises(StdoError, match="smaller than one patch grid"):
+        fit_crop(30, 110, (8, 40, 1))
+    assert compose_crops([10, 20, 100, 50], [2, 1, 96, 48]) == [12, 21, 96, 48]
+    assert compose_crops(None, [2, 1, 96, 48]) == [2, 1, 96, 48]

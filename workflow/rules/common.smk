@@ -3,6 +3,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import shlex
 import sys
 
@@ -57,6 +58,42 @@ def _by_name(section):
 
 VIDEOS = _by_name("videos")
 BACKBONES = _by_name("backbones")
+# videos in the paper's tables (others only feed ablations)
+TABLE_VIDEOS = [v for v, entry in VIDEOS.items() if entry.get("tables", True)]
+GPUS = config.get("gpus", 0)
+
+
+def vsd4k_dirs(video):
+    """Directories of a VSD4K video's clips (made by download_vsd4k), or []."""
+    return [f"data/vsd4k/{clip}" for clip in VIDEOS[video].get("vsd4k") or []]
+
+
+def ingest_input(wildcards):
+    return vsd4k_dirs(wildcards.video) or [VIDEOS[wildcards.video]["source"]]
+
+
+def ingest_source(wildcards, input):
+    if vsd4k_dirs(wildcards.video):
+        return f"--vsd4k {shlex.quote(','.join(input))}"
+    return f"--video {shlex.quote(input[0])}"
+
+
+def fit_args(wildcards):
+    """--fit and the size multiple (width, height, offset step) every scale and grid needs."""
+    fit = VIDEOS[wildcards.video].get("fit", "error")
+    if fit == "error":
+        return "--fit error"
+    mw = mh = step = 1
+    for s in config["scales"]:
+        cols, rows = grid(s)
+        mw, mh, step = math.lcm(mw, s * cols), math.lcm(mh, s * rows), math.lcm(step, s)
+    return f"--fit {fit} --multiple {mw},{mh},{step}"
+
+
+def download_source(dataset):
+    if dataset not in config.get("downloads", {}):
+        raise ValueError(f"config: downloads.{dataset} is needed (where to fetch {dataset} from)")
+    return json_arg(config["downloads"][dataset])
 
 
 def demo_photos():
@@ -99,18 +136,25 @@ def train_settings(lr, batch_size=None):
 
 
 def video_duration(video):
-    """Length in seconds of a configured video (for NAS/CaFM time segments)."""
+    """Length in seconds of a configured video (for NAS/CaFM time segments): duration_s, the
+    demo's settings, the paper label, or the file's own header when it exists already."""
     entry = VIDEOS[video]
     if entry.get("duration_s"):
         return float(entry["duration_s"])
     demo = config.get("demo_video")
-    if demo and entry["source"] == demo["path"]:
+    if demo and entry.get("source") == demo["path"]:
         frames = entry.get("frames")
         total = round(demo["seconds"] * demo["fps"])
         used = (min(frames[1], total) - frames[0]) if frames else total
         return used / demo["fps"]
     if entry.get("paper"):
         return float(entry["paper"]["duration_s"])
+    if entry.get("source") and os.path.exists(entry["source"]):
+        from stdo.ingest import probe_duration
+
+        seconds = probe_duration(entry["source"], entry.get("frames"))
+        if seconds:
+            return seconds
     raise ValueError(
         f"config: video {video!r} needs duration_s (its length in seconds) to cut NAS/CaFM segments"
     )
@@ -143,7 +187,7 @@ def method_ids(video, backbone, single_chunk=True):
 def metrics_files():
     return [
         f"results/videos/{v}/x{s}/{b}/eval/{m}/metrics.json"
-        for v in VIDEOS
+        for v in TABLE_VIDEOS
         for s in config["scales"]
         for b in BACKBONES
         for m in method_ids(v, b)
@@ -164,16 +208,36 @@ def tables_to_build():
 
 
 def unit_proportions(wildcards):
-    if wildcards.unit.startswith("jstdo-"):
-        return f"--proportions {json_arg(config['jstdo']['proportions'])}"
-    return ""
+    if not wildcards.unit.startswith("jstdo-"):
+        return ""
+    m = re.match(r"^jstdo-k\d+-p(\d+)$", wildcards.unit)
+    if m:
+        schedules = config.get("ablations", {}).get("schedules", {}).get("proportions", [])
+        if int(m.group(1)) >= len(schedules):
+            raise ValueError(f"unit {wildcards.unit}: ablations.schedules.proportions has no entry {m.group(1)}")
+        return f"--proportions {json_arg(schedules[int(m.group(1))])}"
+    return f"--proportions {json_arg(config['jstdo']['proportions'])}"
 
 
 def f0_model(wildcards):
-    given = config["pretrain"].get("checkpoints", {}).get(f"x{wildcards.scale}")
-    if given:
-        return given
-    return f"results/pretrain/{config['pretrain']['backbone']}/x{wildcards.scale}/model.pt"
+    """f0 for a scale: trained by rule pretrain, or imported from pretrain.checkpoints."""
+    backbone = config["pretrain"]["backbone"]
+    if config["pretrain"].get("checkpoints", {}).get(f"x{wildcards.scale}"):
+        return f"results/pretrain/imported/{backbone}/x{wildcards.scale}/model.pt"
+    return f"results/pretrain/{backbone}/x{wildcards.scale}/model.pt"
+
+
+def pretrain_images(wildcards):
+    if config["pretrain"].get("source", "skimage") == "div2k":
+        return ["data/div2k/DIV2K_train_HR"]
+    return []
+
+
+def pretrain_image_args(wildcards, input):
+    out = f"--images '{','.join(config['pretrain'].get('images', []))}'"
+    if input.images:
+        out += f" --image-dir {input.images[0]} --max-images {config['pretrain'].get('max_images', 0)}"
+    return out
 
 
 def partition_file(video, scale, k):
@@ -209,3 +273,64 @@ def eval_labels(wildcards):
             "paper_duration_s": paper.get("duration_s"),
         }
     )
+
+
+def _ablation(name):
+    spec = config.get("ablations", {}).get(name)
+    if not spec:
+        return None
+    for video in [spec["video"], *spec.get("parts", [])]:
+        if video not in VIDEOS:
+            raise ValueError(f"config: ablations.{name} names video {video!r}, which videos does not list")
+    for backbone in spec.get("backbones", [spec.get("backbone")]):
+        if backbone not in BACKBONES:
+            raise ValueError(f"config: ablations.{name} names backbone {backbone!r}, which backbones does not list")
+    if spec["scale"] not in config["scales"] and spec["scale"] not in (2, 3, 4):
+        raise ValueError(f"config: ablations.{name}.scale {spec['scale']} is not a scale")
+    return spec
+
+
+def _metrics(video, scale, backbone, method):
+    return f"results/videos/{video}/x{scale}/{backbone}/eval/{method}/metrics.json"
+
+
+def ablation_metrics(name):
+    """Evaluation metrics one ablation is made of."""
+    spec = _ablation(name)
+    if name == "chunks":
+        return [
+            _metrics(spec["video"], spec["scale"], b, f"stdo-k{k}") for b in spec["backbones"] for k in spec["k"]
+        ]
+    if name == "schedules":
+        return [
+            _metrics(spec["video"], spec["scale"], spec["backbone"], f"jstdo-k{spec['k']}-p{i}")
+            for i in range(len(spec["proportions"]))
+        ]
+    ks = config.get("stdo", {}).get("k", [])
+    if not ks:
+        raise ValueError("config: ablations.long_video needs stdo.k")
+    return [
+        _metrics(v, spec["scale"], spec["backbone"], f"stdo-k{k}")
+        for v in [spec["video"], *spec["parts"]]
+        for k in ks
+    ]
+
+
+def ablation_outputs():
+    out = []
+    for name in ("chunks", "schedules", "long_video"):
+        if _ablation(name):
+            out += [f"results/ablations/{name}.csv", f"results/ablations/{name}.md"]
+            if name != "long_video":
+                out.append(f"results/ablations/{name}.png")
+    return out
+
+
+def ablation_args(wildcards):
+    name = getattr(wildcards, "name", "long_video")
+    spec = _ablation(name)
+    if name == "schedules":
+        return f"--proportions {json_arg(spec['proportions'])}"
+    if name == "chunks":
+        return ""
+    return f"--long {spec['video']} --parts {','.join(spec['parts'])}"

@@ -14,6 +14,8 @@ rule evaluate:
         batch_size=config["evaluate"]["batch_size"],
         device=config["device"],
     threads: torch_threads()
+    resources:
+        gpu=GPUS,
     log:
         f"{LOGS}/evaluate/{{video}}_x{{scale}}_{{backbone}}_{{method}}.log",
     conda:

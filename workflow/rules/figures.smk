@@ -28,7 +28,7 @@ rule figures:
     input:
         expand(
             "results/figures/heatmaps/{video}_x{scale}_{backbone}.png",
-            video=list(VIDEOS),
+            video=TABLE_VIDEOS,
             scale=config["scales"],
             backbone=list(BACKBONES),
         ),

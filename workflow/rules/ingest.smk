@@ -1,17 +1,19 @@
-# Decode a video into memory-mapped HR frames with its metadata.
+# Decode a video (a file, or VSD4K clips' PNG frames) into memory-mapped HR frames with metadata.
 rule ingest:
     input:
-        video=lambda w: VIDEOS[w.video]["source"],
+        source=ingest_input,
     output:
         frames=f"{VIDEO}/hr.npy",
         meta=f"{VIDEO}/meta.json",
     params:
+        source=ingest_source,
         frames=lambda w: json_arg(VIDEOS[w.video].get("frames")),
         crop=lambda w: json_arg(VIDEOS[w.video].get("crop")),
+        fit=fit_args,
     log:
         f"{LOGS}/ingest/{{video}}.log",
     conda:
         "../../envs/video.yaml"
     shell:
-        "python -m stdo.ingest --video {input.video} --frames {params.frames} "
-        "--crop {params.crop} --out-frames {output.frames} --out-meta {output.meta} > {log} 2>&1"
+        "python -m stdo.ingest {params.source} --frames {params.frames} --crop {params.crop} "
+        "{params.fit} --out-frames {output.frames} --out-meta {output.meta} > {log} 2>&1"

@@ -1,10 +1,13 @@
-# The generic SR model f0 (per scale), trained on photographs that are not in the video.
+# The generic SR model f0 (per scale), trained on photographs that are not in the video
+# (skimage.data photographs, or DIV2K), or imported from an existing checkpoint.
 rule pretrain:
+    input:
+        images=pretrain_images,
     output:
         model="results/pretrain/{backbone}/x{scale}/model.pt",
         log_csv="results/pretrain/{backbone}/x{scale}/log.csv",
     params:
-        images=",".join(config["pretrain"]["images"]),
+        images=pretrain_image_args,
         exclude=lambda w: ",".join(demo_photos()),
         patch=config["pretrain"]["patch"],
         steps=config["pretrain"]["steps"],
@@ -12,13 +15,33 @@ rule pretrain:
         settings=train_settings(config["pretrain"]["lr"], config["pretrain"]["batch_size"]),
         device=config["device"],
     threads: torch_threads()
+    resources:
+        gpu=GPUS,
     log:
         f"{LOGS}/pretrain/{{backbone}}_x{{scale}}.log",
     conda:
         "../../envs/torch.yaml"
     shell:
-        "python -m stdo.pretrain --images {params.images} --exclude '{params.exclude}' "
+        "python -m stdo.pretrain {params.images} --exclude '{params.exclude}' "
         "--patch {params.patch} --steps {params.steps} --backbone {wildcards.backbone} "
         "--backbone-kwargs {params.kwargs} --scale {wildcards.scale} --settings {params.settings} "
         "--device {params.device} --threads {threads} --out-model {output.model} "
         "--out-log {output.log_csv} > {log} 2>&1"
+
+
+# An existing f0 checkpoint (pretrain.checkpoints: an stdo model file, or e.g. the STDO
+# authors' WDSR) converted into an stdo model file, with its provenance.
+rule import_f0:
+    input:
+        checkpoint=lambda w: config["pretrain"]["checkpoints"][f"x{w.scale}"],
+    output:
+        model="results/pretrain/imported/{backbone}/x{scale}/model.pt",
+    params:
+        kwargs=json_arg(config["pretrain"].get("kwargs", {})),
+    log:
+        f"{LOGS}/pretrain/imported_{{backbone}}_x{{scale}}.log",
+    conda:
+        "../../envs/torch.yaml"
+    shell:
+        "python -m stdo.checkpoints --checkpoint {input.checkpoint:q} --backbone {wildcards.backbone} "
+        "--scale {wildcards.scale} --backbone-kwargs {params.kwargs} --out {output.model} > {log} 2>&1"

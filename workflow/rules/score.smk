@@ -11,6 +11,8 @@ rule score:
         batch_size=config["score"]["batch_size"],
         device=config["device"],
     threads: torch_threads()
+    resources:
+        gpu=GPUS,
     log:
         f"{LOGS}/score/{{video}}_x{{scale}}.log",
     conda:

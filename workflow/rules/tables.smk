@@ -20,3 +20,4 @@ rule tables:
     input:
         expand("results/tables/table{n}.{ext}", n=tables_to_build(), ext=["csv", "md"]),
         rules.figures.input,
+        ablation_outputs(),

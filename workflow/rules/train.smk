@@ -16,6 +16,8 @@ rule train:
         settings=lambda w: train_settings(BACKBONES[w.backbone]["lr"]),
         device=config["device"],
     threads: torch_threads()
+    resources:
+        gpu=GPUS,
     log:
         f"{LOGS}/train/{{video}}_x{{scale}}_{{backbone}}_{{unit}}.log",
     conda:

@@ -1,7 +1,9 @@
 """WDSR-A (Yu et al., 2018) as used by STDO: weight-normalised convs, ``n_resblocks`` wide-activation
 blocks (``n_feats`` residual units, ``expansion``x width before the ReLU), a 5x5 skip conv and
 pixel shuffle. Paper setting: 16 blocks, 32 units, x4 width (about 1.2 M parameters).
-Module names (head, body, tail, skip) follow the reference implementation."""
+Module names (head, body, tail, skip) follow the reference implementation. Input and output are
+0..255; ``(x - mean * 255) / norm`` feeds the convs. The STDO authors' WDSR works on 0..1 with a
+mean of 0.5, which is ``mean=(0.5, 0.5, 0.5), norm=255`` here (see :mod:`stdo.checkpoints`)."""
 
 from __future__ import annotations
 
@@ -42,10 +44,13 @@ class WDSR(nn.Module):
         n_feats: int = 32,
         expansion: int = 4,
         res_scale: float = 1.0,
+        mean: tuple[float, float, float] | list[float] = DIV2K_MEAN,
+        norm: float = 127.5,
     ):
         super().__init__()
         out = 3 * scale * scale
-        self.register_buffer("rgb_mean", torch.tensor(DIV2K_MEAN).view(1, 3, 1, 1) * 255.0)
+        self.register_buffer("rgb_mean", torch.tensor(list(mean)).view(1, 3, 1, 1) * 255.0)
+        self.norm = float(norm)
         self.head = nn.Sequential(_wn_conv(3, n_feats, 3))
         self.body = nn.Sequential(*[Block(n_feats, expansion, res_scale) for _ in range(n_resblocks)])
         self.tail = nn.Sequential(_wn_conv(n_feats, out, 3), nn.PixelShuffle(scale))
@@ -53,7 +58,7 @@ class WDSR(nn.Module):
         self.scale = scale
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = (x - self.rgb_mean) / 127.5
+        x = (x - self.rgb_mean) / self.norm
         s = self.skip(x)
         x = self.tail(self.body(self.head(x)))
-        return (x + s) * 127.5 + self.rgb_mean
+        return (x + s) * self.norm + self.rgb_mean

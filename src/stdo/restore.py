@@ -1,0 +1,67 @@
+"""After ``git clone``: fetch the versioned results with DVC and make Snakemake trust them.
+
+``stdo restore [--configfile FILE ...] [--target T] [--no-pull]`` runs ``dvc pull`` and then
+``snakemake --touch`` on the same target and configuration, and finally a dry run that prints
+what is left to do (nothing, when the pulled results match the code and config).
+
+Why: DVC writes pulled files with fresh modification times in arbitrary order, and a fresh clone
+has no ``.snakemake/`` records, so Snakemake would see inputs newer than outputs and retrain.
+Touching marks the pulled outputs up to date in dependency order; files that were not pulled
+(missing) are still made by the next run. Only touch results that came from the same commit's
+``dvc.lock``: that is what ``dvc pull`` restores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from stdo.errors import StdoError
+
+
+def _run(cmd: list[str], cwd: Path) -> None:
+    print("+ " + " ".join(cmd), flush=True)
+    proc = subprocess.run(cmd, cwd=cwd)
+    if proc.returncode != 0:
+        raise StdoError(f"{cmd[0]} {cmd[1] if len(cmd) > 1 else ''} failed (exit {proc.returncode})")
+
+
+def snakemake_cmd(repo: Path, workdir: Path, target: str, configfiles: list[str], *extra: str) -> list[str]:
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(repo / "Snakefile"), "-d", str(workdir)]
+    cmd += ["--cores", "1", target, *extra]
+    if configfiles:
+        cmd += ["--configfile", *configfiles]  # last: it takes several values
+    return cmd
+
+
+def restore(repo: Path, workdir: Path, target: str, configfiles: list[str], pull: bool = True) -> None:
+    if pull:
+        dvc = shutil.which("dvc")
+        if dvc is None:
+            raise StdoError("dvc is not installed: pip install 'stdo[dvc]' (or dvc[s3], dvc[gs], ...)")
+        _run([dvc, "pull"], workdir)
+    _run(snakemake_cmd(repo, workdir, target, configfiles, "--touch", "--quiet", "rules"), workdir)
+    _run(snakemake_cmd(repo, workdir, target, configfiles, "--dry-run"), workdir)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="stdo restore", description=__doc__)
+    p.add_argument("--configfile", nargs="*", default=[], help="the overlays the results were made with")
+    p.add_argument("--target", default="tables")
+    p.add_argument("--no-pull", action="store_true", help="only mark existing results up to date")
+    p.add_argument("--directory", type=Path, default=Path("."), help="the project checkout")
+    a = p.parse_args(argv)
+    repo = a.directory.resolve()
+    if not (repo / "Snakefile").exists():
+        raise SystemExit(f"stdo restore: {repo} has no Snakefile; run it in the project checkout")
+    try:
+        restore(repo, repo, a.target, a.configfile, pull=not a.no_pull)
+    except StdoError as e:
+        raise SystemExit(f"stdo restore: {e}") from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""README's own-video overlay, as written there, runs a user's mp4 (an odd size and frame rate)
+through the whole DAG with fit: crop."""
+
+import json
+import re
+
+import yaml
+from conftest import REPO, TINY, snakemake
+
+from stdo.demo import encode, render_frames
+
+
+def _readme_overlay() -> dict:
+    text = (REPO / "README.md").read_text()
+    block = re.search(r"```yaml\n(# my-video\.yaml.*?)```", text, re.S)
+    assert block, "README.md lost its my-video.yaml example"
+    return yaml.safe_load(block.group(1))
+
+
+def test_users_mp4_through_the_whole_dag_with_readme_overlay(tmp_path):
+    clip = tmp_path / "phone clip.mp4"  # a space in the path, as users' files have
+    encode(render_frames(110, 58, 30), clip, fps=24, crf=18)  # 110x58 fits no grid; 24 fps
+    overlay = _readme_overlay()
+    overlay["videos"][0]["source"] = str(clip)
+    tiny = yaml.safe_load(TINY.read_text())
+    # README's video entry and scales; the tiny config's training sizes and a grid for 58-pixel frames
+    cfg = tiny | {"videos": overlay["videos"], "scales": overlay["scales"], "patch_grid": tiny["patch_grid"]}
+    path = tmp_path / "my-video.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    snakemake(tmp_path, "tables", "--configfile", str(path))
+    meta = json.loads((tmp_path / "results/videos/myclip/meta.json").read_text())
+    # width: multiple of lcm(2*4, 4*2) = 8 -> 104; height: lcm(2*2, 4*2) = 8 -> 56; centred with
+    # offsets on multiples of every scale (lcm 4): x = (110 - 104) // 2 = 3 -> 0
+    assert (meta["width"], meta["height"], meta["fit_crop"]) == (104, 56, [0, 0, 104, 56])
+    assert meta["fps"] == 24 and meta["frames"] == 30
+    table2 = (tmp_path / "results/tables/table2.csv").read_text()
+    assert "myclip" in table2
+    assert (tmp_path / "results/figures/heatmaps/myclip_x4_wdsr.png").stat().st_size > 0
+    # NAS cut 30 frames at 24 fps (1.25 s, read from the file) into 0.5 s segments: 3
+    assert (tmp_path / "results/videos/myclip/x2/espcn/eval/nas-n3/metrics.json").exists()
