@@ -189,11 +189,20 @@ def ingest(
     progress: bool = True,
     fit: str = "error",
     multiple: tuple[int, int, int] | None = None,
+    split: str = "none",
 ) -> dict[str, Any]:
     if isinstance(path, list):
         imgs, meta = ingest_vsd4k(path, frames, crop)
     else:
         imgs, meta = decode(path, frames, crop, progress)
+    if split != "none":
+        from stdo.vsd4k import cafm_split
+
+        part = cafm_split(len(imgs))[0 if split == "train" else 1]
+        imgs = imgs[part[0] : part[1]]
+        first = meta["frame_range"][0]
+        meta |= {"frame_range": [first + part[0], first + part[1]], "frames": len(imgs), "split": split}
+        print(f"CaFM split: {split} frames {meta['frame_range']}", flush=True)
     extra = None
     if fit == "crop" and multiple:
         extra = fit_crop(meta["height"], meta["width"], multiple)
@@ -224,18 +233,27 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="width,height,offset-step the frame must fit (with --fit crop)",
     )
+    p.add_argument(
+        "--split",
+        choices=["none", "train", "test"],
+        default="none",
+        help="CaFM's frame split: train = frames 1..n, test = the next n/10",
+    )
     p.add_argument("--out-frames", required=True, type=Path)
     p.add_argument("--out-meta", required=True, type=Path)
     a = p.parse_args(argv)
     with io.stage_errors("ingest"):
         source = a.video if a.video is not None else a.vsd4k
-        meta = ingest(source, a.out_frames, a.out_meta, a.frames, a.crop, fit=a.fit, multiple=a.multiple)
+        meta = ingest(
+            source, a.out_frames, a.out_meta, a.frames, a.crop, fit=a.fit, multiple=a.multiple, split=a.split
+        )
         inputs = [a.video] if a.video is not None else []
         params = {
             "frames": a.frames,
             "crop": a.crop,
             "fit": a.fit,
             "multiple": a.multiple,
+            "split": a.split,
             "vsd4k": meta["source"] if a.vsd4k else None,
         }
         for out in (a.out_frames, a.out_meta):

@@ -34,18 +34,31 @@ def partition(psnr: np.ndarray, k: int) -> np.ndarray:
     return chunks
 
 
+def assign(psnr: np.ndarray, table: pd.DataFrame) -> np.ndarray:
+    """Chunk ids of new patches by another partition's thresholds (its ``thresholds.csv``):
+    a patch goes to the first chunk whose highest PSNR is at least its score (the last chunk
+    takes everything above). This is how patches the partition never saw (held-out frames) are
+    routed to STDO's chunk models."""
+    psnr = np.asarray(psnr, dtype=np.float64)
+    if np.isnan(psnr).any():
+        raise StdoError("patch scores contain NaN; rerun the score stage")
+    bounds = table.sort_values("chunk")["psnr_max"].to_numpy()[:-1]
+    return np.searchsorted(bounds, psnr, side="left").astype(np.int64)
+
+
 def thresholds(psnr: np.ndarray, chunks: np.ndarray, k: int) -> pd.DataFrame:
     psnr = np.asarray(psnr, dtype=np.float64)
     rows = []
     for c in range(k):
         v = psnr[chunks == c]
+        empty = v.size == 0  # possible when chunks were assigned by another partition's thresholds
         rows.append(
             {
                 "chunk": c,
                 "patches": int(v.size),
-                "psnr_min": float(v.min()),
-                "psnr_max": float(v.max()),
-                "psnr_mean": float(v.mean()),
+                "psnr_min": float("nan") if empty else float(v.min()),
+                "psnr_max": float("nan") if empty else float(v.max()),
+                "psnr_mean": float("nan") if empty else float(v.mean()),
             }
         )
     return pd.DataFrame(rows)
@@ -55,17 +68,31 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="stdo partition", description=__doc__)
     p.add_argument("--scores", required=True, type=Path, help="scores.csv from the score stage")
     p.add_argument("--k", required=True, type=int)
+    p.add_argument(
+        "--assign-by",
+        type=Path,
+        default=None,
+        help="thresholds.csv of another partition: assign chunks by its thresholds instead of quantiles",
+    )
     p.add_argument("--out-map", required=True, type=Path, help="chunks.npy: chunk id per patch")
     p.add_argument("--out-thresholds", required=True, type=Path)
     a = p.parse_args(argv)
     with io.stage_errors("partition"):
         scores = pd.read_csv(a.scores)
-        chunks = partition(scores["psnr"].to_numpy(), a.k)
+        if a.assign_by is not None:
+            ref = pd.read_csv(a.assign_by)
+            if len(ref) != a.k:
+                raise StdoError(f"{a.assign_by}: a partition into {len(ref)} chunks, not k={a.k}")
+            chunks = assign(scores["psnr"].to_numpy(), ref)
+        else:
+            chunks = partition(scores["psnr"].to_numpy(), a.k)
         io.save_array(a.out_map, chunks)
         with io.atomic_path(a.out_thresholds) as tmp:
             thresholds(scores["psnr"].to_numpy(), chunks, a.k).to_csv(tmp, index=False)
+        inputs = [a.scores] + ([a.assign_by] if a.assign_by else [])
+        params = {"k": a.k, "assigned_by": str(a.assign_by) if a.assign_by else None}
         for out in (a.out_map, a.out_thresholds):
-            io.write_sidecar(out, stage="partition", params={"k": a.k}, inputs=[a.scores])
+            io.write_sidecar(out, stage="partition", params=params, inputs=inputs)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,17 @@ def frame_list(clips: list[Path], frames: list[int | None] | None) -> list[tuple
     return pairs
 
 
+def cafm_split(n_total: int) -> tuple[list[int], list[int]]:
+    """CaFM's split of ``n_total`` frames: ``[0, n)`` for training and the next ``n // 10``
+    ``[n, n + n // 10)`` for testing, with ``n`` as large as fits (``n + n // 10 <= n_total``)."""
+    n = n_total
+    while n + n // 10 > n_total:
+        n -= 1
+    if n < 1 or n // 10 < 1:
+        raise StdoError(f"{n_total} frames are too few for CaFM's split (n training + n/10 test frames)")
+    return [0, n], [n, n + n // 10]
+
+
 def _read(path: Path) -> np.ndarray:
     if not path.exists():
         raise StdoError(f"{path}: frame missing; the clip is incomplete (download it again)")

@@ -59,3 +59,19 @@ def test_thresholds_report_ranges():
 def test_bad_partition_requests(psnr, k, msg):
     with pytest.raises(StdoError, match=msg):
         partition(psnr, k)
+
+
+def test_assign_by_another_partitions_thresholds():
+    import pandas as pd
+
+    from stdo.partition import assign, partition, thresholds
+
+    rng = np.random.default_rng(0)
+    train = rng.normal(30, 3, 400)
+    chunks = partition(train, 4)
+    table = thresholds(train, chunks, 4)
+    # the training patches themselves get their own chunks back
+    np.testing.assert_array_equal(assign(train, table), chunks)
+    bounds = table["psnr_max"].to_numpy()
+    new = np.array([bounds[0] - 5, bounds[0], bounds[0] + 1e-9, bounds[2] + 1, 99.0])
+    np.testing.assert_array_equal(assign(new, pd.DataFrame(table)), [0, 0, 1, 3, 3])

@@ -66,3 +66,22 @@ def test_missing_lr_frame_and_wrong_lr_size_are_named(tmp_path, vsd4k_frames):
 def test_not_a_clip_directory(tmp_path):
     with pytest.raises(StdoError, match="no DIV2K_train_HR/ directory"):
         vsd4k.frame_list([tmp_path], None)
+
+
+def test_cafm_split_ranges():
+    assert vsd4k.cafm_split(450) == ([0, 409], [409, 449])  # 15 s at 30 fps
+    assert vsd4k.cafm_split(22) == ([0, 20], [20, 22])
+    with pytest.raises(StdoError, match="too few"):
+        vsd4k.cafm_split(9)
+
+
+def test_ingest_cafm_split_train_and_test_frames(tmp_path, vsd4k_frames):
+    clip = make_vsd4k_clip(tmp_path, "vlog_15s_1", vsd4k_frames, scales=(2,))  # 12 frames: 11 + 1
+    train = ingest.ingest([clip], tmp_path / "a/hr.npy", tmp_path / "a/meta.json", split="train")
+    test = ingest.ingest([clip], tmp_path / "b/hr.npy", tmp_path / "b/meta.json", split="test")
+    assert (train["frame_range"], test["frame_range"]) == ([0, 11], [11, 12])
+    np.testing.assert_array_equal(io.open_array(tmp_path / "b/hr.npy"), vsd4k_frames[11:12])
+    degrade.main(["--hr", str(tmp_path / "b/hr.npy"), "--scale", "2", "--out", str(tmp_path / "b/lr.npy"),
+                  "--vsd4k", str(clip), "--meta", str(tmp_path / "b/meta.json")])  # fmt: skip
+    last = np.asarray(Image.open(clip / "DIV2K_train_LR_bicubic/X2/00012_x2.png"))
+    np.testing.assert_array_equal(io.open_array(tmp_path / "b/lr.npy")[0], last)

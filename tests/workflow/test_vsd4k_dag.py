@@ -1,6 +1,7 @@
 """VSD4K through the real DAG: download_vsd4k from a loopback HTTP server, ingest of the
 layout, the dataset's LR frames, patches and scores; a checksum mismatch leaves no dataset."""
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -73,3 +74,35 @@ def test_loopback_http_vsd4k_checksum_mismatch_stops_the_dag(tmp_path, served):
     assert "checksum mismatch" in log and "abab" in log
     assert not (wd / "data/vsd4k/game_15s_1").exists()
     assert not (wd / "results/videos/game").exists()
+
+
+def test_cafm_split_trains_on_n_frames_and_evaluates_on_the_next_tenth(tmp_path):
+    from stdo.demo import render_frames
+
+    frames = render_frames(96, 48, 22)  # CaFM's split: 20 training frames, 2 held out
+    make_vsd4k_clip(tmp_path / "have/VSD4K", "vlog_15s_1", frames, scales=(2,))
+    tiny = yaml.safe_load(TINY.read_text())
+    cfg = tiny | {
+        "videos": [{"name": "vlog", "vsd4k": ["vlog_15s_1"], "duration_s": 2.2, "split": "cafm"}],
+        "downloads": {"vsd4k": {"kind": "local", "path": str(tmp_path / "have/VSD4K")}},
+        "scales": [2],
+        "backbones": [b for b in tiny["backbones"] if b["name"] == "espcn"],
+        "methods": ["awdnn", "nas", "stdo"],
+        "stdo": {"k": [2]},
+        "nas": {"chunk_seconds": 1.0},
+        "table1": {"backbones": []},
+    }
+    wd = tmp_path / "wd"
+    wd.mkdir()
+    (wd / "cfg.yaml").write_text(yaml.safe_dump(cfg))
+    snakemake(wd, "tables", "--configfile", str(wd / "cfg.yaml"))
+    v = wd / "results/videos"
+    np.testing.assert_array_equal(io.open_array(v / "vlog/hr.npy"), frames[:20])
+    np.testing.assert_array_equal(io.open_array(v / "vlog_heldout/hr.npy"), frames[20:])
+    for method in ("awdnn", "nas-n2", "stdo-k2"):  # 2.2 s / 1.1 = 2 s of training frames: 2 segments
+        m = json.loads((v / f"vlog/x2/espcn/eval/{method}/metrics.json").read_text())
+        assert m["evaluated_on"] == "vlog_heldout" and m["frames"] == 2 and m["patches"] == 2 * 8
+    # held-out patches are routed by the training partition's thresholds
+    side = json.loads((v / "vlog_heldout/x2/partition/k2/chunks.npy.prov.json").read_text())
+    assert side["params"]["assigned_by"].endswith("vlog/x2/partition/k2/thresholds.csv")
+    assert "vlog" in (wd / "results/tables/table2.csv").read_text()

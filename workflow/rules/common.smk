@@ -60,6 +60,31 @@ VIDEOS = _by_name("videos")
 BACKBONES = _by_name("backbones")
 # videos in the paper's tables (others only feed ablations)
 TABLE_VIDEOS = [v for v, entry in VIDEOS.items() if entry.get("tables", True)]
+# split: cafm trains on frames 1..n of the video and evaluates on the next n/10, a held-out
+# video <name>_heldout made by the same rules
+for _name, _entry in list(VIDEOS.items()):
+    if _entry.get("split", "none") == "cafm":
+        if f"{_name}_heldout" in VIDEOS:
+            raise ValueError(f"config: video name {_name}_heldout is reserved for {_name}'s held-out frames")
+        VIDEOS[f"{_name}_heldout"] = dict(_entry, name=f"{_name}_heldout", split="heldout", tables=False)
+
+
+def eval_video(video):
+    """The video a method is evaluated on: itself, or its held-out frames (split: cafm)."""
+    return f"{video}_heldout" if VIDEOS[video].get("split") == "cafm" else video
+
+
+def ingest_split(wildcards):
+    split = VIDEOS[wildcards.video].get("split", "none")
+    return {"cafm": "--split train", "heldout": "--split test"}.get(split, "")
+
+
+def partition_assign(wildcards):
+    """Held-out frames take the training partition's thresholds, not their own quantiles."""
+    if VIDEOS[wildcards.video].get("split") == "heldout":
+        train = wildcards.video.removesuffix("_heldout")
+        return [f"results/videos/{train}/x{wildcards.scale}/partition/k{wildcards.k}/thresholds.csv"]
+    return []
 GPUS = config.get("gpus", 0)
 
 
@@ -161,7 +186,10 @@ def video_duration(video):
 
 
 def time_segments(video):
-    return max(1, math.ceil(video_duration(video) / config["nas"]["chunk_seconds"] - 1e-9))
+    seconds = video_duration(video)
+    if VIDEOS[video].get("split") == "cafm":
+        seconds /= 1.1  # NAS/CaFM segments cover the training frames (n of n + n/10)
+    return max(1, math.ceil(seconds / config["nas"]["chunk_seconds"] - 1e-9))
 
 
 def method_ids(video, backbone, single_chunk=True):
@@ -258,7 +286,7 @@ def method_models(wildcards):
 
 def method_partition(wildcards):
     k = stdo_methods.method_partition_k(wildcards.method)
-    return [partition_file(wildcards.video, wildcards.scale, k)] if k else []
+    return [partition_file(eval_video(wildcards.video), wildcards.scale, k)] if k else []
 
 
 def eval_labels(wildcards):
@@ -271,6 +299,7 @@ def eval_labels(wildcards):
             "scale": int(wildcards.scale),
             "paper_video": paper.get("video"),
             "paper_duration_s": paper.get("duration_s"),
+            "evaluated_on": eval_video(wildcards.video),
         }
     )
 

@@ -1,7 +1,7 @@
 # Super-resolve the whole video with a method's models; PSNR and the per-patch PSNR map.
 rule evaluate:
     input:
-        patches=patch_files(),
+        patches=lambda w: patch_files(eval_video(w.video), w.scale),
         models=method_models,
         partition=method_partition,
     output:

@@ -1,9 +1,9 @@
 # Patch-PSNR heatmaps: f0's scores (Figure 1) and each method's result (Figure 3).
 rule heatmaps:
     input:
-        frames=f"{VIDEO}/hr.npy",
-        scores=f"{SCALED}/scores.csv",
-        grid=f"{SCALED}/patches/grid.json",
+        frames=lambda w: f"results/videos/{eval_video(w.video)}/hr.npy",
+        scores=lambda w: f"results/videos/{eval_video(w.video)}/x{w.scale}/scores.csv",
+        grid=lambda w: f"results/videos/{eval_video(w.video)}/x{w.scale}/patches/grid.json",
         maps=lambda w: [
             f"{SCALED}/{w.backbone}/eval/{m}/psnr_map.npy".format(video=w.video, scale=w.scale)
             for m in method_ids(w.video, w.backbone, single_chunk=False)

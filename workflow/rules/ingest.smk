@@ -10,10 +10,11 @@ rule ingest:
         frames=lambda w: json_arg(VIDEOS[w.video].get("frames")),
         crop=lambda w: json_arg(VIDEOS[w.video].get("crop")),
         fit=fit_args,
+        split=ingest_split,
     log:
         f"{LOGS}/ingest/{{video}}.log",
     conda:
         "../../envs/video.yaml"
     shell:
         "python -m stdo.ingest {params.source} --frames {params.frames} --crop {params.crop} "
-        "{params.fit} --out-frames {output.frames} --out-meta {output.meta} > {log} 2>&1"
+        "{params.fit} {params.split} --out-frames {output.frames} --out-meta {output.meta} > {log} 2>&1"
