@@ -26,7 +26,7 @@ def _run(cmd: list[str], cwd: Path) -> None:
     print("+ " + " ".join(cmd), flush=True)
     proc = subprocess.run(cmd, cwd=cwd)
     if proc.returncode != 0:
-        raise StdoError(f"{cmd[0]} {cmd[1] if len(cmd) > 1 else ''} failed (exit {proc.returncode})")
+        raise StdoError(f"{' '.join(cmd[:4])} ... failed (exit {proc.returncode}); see its output above")
 
 
 def snakemake_cmd(repo: Path, workdir: Path, target: str, configfiles: list[str], *extra: str) -> list[str]:

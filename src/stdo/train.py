@@ -107,6 +107,12 @@ class _Batches(torch.utils.data.Dataset):
         return ids, np.ascontiguousarray(self.lr[ids]), np.ascontiguousarray(self.hr[ids])
 
 
+def _as_is(batch):
+    """DataLoader collate function: the batch as :class:`_Batches` made it (a module-level
+    function, so worker processes can be spawned as well as forked)."""
+    return batch
+
+
 def _milestones(settings: TrainSettings) -> list[int]:
     return sorted({max(1, int(round(f * settings.steps))) for f in settings.lr_milestones})
 
@@ -169,7 +175,7 @@ def train_model(
         shuffle=False,
         num_workers=settings.workers,
         pin_memory=device.type == "cuda",
-        collate_fn=lambda b: b,
+        collate_fn=_as_is,
     )
     for step, (ids, lr_batch, hr_batch) in enumerate(batches, start):
         if conditioner is not None:

@@ -314,8 +314,7 @@ def _ablation(name):
     for backbone in spec.get("backbones", [spec.get("backbone")]):
         if backbone not in BACKBONES:
             raise ValueError(f"config: ablations.{name} names backbone {backbone!r}, which backbones does not list")
-    if spec["scale"] not in config["scales"] and spec["scale"] not in (2, 3, 4):
-        raise ValueError(f"config: ablations.{name}.scale {spec['scale']} is not a scale")
+    grid(spec["scale"])  # the scale needs a patch grid
     return spec
 
 
