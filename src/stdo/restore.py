@@ -39,7 +39,8 @@ def snakemake_cmd(repo: Path, workdir: Path, target: str, configfiles: list[str]
 
 def restore(repo: Path, workdir: Path, target: str, configfiles: list[str], pull: bool = True) -> None:
     if pull:
-        dvc = shutil.which("dvc")
+        beside = Path(sys.executable).with_name("dvc")  # the same environment, even when not activated
+        dvc = str(beside) if beside.exists() else shutil.which("dvc")
         if dvc is None:
             raise StdoError("dvc is not installed: pip install 'stdo[dvc]' (or dvc[s3], dvc[gs], ...)")
         _run([dvc, "pull"], workdir)
