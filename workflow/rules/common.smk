@@ -85,7 +85,9 @@ def partition_assign(wildcards):
         train = wildcards.video.removesuffix("_heldout")
         return [f"results/videos/{train}/x{wildcards.scale}/partition/k{wildcards.k}/thresholds.csv"]
     return []
-GPUS = config.get("gpus", 0)
+
+
+GPUS = config.get("gpus", 0)  # GPUs each torch job asks for (resources: gpu)
 
 
 def vsd4k_dirs(video):
