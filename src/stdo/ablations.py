@@ -58,7 +58,8 @@ def schedules_table(metrics: pd.DataFrame, proportions: list[list[float]]) -> pd
 
 
 def long_video_table(metrics: pd.DataFrame, long: str, parts: list[str]) -> pd.DataFrame:
-    best = tables.best_stdo(metrics)
+    best = tables.best_stdo(metrics).merge(metrics, on=tables.CELL)
+    best = best[(best["paper_method"] == "STDO") & (best["k"] == best["best_k"])]
     by_video = {r["video"]: r for _, r in best.iterrows()}
     missing = [v for v in [long, *parts] if v not in by_video]
     if missing:

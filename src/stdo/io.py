@@ -96,6 +96,21 @@ def open_array(path: str | Path) -> np.ndarray:
         raise StdoError(f"{path}: not a readable .npy array ({e}); delete it and rerun") from e
 
 
+def read_image(path: str | Path, hint: str = "") -> np.ndarray:
+    """An image file (PNG, ...) as uint8 RGB ``[H, W, 3]``; a missing or unreadable file is a
+    :class:`StdoError` naming it, followed by ``hint`` (what to do)."""
+    from PIL import Image
+
+    path = Path(path)
+    if not path.exists():
+        raise StdoError(f"{path}: image missing{hint}")
+    try:
+        with Image.open(path) as im:
+            return np.asarray(im.convert("RGB"))
+    except OSError as e:
+        raise StdoError(f"{path}: not a readable image ({e}){hint}") from e
+
+
 def sha256_file(path: str | Path, chunk: int = 2**20) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:

@@ -53,16 +53,6 @@ def image_files(directory: Path, limit: int = 0) -> list[Path]:
     return files[:limit] if limit > 0 else files
 
 
-def _read_png(path: Path) -> np.ndarray:
-    from PIL import Image
-
-    try:
-        with Image.open(path) as im:
-            return np.asarray(im.convert("RGB"))
-    except OSError as e:
-        raise StdoError(f"{path}: not a readable image ({e})") from e
-
-
 def main(argv: list[str] | None = None) -> None:
     from stdo.train import add_common_args
 
@@ -88,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
         photos = [load_photo(n) for n in names]
         if a.image_dir is not None:
             files = image_files(a.image_dir, a.max_images)
-            photos += [_read_png(f) for f in files]
+            photos += [io.read_image(f) for f in files]
             names += [f"{a.image_dir.name}/{f.name}" for f in files]
         if not photos:
             raise StdoError("f0 has no training images: give pretrain.images or pretrain.source: div2k")

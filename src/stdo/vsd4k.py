@@ -17,8 +17,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
+from stdo import io
 from stdo.errors import StdoError
 
 HR_DIR = "DIV2K_train_HR"
@@ -67,13 +67,7 @@ def cafm_split(n_total: int) -> tuple[list[int], list[int]]:
 
 
 def _read(path: Path) -> np.ndarray:
-    if not path.exists():
-        raise StdoError(f"{path}: frame missing; the clip is incomplete (download it again)")
-    try:
-        with Image.open(path) as im:
-            return np.asarray(im.convert("RGB"))
-    except OSError as e:
-        raise StdoError(f"{path}: not a readable PNG ({e}); the clip is damaged (download it again)") from e
+    return io.read_image(path, "; the clip is incomplete or damaged (download it again)")
 
 
 def _crop(img: np.ndarray, crop: list[int] | None, factor: int, where: Path) -> np.ndarray:

@@ -54,10 +54,13 @@ def test_missing_lr_frame_and_wrong_lr_size_are_named(tmp_path, vsd4k_frames):
     clip = make_vsd4k_clip(tmp_path, "vlog_15s_1", vsd4k_frames[:3], scales=(2,))
     pairs = vsd4k.frame_list([clip], None)
     (clip / "DIV2K_train_LR_bicubic/X2/00002_x2.png").unlink()
-    with pytest.raises(StdoError, match="00002_x2.png: frame missing"):
+    with pytest.raises(StdoError, match="00002_x2.png: image missing; the clip is incomplete"):
         vsd4k.read_lr(pairs, 2, (48, 96))
-    with pytest.raises(StdoError, match="X4.*frame missing|00001_x4.png: frame missing"):
+    with pytest.raises(StdoError, match="00001_x4.png: image missing"):
         vsd4k.read_lr(pairs, 4, (48, 96))
+    (clip / "DIV2K_train_LR_bicubic/X2/00002_x2.png").write_bytes(b"\x89PNG\r\n\x1a\n cut short")
+    with pytest.raises(StdoError, match="00002_x2.png: not a readable image .*download it again"):
+        vsd4k.read_lr(pairs, 2, (48, 96))
     Image.new("RGB", (10, 10)).save(clip / "DIV2K_train_LR_bicubic/X2/00002_x2.png")
     with pytest.raises(StdoError, match="LR frame is 10x10, expected 48x24"):
         vsd4k.read_lr(pairs, 2, (48, 96))

@@ -1,0 +1,74 @@
+"""The Section 4.5 ablations from evaluation metrics: Figure 7a/7b tables and plots, long video."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from stdo import ablations
+from stdo.errors import StdoError
+
+
+def _metrics(tmp_path, rows):
+    paths = []
+    for i, r in enumerate(rows):
+        p = tmp_path / f"m{i}.json"
+        p.write_text(json.dumps({"scale": 4, "backbone": "wdsr", "video": "game_15s"} | r))
+        paths.append(p)
+    return paths
+
+
+def _run(kind, paths, tmp_path, *extra):
+    out = tmp_path / kind
+    args = ["--kind", kind, "--metrics", *map(str, paths), "--out-csv", f"{out}.csv", "--out-md", f"{out}.md"]
+    ablations.main(args + list(extra))
+    return pd.read_csv(f"{out}.csv")
+
+
+def test_chunks_figure_orders_by_backbone_and_k(tmp_path):
+    rows = [{"backbone": b, "method": f"stdo-k{k}", "psnr": 30 + k / 10 + (b == "wdsr")}
+            for b in ("wdsr", "espcn") for k in (3, 1, 2)]  # fmt: skip
+    df = _run("chunks", _metrics(tmp_path, rows), tmp_path, "--out-png", str(tmp_path / "c.png"))
+    assert list(df["Backbone"]) == ["ESPCN"] * 3 + ["WDSR"] * 3 and list(df["k"]) == [1, 2, 3] * 2
+    assert df["psnr_db"].iloc[5] == pytest.approx(31.3)
+    img = np.asarray(Image.open(tmp_path / "c.png"))
+    assert img.shape[0] > 100 and img.std() > 0  # a drawn figure, not a blank canvas
+    assert (tmp_path / "c.png.prov.json").exists()
+
+
+def test_schedules_figure_labels_each_schedule_with_its_proportions(tmp_path):
+    props = [[0.5, 0.5, 0.5, 0.5], [1.0, 0.7, 0.3, 0.0]]
+    rows = [
+        {"method": "jstdo-k4-p1", "psnr": 35.5},
+        {"method": "jstdo-k4-p0", "psnr": 35.0},
+        {"method": "jstdo-k4", "psnr": 99.0},
+    ]  # fmt: skip  (the main JSTDO is not a schedule)
+    df = _run("schedules", _metrics(tmp_path, rows), tmp_path, "--proportions", json.dumps(props),
+              "--out-png", str(tmp_path / "s.png"))  # fmt: skip
+    assert list(df["schedule"]) == [0, 1] and list(df["psnr_db"]) == [35.0, 35.5]
+    assert list(df["proportions"]) == ["0.5 0.5 0.5 0.5", "1 0.7 0.3 0"]
+    with pytest.raises(StdoError, match="no JSTDO schedule metrics"):
+        ablations.schedules_table(pd.DataFrame({"method": ["awdnn"], "paper_method": ["awDNN"]}), props)
+
+
+def test_long_video_uses_best_k_and_paper_values_only_where_they_apply(tmp_path):
+    rows = [
+        {"video": "long", "method": "stdo-k2", "psnr": 39.0},
+        {"video": "long", "method": "stdo-k4", "psnr": 39.5},
+        {"video": "game", "method": "stdo-k2", "psnr": 44.0},
+        {"video": "game", "method": "stdo-k4", "psnr": 43.0},
+        {"video": "vlog", "method": "stdo-k4", "psnr": 38.0},
+    ]
+    df = _run("long_video", _metrics(tmp_path, rows), tmp_path, "--long", "long", "--parts", "game,vlog")
+    assert list(df["video"]) == ["game", "vlog", "mean of parts", "long"]
+    assert list(df["psnr_db"]) == [44.0, 38.0, 41.0, 39.5]  # best k per video
+    assert list(df["k"].fillna(0).astype(int)) == [2, 4, 0, 4]
+    assert list(df["paper_psnr_db"]) == [43.99, 37.76, pytest.approx(40.875), 39.92]  # WDSR x4
+    # at another scale the paper's numbers do not apply
+    rows_x2 = [r | {"scale": 2} for r in rows]
+    df2 = _run("long_video", _metrics(tmp_path, rows_x2), tmp_path, "--long", "long", "--parts", "game,vlog")
+    assert df2["paper_psnr_db"].isna().all()
+    with pytest.raises(SystemExit):
+        _run("long_video", _metrics(tmp_path, rows[:2]), tmp_path, "--long", "long", "--parts", "game")
