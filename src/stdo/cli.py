@@ -16,6 +16,7 @@ STAGES = (
     "train",
     "evaluate",
     "tables",
+    "claims",
     "figures",
     "ablations",
     "download",

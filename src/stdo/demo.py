@@ -8,6 +8,7 @@ it would read a user's video. No network is needed.
 from __future__ import annotations
 
 import argparse
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +90,26 @@ def encode(frames: np.ndarray, path: Path, fps: int, crf: int) -> None:
                 container.mux(packet)
 
 
+def parse_scenes(spec: list[dict]) -> tuple[Scene, ...]:
+    """Scenes from config entries ``{image, start, end}`` (boxes in relative units)."""
+    scenes = []
+    for i, entry in enumerate(spec):
+        try:
+            start, end = tuple(float(v) for v in entry["start"]), tuple(float(v) for v in entry["end"])
+            image = str(entry["image"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise StdoError(f"demo scene {i}: needs image, start and end ([x0, y0, x1, y1]): {e}") from None
+        for box in (start, end):
+            if len(box) != 4 or not (0 <= box[0] < box[2] <= 1 and 0 <= box[1] < box[3] <= 1):
+                raise StdoError(
+                    f"demo scene {i} ({image}): box {list(box)} must be x0 < x1, y0 < y1 in [0, 1]"
+                )
+        scenes.append(Scene(image, start, end))  # type: ignore[arg-type]
+    if not scenes:
+        raise StdoError("demo_video.scenes is empty")
+    return tuple(scenes)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="stdo demo", description=__doc__)
     p.add_argument("--out", required=True, type=Path)
@@ -97,14 +118,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--fps", type=int, default=30)
     p.add_argument("--seconds", type=float, required=True)
     p.add_argument("--crf", type=int, default=12)
+    p.add_argument("--scenes", type=json.loads, default=None, help="JSON list of {image, start, end}")
     a = p.parse_args(argv)
     with io.stage_errors("demo"):
+        scenes = parse_scenes(a.scenes) if a.scenes is not None else DEFAULT_SCENES
         n = int(round(a.seconds * a.fps))
-        encode(render_frames(a.width, a.height, n), a.out, a.fps, a.crf)
+        encode(render_frames(a.width, a.height, n, scenes), a.out, a.fps, a.crf)
         io.write_sidecar(
             a.out,
             stage="demo",
-            params=vars(a) | {"out": str(a.out), "scenes": [s.image for s in DEFAULT_SCENES]},
+            params=vars(a) | {"out": str(a.out), "scenes": [s.image for s in scenes]},
         )
 
 

@@ -4,7 +4,8 @@ Every LR patch goes through the model its method routes it to (see :mod:`stdo.me
 STDO sends it to its PSNR chunk's model, NAS to its time segment's model, CaFM through the
 shared model with its segment's modulation, single-model methods to the one model), and
 the SR patches tile the frame back exactly, so the video's PSNR is computed from the MSE
-pooled over all pixels of all frames (:mod:`stdo.metrics`). Writes ``metrics.json`` and
+pooled over all pixels of all frames (:mod:`stdo.metrics`); the same pass also gives the STDO
+authors' protocol (``psnr_authors``: each patch shaved by 4 pixels). Writes ``metrics.json`` and
 the per-patch PSNR map ``psnr_map.npy`` ``[frames, rows, cols]`` for heatmaps.
 """
 
@@ -20,8 +21,8 @@ import pandas as pd
 from stdo import io, methods, runtime
 from stdo.cafm import CaFM
 from stdo.errors import StdoError
-from stdo.infer import patch_mse
-from stdo.metrics import mse_to_psnr, pooled_psnr
+from stdo.infer import patch_errors
+from stdo.metrics import error_shaves, mse_to_psnr, pooled_psnr
 from stdo.models import build_model, count_macs, count_parameters
 from stdo.patches import grid_map
 
@@ -53,7 +54,8 @@ def evaluate(
             raise StdoError(f"{path}: a x{record['scale']} model cannot evaluate x{grid['scale']} patches")
     if len(loaded) not in (1, groups):
         raise StdoError(f"method {method!r}: {groups} routing groups for {len(loaded)} models")
-    mse = np.full(len(index), np.nan)
+    shaves = error_shaves(lr.shape[1] * grid["scale"], lr.shape[2] * grid["scale"])
+    errors = np.full((len(index), len(shaves)), np.nan)
     per_group = []
     for g in range(groups):
         model, record = loaded[g] if len(loaded) == groups else loaded[0]
@@ -61,9 +63,17 @@ def evaluate(
             model.set_chunk(g)
         ids = np.flatnonzero(routing == g)
         if ids.size:
-            mse[ids] = patch_mse(
-                model, lr, hr, ids, batch_size=batch_size, device=dev, desc=f"{method} group {g}"
+            errors[ids] = patch_errors(
+                model,
+                lr,
+                hr,
+                ids,
+                batch_size=batch_size,
+                device=dev,
+                desc=f"{method} group {g}",
+                shaves=shaves,
             )
+        mse = errors[:, 0]
         per_group.append(
             {
                 "unit": units[g] if len(units) == groups else units[0],
@@ -79,6 +89,7 @@ def evaluate(
     metrics = {
         "method": method,
         "psnr": pooled_psnr(mse),
+        "psnr_authors": pooled_psnr(errors[:, 1]) if len(shaves) > 1 else None,
         "mse": float(mse.mean()),
         "models": len(units),
         "parameters": sum(count_parameters(m) for m, _ in loaded),

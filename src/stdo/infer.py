@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from stdo.metrics import mse_per_item
+from stdo.metrics import AUTHORS_SHAVE, mse_per_item
 
 
 def to_tensor(batch: np.ndarray, device: torch.device) -> torch.Tensor:
@@ -18,7 +18,7 @@ def to_tensor(batch: np.ndarray, device: torch.device) -> torch.Tensor:
 
 
 @torch.no_grad()
-def patch_mse(
+def patch_errors(
     model: nn.Module,
     lr: np.ndarray,
     hr: np.ndarray,
@@ -28,17 +28,29 @@ def patch_mse(
     device: torch.device | str = "cpu",
     desc: str = "patches",
     progress: bool = True,
+    shaves: Sequence[int] = (0, AUTHORS_SHAVE),
 ) -> np.ndarray:
-    """MSE (project convention, see :mod:`stdo.metrics`) of ``model`` on the given patch ids."""
+    """Per-patch MSEs ``[len(indices), len(shaves)]`` of ``model`` on the given patch ids, one
+    column per border shave (0: our convention; :data:`stdo.metrics.AUTHORS_SHAVE`: the
+    authors'), from one forward pass (see :mod:`stdo.metrics`)."""
     device = torch.device(device)
     indices = np.asarray(indices, dtype=np.int64)
-    out = np.empty(indices.size, dtype=np.float64)
+    out = np.empty((indices.size, len(shaves)), dtype=np.float64)
     model.eval()
     for start in tqdm(range(0, indices.size, batch_size), desc=desc, unit="batch", disable=not progress):
         ids = indices[start : start + batch_size]
         order = np.argsort(ids)  # sorted reads from the memory map
         sel = ids[order]
         sr = model(to_tensor(lr[sel], device))
-        mse = mse_per_item(sr, to_tensor(hr[sel], device)).cpu().numpy()
-        out[start + order] = mse
+        target = to_tensor(hr[sel], device)
+        for j, shave in enumerate(shaves):
+            out[start + order, j] = mse_per_item(sr, target, shave=shave).cpu().numpy()
     return out
+
+
+def patch_mse(
+    model: nn.Module, lr: np.ndarray, hr: np.ndarray, indices: Sequence[int] | np.ndarray, **kwargs
+) -> np.ndarray:
+    """MSE (our convention, see :mod:`stdo.metrics`) of ``model`` on the given patch ids;
+    keyword arguments as :func:`patch_errors` (batch_size, device, desc, progress)."""
+    return patch_errors(model, lr, hr, indices, shaves=[0], **kwargs)[:, 0]

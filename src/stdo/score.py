@@ -2,7 +2,8 @@
 
 Writes ``scores.csv`` (``patch, frame, row, col, mse, psnr``; PSNR per
 :mod:`stdo.metrics`) and ``summary.json`` with the pooled PSNR of f0 and of plain bicubic
-upscaling over the whole video, for reference.
+upscaling over the whole video (ours and the authors' protocol), the references every
+trained model is compared with in the tables.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from torch import nn
 from stdo import io, runtime
 from stdo.degrade import upscale_bicubic
 from stdo.errors import StdoError
-from stdo.infer import patch_mse
-from stdo.metrics import mse_to_psnr, pooled_psnr
+from stdo.infer import patch_errors
+from stdo.metrics import error_shaves, mse_to_psnr, pooled_psnr
 
 
 class Bicubic(nn.Module):
@@ -45,14 +46,22 @@ def score(patches: Path, model_path: Path, batch_size: int, device: str) -> tupl
     lr, hr = io.open_array(patches / "lr.npy"), io.open_array(patches / "hr.npy")
     table = pd.read_csv(patches / "index.csv")
     ids = table["patch"].to_numpy()
-    mse = patch_mse(model, lr, hr, ids, batch_size=batch_size, device=dev, desc="score f0")
-    bic = patch_mse(Bicubic(grid["scale"]), lr, hr, ids, batch_size=batch_size, device=dev, desc="bicubic")
+    shaves = error_shaves(hr.shape[1], hr.shape[2])
+    kw = {"batch_size": batch_size, "device": dev, "shaves": shaves}
+    f0 = patch_errors(model, lr, hr, ids, desc="score f0", **kw)
+    bic = patch_errors(Bicubic(grid["scale"]), lr, hr, ids, desc="bicubic", **kw)
+    mse = f0[:, 0]
     table["mse"] = mse
     table["psnr"] = mse_to_psnr(mse)
+    authors = len(shaves) > 1
     summary = {
         "f0_psnr": pooled_psnr(mse),
-        "bicubic_psnr": pooled_psnr(bic),
+        "bicubic_psnr": pooled_psnr(bic[:, 0]),
+        "f0_psnr_authors": pooled_psnr(f0[:, 1]) if authors else None,
+        "bicubic_psnr_authors": pooled_psnr(bic[:, 1]) if authors else None,
         "f0_backbone": record["backbone"],
+        "f0_kwargs": record["kwargs"],
+        "f0_parameters": sum(p.numel() for p in model.parameters()),
         "patches": int(ids.size),
         "patch_psnr_min": float(np.min(table["psnr"])),
         "patch_psnr_max": float(np.max(table["psnr"])),
@@ -69,10 +78,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--out", required=True, type=Path, help="scores.csv")
     p.add_argument("--out-summary", required=True, type=Path)
+    p.add_argument("--labels", type=json.loads, default={}, help="JSON copied into the summary")
     a = p.parse_args(argv)
     with io.stage_errors("score"):
         runtime.set_threads(a.threads)
         table, summary = score(a.patches, a.model, a.batch_size, a.device)
+        summary |= a.labels
         with io.atomic_path(a.out) as tmp:
             table.to_csv(tmp, index=False)
         io.write_json(a.out_summary, summary)

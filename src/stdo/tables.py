@@ -6,6 +6,15 @@ in {2, 4, 6}); Tables 1 and 3 use each cell's best k. The paper's cell is matche
 video's ``paper`` label in the config (``video`` and ``duration_s``); videos without one
 (the demo, a user's video) have no paper value. Each table is written as CSV and Markdown;
 the Markdown ends with a footer naming the config hash and git revision.
+
+Two PSNR columns: ``psnr_db`` (our convention, the headline) and ``psnr_authors_db`` (the STDO
+authors' protocol, see :mod:`stdo.metrics`); the difference from the paper, ``diff_db``, is
+computed against the authors' column, the protocol the paper's numbers were made with.
+
+Every model is compared with plain bicubic upscaling of the same video and scale (the
+references from the score stage): Table 2 carries a ``bicubic`` and an ``f0`` row per video
+and scale, and Tables 1, 2 and 4 give each model's margin over bicubic (``vs_bicubic_db``) and
+flag a model below it (``below_bicubic``, and a line under the table), never hiding it.
 """
 
 from __future__ import annotations
@@ -23,8 +32,12 @@ from stdo import io, paper
 
 _STDO = re.compile(r"^stdo-k(\d+)(?:-(d0|dk))?$")
 _NAMES = {"awdnn": "awDNN", "nas": "NAS", "cafm": "CaFM", "jstdo": "JSTDO"}
-_ORDER = {"awDNN": 0, "NAS": 1, "CaFM": 2, "STDO": 3, "STDO_D0_only": 4, "STDO_Dk_only": 5, "JSTDO": 6}
+_ORDER = {
+    "bicubic": -2, "f0": -1, "awDNN": 0, "NAS": 1, "CaFM": 2, "STDO": 3, "STDO_D0_only": 4, "STDO_Dk_only": 5,
+    "JSTDO": 6,
+}  # fmt: skip
 CELL = ["video", "backbone", "scale"]
+REF_COLS = ["video", "scale", "bicubic_psnr", "bicubic_psnr_authors", "f0_psnr", "f0_psnr_authors"]
 
 
 def load_metrics(paths: list[Path]) -> pd.DataFrame:
@@ -37,10 +50,82 @@ def load_metrics(paths: list[Path]) -> pd.DataFrame:
     df["paper_method"] = [lab for lab, _ in labels]
     df["k"] = pd.array([k for _, k in labels], dtype="Int64")
     df["Backbone"] = df["backbone"].map(paper.backbone_name)
-    for col in ("paper_video", "paper_duration_s"):
+    for col in ("paper_video", "paper_duration_s", "psnr_authors"):
         if col not in df:
             df[col] = None
     return df
+
+
+def load_references(paths: list[Path]) -> pd.DataFrame:
+    """Bicubic and f0 over each whole video and scale (the score stage's ``score_summary.json``,
+    labelled with video and scale)."""
+    rows = []
+    for p in paths:
+        s = json.loads(Path(p).read_text())
+        if "video" not in s or "scale" not in s:
+            raise ValueError(f"{p}: score summary without video/scale labels; rerun the score stage")
+        rows.append({k: v for k, v in s.items() if not isinstance(v, (list, dict))})
+    df = pd.DataFrame(rows, columns=None if rows else REF_COLS)
+    for col in (*REF_COLS, "paper_video", "paper_duration_s", "f0_backbone", "f0_parameters"):
+        if col not in df:
+            df[col] = None
+    return df
+
+
+def reference_rows(refs: pd.DataFrame) -> pd.DataFrame:
+    """Table 2's rows for plain bicubic upscaling and the generic model f0, per video and scale."""
+    rows = []
+    for _, r in refs.iterrows():
+        base = {k: r.get(k) for k in ("video", "scale", "paper_video", "paper_duration_s")}
+        rows.append(
+            base
+            | {"paper_method": "bicubic", "Backbone": "-", "models": 0, "parameters": 0}
+            | {"psnr": r["bicubic_psnr"], "psnr_authors": r["bicubic_psnr_authors"]}
+        )
+        rows.append(
+            base
+            | {"paper_method": "f0", "Backbone": paper.backbone_name(str(r["f0_backbone"])), "models": 1}
+            | {"parameters": r["f0_parameters"], "psnr": r["f0_psnr"], "psnr_authors": r["f0_psnr_authors"]}
+        )
+    return pd.DataFrame(rows)
+
+
+def flag_bicubic(df: pd.DataFrame, refs: pd.DataFrame | None) -> pd.DataFrame:
+    """Add ``vs_bicubic_db`` (PSNR minus bicubic's on the same video and scale, our convention)
+    and ``below_bicubic`` to rows of trained models (reference rows and unknown cells: empty)."""
+    df = df.copy()
+    if refs is None or refs.empty:
+        df["vs_bicubic_db"] = np.nan
+        df["below_bicubic"] = pd.array([pd.NA] * len(df), dtype="boolean")
+        return df
+    bic = refs.set_index(["video", "scale"])["bicubic_psnr"]
+    base = [bic.get((v, int(s)), np.nan) for v, s in zip(df["video"], df["scale"], strict=True)]
+    margin = (df["psnr"] - np.asarray(base, dtype=float)).round(2)
+    trained = ~df.get("paper_method", pd.Series("", index=df.index)).isin(["bicubic"])
+    df["vs_bicubic_db"] = margin.where(trained)
+    below = pd.array([pd.NA] * len(df), dtype="boolean")
+    known = trained & margin.notna()
+    below[known.to_numpy()] = df.loc[known, "psnr"].to_numpy() <= np.asarray(base)[known.to_numpy()]
+    df["below_bicubic"] = below
+    return df
+
+
+def bicubic_note(df: pd.DataFrame) -> str | None:
+    """The line under a table about models below bicubic (None where nothing was compared)."""
+    if "below_bicubic" not in df or df["below_bicubic"].isna().all():
+        return None
+    below = df[df["below_bicubic"].fillna(False).astype(bool)]
+    if below.empty:
+        worst = df["vs_bicubic_db"].min()
+        return f"Every model in this table is above bicubic upscaling (smallest margin {worst:+.2f} dB)."
+    names = "; ".join(
+        f"{r.video} x{r.scale} {r.backbone} {r.method}{'' if pd.isna(r.k) else f' k={r.k}'} "
+        f"({r.vs_bicubic_db:+.2f} dB)"
+        for r in below.reindex(
+            columns=["video", "scale", "backbone", "method", "k", "vs_bicubic_db"]
+        ).itertuples()
+    )
+    return f"**Below bicubic upscaling: {len(below)} model(s)**, a bug or an untrained model: {names}."
 
 
 def method_label(method: str) -> tuple[str, int | None]:
@@ -77,13 +162,15 @@ def _paper_value(n: int, r: pd.Series, method: str, **extra: Any) -> float | Non
 
 
 def _finish(df: pd.DataFrame, paper_col: str = "paper_psnr_db") -> pd.DataFrame:
-    df["psnr_db"] = df["psnr"].round(2)
-    df["diff_db"] = (df["psnr_db"] - pd.to_numeric(df[paper_col])).round(2)
+    """Rounded PSNR columns, and the difference from the paper in the authors' protocol."""
+    df["psnr_db"] = pd.to_numeric(df["psnr"]).round(2)
+    df["psnr_authors_db"] = pd.to_numeric(df["psnr_authors"]).round(2)
+    df["diff_db"] = (df["psnr_authors_db"] - pd.to_numeric(df[paper_col])).round(2)
     return df
 
 
-def table2(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Every method x backbone x scale x video; each STDO k, the best marked."""
+def table2(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every method x backbone x scale x video; each STDO k, the best marked; bicubic and f0."""
     df = metrics[metrics["paper_method"].isin(["awDNN", "NAS", "CaFM", "STDO"])].copy()
     df = df.merge(best_stdo(metrics), on=CELL, how="left")
     df["best_k"] = (df["paper_method"] == "STDO") & (df["k"] == df["best_k"])
@@ -91,15 +178,20 @@ def table2(metrics: pd.DataFrame) -> pd.DataFrame:
         _paper_value(2, r, r["paper_method"]) if (r["paper_method"] != "STDO" or r["best_k"]) else None
         for _, r in df.iterrows()
     ]
-    df = _finish(df)
+    if refs is not None and not refs.empty:
+        ref = reference_rows(refs[refs["video"].isin(metrics["video"])])
+        ref["best_k"], ref["paper_psnr_db"] = False, None
+        df = pd.concat([ref, df], ignore_index=True)
+    df = flag_bicubic(_finish(df), refs)
     df["_o"] = df["paper_method"].map(_ORDER)
     df = df.sort_values(["video", "_o", "Backbone", "scale", "k"])
     cols = ["video", "paper_video", "paper_duration_s", "Backbone", "scale", "paper_method", "k", "best_k",
-            "models", "parameters", "psnr_db", "paper_psnr_db", "diff_db"]  # fmt: skip
+            "models", "parameters", "psnr_db", "psnr_authors_db", "vs_bicubic_db", "below_bicubic",
+            "paper_psnr_db", "diff_db"]  # fmt: skip
     return df.reindex(columns=cols).rename(columns={"Backbone": "backbone", "paper_method": "method"})
 
 
-def table1(metrics: pd.DataFrame) -> pd.DataFrame:
+def table1(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFrame:
     """awDNN, STDO and STDO's D0-only and Dk-only models alone on the whole video (best k)."""
     best = best_stdo(metrics)
     df = metrics.merge(best, on=CELL, how="inner")
@@ -108,15 +200,15 @@ def table1(metrics: pd.DataFrame) -> pd.DataFrame:
     )
     df = df[keep & df["backbone"].isin(df.loc[df["paper_method"] == "STDO_D0_only", "backbone"])].copy()
     df["paper_psnr_db"] = [_paper_value(1, r, r["paper_method"]) for _, r in df.iterrows()]
-    df = _finish(df)
+    df = flag_bicubic(_finish(df), refs)
     df["_o"] = df["paper_method"].map(_ORDER)
     df = df.sort_values(["video", "Backbone", "_o", "scale"])
     cols = ["video", "paper_video", "paper_duration_s", "Backbone", "paper_method", "k", "scale", "psnr_db",
-            "paper_psnr_db", "diff_db"]  # fmt: skip
+            "psnr_authors_db", "vs_bicubic_db", "below_bicubic", "paper_psnr_db", "diff_db"]  # fmt: skip
     return df.reindex(columns=cols).rename(columns={"Backbone": "backbone", "paper_method": "method"})
 
 
-def table3(metrics: pd.DataFrame) -> pd.DataFrame:
+def table3(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Backbone x scale: MACs for one 48x48 LR input (ours and the paper's), CaFM and STDO PSNR."""
     best = best_stdo(metrics)
     stdo = metrics.merge(best, on=CELL).query("paper_method == 'STDO' and k == best_k")
@@ -152,7 +244,7 @@ def table3(metrics: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def table4(metrics: pd.DataFrame) -> pd.DataFrame:
+def table4(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFrame:
     """STDO against JSTDO at JSTDO's k: chunks, models, parameters, PSNR and the drop."""
     jstdo = metrics[metrics["paper_method"] == "JSTDO"]
     rows = []
@@ -172,13 +264,15 @@ def table4(metrics: pd.DataFrame) -> pd.DataFrame:
                     "models": int(r["models"]),
                     "params_m": round(r["parameters"] / 1e6, 3),
                     "train_patches": int(r["train_patches"]),
-                    "psnr_db": round(r["psnr"], 2),
+                    "psnr": r["psnr"],
+                    "psnr_authors": r["psnr_authors"],
                     "paper_psnr_db": _paper_value(4, r, label),
                 }
             )
     out = pd.DataFrame(rows)
     if out.empty:
         return out
+    out = flag_bicubic(_finish(out), refs).drop(columns=["psnr", "psnr_authors"])
     stdo_psnr = out[out["method"] == "STDO"].set_index(CELL)["psnr_db"]
     out["drop_db"] = [
         round(stdo_psnr.get(tuple(r[CELL]), float("nan")) - r["psnr_db"], 2)
@@ -186,7 +280,7 @@ def table4(metrics: pd.DataFrame) -> pd.DataFrame:
         else None
         for _, r in out.iterrows()
     ]
-    out["diff_db"] = (out["psnr_db"] - pd.to_numeric(out["paper_psnr_db"])).round(2)
+    out = out.reindex(columns=[c for c in out.columns if c != "diff_db"] + ["diff_db"])
     return out.sort_values(["video", "backbone", "scale", "method"], ascending=[True, True, True, False])
 
 
@@ -198,7 +292,7 @@ TABLES = {
 }
 
 
-def to_markdown(df: pd.DataFrame, title: str, footer: dict[str, Any]) -> str:
+def to_markdown(df: pd.DataFrame, title: str, footer: dict[str, Any], notes: list[str] | None = None) -> str:
     def fmt(v: Any) -> str:
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
             return ""
@@ -215,10 +309,12 @@ def to_markdown(df: pd.DataFrame, title: str, footer: dict[str, Any]) -> str:
         "|" + "|".join("---" for _ in df.columns) + "|",
     ]
     lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    lines += [""] + [f"{n}\n" for n in notes or []]
     lines += [
-        "",
-        "PSNR in dB: RGB, 0..255, no border shave, pooled over every pixel of the video "
-        "(see `stdo.metrics`).",
+        "PSNR in dB: `psnr_db` is ours (RGB, 0..255, no border shave, pooled over every pixel of the "
+        "video); `psnr_authors_db` is the STDO authors' protocol (each patch shaved by 4 pixels, patch "
+        "MSEs averaged), against which `diff_db` is computed (see `stdo.metrics`). `vs_bicubic_db`: "
+        "margin over bicubic upscaling of the same video and scale (ours).",
         "",
     ]
     lines += [f"- {k}: {v}" for k, v in footer.items()]
@@ -238,7 +334,8 @@ def footer() -> dict[str, Any]:
 def write_table(df: pd.DataFrame, out_csv: Path, out_md: Path, title: str, inputs: list[Path]) -> None:
     with io.atomic_path(out_csv) as tmp:
         df.to_csv(tmp, index=False)
-    io.write_text(out_md, to_markdown(df, title, footer()))
+    note = bicubic_note(df)
+    io.write_text(out_md, to_markdown(df, title, footer(), [note] if note else []))
     for out in (out_csv, out_md):
         io.write_sidecar(out, stage="tables", params={"title": title}, inputs=inputs)
 
@@ -246,14 +343,16 @@ def write_table(df: pd.DataFrame, out_csv: Path, out_md: Path, title: str, input
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="stdo tables", description=__doc__)
     p.add_argument("--metrics", required=True, nargs="+", type=Path)
+    p.add_argument("--references", nargs="*", type=Path, default=[], help="score_summary.json files")
     p.add_argument("--table", type=int, choices=sorted(TABLES), required=True)
     p.add_argument("--out-csv", required=True, type=Path)
     p.add_argument("--out-md", required=True, type=Path)
     a = p.parse_args(argv)
     with io.stage_errors("tables"):
         make, title = TABLES[a.table]
-        df = make(load_metrics(a.metrics))
-        write_table(df, a.out_csv, a.out_md, title, a.metrics)
+        refs = load_references(a.references) if a.references else None
+        df = make(load_metrics(a.metrics), refs)
+        write_table(df, a.out_csv, a.out_md, title, [*a.metrics, *a.references])
         print(df.to_string(index=False))
 
 

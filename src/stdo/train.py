@@ -1,6 +1,9 @@
 """Overfit one SR model on a set of patches (awDNN: all patches; STDO: one chunk; ...).
 
-L1 loss, Adam, multi-step learning-rate decay. Batches are a pure function of
+L1 loss, Adam, and a learning-rate schedule: ``cosine`` (the STDO authors' trainer,
+``CosineAnnealingLR(T_max=epochs, eta_min=4e-8)``; here annealed per optimiser step over the
+whole run, which has the same shape) or ``multistep`` (decay by ``lr_gamma`` at
+``lr_milestones``, fractions of the run). Batches are a pure function of
 ``(seed, step)`` (epoch-wise permutations of the unit's patches), so a run that is killed and
 started again resumes from its last checkpoint and ends with the same weights as an
 uninterrupted run. Checkpoints live beside the outputs in ``<outdir>/.checkpoint.pt`` (not a
@@ -34,6 +37,7 @@ from stdo.infer import to_tensor
 from stdo.models import build_model
 
 CHECKPOINT_NAME = ".checkpoint.pt"
+SCHEDULES = ("multistep", "cosine")
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,8 @@ class TrainSettings:
     steps: int
     batch_size: int = 16
     lr: float = 1e-4
+    schedule: str = "multistep"  # multistep | cosine (see the module docstring)
+    lr_min: float = 4e-8  # cosine's floor (the authors' eta_min)
     lr_milestones: tuple[float, ...] = (0.5, 0.75)  # fractions of ``steps``
     lr_gamma: float = 0.5
     betas: tuple[float, float] = (0.9, 0.999)
@@ -58,6 +64,10 @@ class TrainSettings:
             raise StdoError(f"training needs at least one step, got {self.steps}")
         if self.batch_size < 1:
             raise StdoError(f"batch_size must be >= 1, got {self.batch_size}")
+        if self.schedule not in SCHEDULES:
+            raise StdoError(
+                f"unknown learning-rate schedule {self.schedule!r}; use one of {', '.join(SCHEDULES)}"
+            )
 
 
 def steps_for(epochs: float, n_patches: int, batch_size: int) -> int:
@@ -117,6 +127,16 @@ def _milestones(settings: TrainSettings) -> list[int]:
     return sorted({max(1, int(round(f * settings.steps))) for f in settings.lr_milestones})
 
 
+def make_scheduler(
+    opt: torch.optim.Optimizer, settings: TrainSettings
+) -> torch.optim.lr_scheduler.LRScheduler:
+    """The learning-rate schedule of a run, stepped once per optimiser step."""
+    if settings.schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=settings.steps, eta_min=settings.lr_min)
+    milestones = _milestones(settings)
+    return torch.optim.lr_scheduler.MultiStepLR(opt, milestones=milestones, gamma=settings.lr_gamma)
+
+
 def train_model(
     model: nn.Module,
     lr: np.ndarray,
@@ -143,9 +163,7 @@ def train_model(
         raise StdoError("no patches selected for training")
     model.to(device).train()
     opt = torch.optim.Adam(model.parameters(), lr=settings.lr, betas=settings.betas, eps=settings.eps)
-    sched = torch.optim.lr_scheduler.MultiStepLR(
-        opt, milestones=_milestones(settings), gamma=settings.lr_gamma
-    )
+    sched = make_scheduler(opt, settings)
     use_amp = settings.amp and device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
     log: list[dict[str, float]] = []

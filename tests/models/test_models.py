@@ -66,3 +66,27 @@ def test_unknown_backbone_and_bad_kwargs_are_clear():
         build_model("fsrcnn", scale=2)
     with pytest.raises(StdoError, match="bad arguments"):
         build_model("wdsr", scale=2, blocks=3)
+
+
+def test_wdsr_is_initialised_as_the_authors_initialise_it():
+    """github coulsonlee/STDO-CVPR2023 models/wdsr.py: gains head/tail/skip 1, first block conv 2,
+    second block conv 1/sqrt(n_resblocks), every bias 0, input x/255 - 0.5."""
+    model = build_model("wdsr", scale=2, n_resblocks=9, n_feats=8, seed=0)
+
+    def gain(conv):
+        return conv.parametrizations.weight.original0
+
+    for conv in (model.head[0], model.tail[0], model.skip[0]):
+        assert torch.all(gain(conv) == 1.0)
+    for block in model.body:
+        assert torch.all(gain(block.body[0]) == 2.0)
+        assert torch.allclose(gain(block.body[2]), torch.full_like(gain(block.body[2]), 1 / 3))
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) == 3 + 2 * 9 and all(torch.all(c.bias == 0) for c in convs)
+    # each filter's norm is its gain (weight norm: w = g v / |v|)
+    w = model.body[0].body[0].weight
+    assert torch.allclose(w.flatten(1).norm(dim=1), torch.full((w.shape[0],), 2.0), atol=1e-5)
+    assert torch.allclose(model.rgb_mean, torch.full((1, 3, 1, 1), 127.5)) and model.norm == 255.0
+    # an explicit residual scale sets the second conv's gain
+    custom = build_model("wdsr", scale=2, n_resblocks=2, n_feats=8, res_scale=0.25)
+    assert torch.all(gain(custom.body[0].body[2]) == 0.25)

@@ -162,3 +162,33 @@ def test_dataloader_workers_give_the_same_batches_and_weights(patch_dir):
     assert logs[0] == logs[1]
     for k in states[0]:
         torch.testing.assert_close(states[0][k], states[1][k], rtol=0, atol=0)
+
+
+def test_cosine_schedule_is_the_authors_and_multistep_decays_at_milestones():
+    """Cosine: CosineAnnealingLR(T_max=steps, eta_min=4e-8), stepped per optimiser step."""
+    import math
+
+    from stdo.train import make_scheduler
+
+    def lrs(settings):
+        opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=settings.lr)
+        sched, out = make_scheduler(opt, settings), []
+        for _ in range(settings.steps):
+            out.append(opt.param_groups[0]["lr"])
+            opt.step()
+            sched.step()
+        return out + [opt.param_groups[0]["lr"]]
+
+    cos = lrs(TrainSettings(steps=100, lr=1e-3, schedule="cosine"))
+    for t in (0, 25, 50, 100):
+        assert cos[t] == pytest.approx(4e-8 + (1e-3 - 4e-8) * (1 + math.cos(math.pi * t / 100)) / 2, rel=1e-6)
+    step = lrs(
+        TrainSettings(steps=100, lr=1e-3, schedule="multistep", lr_milestones=(0.5, 0.75), lr_gamma=0.1)
+    )
+    assert (
+        step[49] == pytest.approx(1e-3)
+        and step[50] == pytest.approx(1e-4)
+        and step[75] == pytest.approx(1e-5)
+    )
+    with pytest.raises(StdoError, match="unknown learning-rate schedule 'linear'"):
+        TrainSettings(steps=10, schedule="linear")

@@ -127,6 +127,8 @@ def demo_photos():
     """The photographs the demo video is made of (f0 must not train on them)."""
     if "demo_video" not in config:
         return []
+    if config["demo_video"].get("scenes"):
+        return [scene["image"] for scene in config["demo_video"]["scenes"]]
     from stdo.demo import DEFAULT_SCENES
 
     return [scene.image for scene in DEFAULT_SCENES]
@@ -156,7 +158,7 @@ def json_arg(obj):
 
 
 def train_settings(lr, batch_size=None):
-    settings = dict(config["train"], lr=lr)
+    settings = {k: v for k, v in config["train"].items() if k != "init"} | {"lr": lr}
     if batch_size is not None:
         settings["batch_size"] = batch_size
     return json_arg(settings)
@@ -247,6 +249,47 @@ def unit_proportions(wildcards):
             raise ValueError(f"unit {wildcards.unit}: ablations.schedules.proportions has no entry {m.group(1)}")
         return f"--proportions {json_arg(schedules[int(m.group(1))])}"
     return f"--proportions {json_arg(config['jstdo']['proportions'])}"
+
+
+def generic_kwargs(backbone):
+    """Constructor arguments of a backbone's generic model (pretrained on photographs): the
+    backbone entry's, or pretrain.kwargs for f0's backbone when it is not trained itself."""
+    pre = config["pretrain"]
+    if backbone in BACKBONES:
+        kwargs = BACKBONES[backbone].get("kwargs", {})
+        if backbone == pre["backbone"] and pre.get("kwargs", {}) not in ({}, kwargs):
+            raise ValueError(
+                f"config: pretrain.kwargs {pre['kwargs']} differ from backbones' {backbone} kwargs {kwargs}; "
+                "f0 is the generic model of that backbone, so give them the same values"
+            )
+        return kwargs
+    return pre.get("kwargs", {})
+
+
+def unit_init(wildcards):
+    """The generic model an overfitted model starts from (train.init: generic), or none."""
+    if config["train"].get("init", "scratch") != "generic":
+        return []
+    if wildcards.backbone == config["pretrain"]["backbone"]:
+        return [f0_model(wildcards)]  # f0 itself, trained or imported (pretrain.checkpoints)
+    return [f"results/pretrain/{wildcards.backbone}/x{wildcards.scale}/model.pt"]
+
+
+def score_summaries():
+    return [f"results/videos/{v}/x{s}/score_summary.json" for v in TABLE_VIDEOS for s in config["scales"]]
+
+
+def score_labels(wildcards):
+    """Labels copied into score_summary.json (the bicubic and f0 reference rows of the tables)."""
+    paper = VIDEOS[wildcards.video].get("paper") or {}
+    return json_arg(
+        {
+            "video": wildcards.video,
+            "scale": int(wildcards.scale),
+            "paper_video": paper.get("video"),
+            "paper_duration_s": paper.get("duration_s"),
+        }
+    )
 
 
 def f0_model(wildcards):
@@ -364,3 +407,13 @@ def ablation_args(wildcards):
     if name == "chunks":
         return ""
     return f"--long {spec['video']} --parts {','.join(spec['parts'])}"
+
+
+def claim_ablations():
+    """The ablation tables the claims are checked on (those configured)."""
+    return [f"results/ablations/{name}.csv" for name in ("chunks", "schedules", "long_video") if _ablation(name)]
+
+
+def claim_ablation_args(paths):
+    flags = {"chunks": "--chunks", "schedules": "--schedules", "long_video": "--long-video"}
+    return " ".join(f"{flags[Path(p).stem]} {p}" for p in paths)

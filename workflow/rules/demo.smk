@@ -10,6 +10,9 @@ if "demo_video" in config:
             fps=config["demo_video"]["fps"],
             seconds=config["demo_video"]["seconds"],
             crf=config["demo_video"].get("crf", 12),
+            scenes=(
+                f"--scenes {json_arg(config['demo_video']['scenes'])}" if config["demo_video"].get("scenes") else ""
+            ),
         log:
             f"{LOGS}/demo_video.log",
         conda:
@@ -17,4 +20,4 @@ if "demo_video" in config:
         shell:
             "python -m stdo.demo --out {output.video} --width {params.width} "
             "--height {params.height} --fps {params.fps} --seconds {params.seconds} "
-            "--crf {params.crf} > {log} 2>&1"
+            "--crf {params.crf} {params.scenes} > {log} 2>&1"

@@ -9,6 +9,7 @@ rule partition:
         thresholds=f"{SCALED}/partition/k{{k}}/thresholds.csv",
     params:
         assign=lambda w, input: f"--assign-by {input.assign_by[0]}" if input.assign_by else "",
+    priority: 10  # on the critical path: every STDO and JSTDO unit waits for it
     log:
         f"{LOGS}/partition/{{video}}_x{{scale}}_k{{k}}.log",
     conda:

@@ -1,5 +1,7 @@
-# The generic SR model f0 (per scale), trained on photographs that are not in the video
-# (skimage.data photographs, or DIV2K), or imported from an existing checkpoint.
+# The generic SR model of a backbone (per scale), trained on photographs that are not in the
+# video (skimage.data photographs, or DIV2K), or imported from an existing checkpoint. f0, the
+# model that scores patches, is the generic model of pretrain.backbone; with train.init:
+# generic every overfitted model starts from the generic model of its own backbone.
 rule pretrain:
     input:
         images=pretrain_images,
@@ -11,7 +13,7 @@ rule pretrain:
         exclude=lambda w: ",".join(demo_photos()),
         patch=config["pretrain"]["patch"],
         steps=config["pretrain"]["steps"],
-        kwargs=json_arg(config["pretrain"].get("kwargs", {})),
+        kwargs=lambda w: json_arg(generic_kwargs(w.backbone)),
         settings=train_settings(config["pretrain"]["lr"], config["pretrain"]["batch_size"]),
         device=config["device"],
     threads: torch_threads()

@@ -9,10 +9,12 @@ rule score:
     params:
         patches=lambda w, input: os.path.dirname(input.patches[0]),
         batch_size=config["score"]["batch_size"],
+        labels=score_labels,
         device=config["device"],
     threads: torch_threads()
     resources:
         gpu=GPUS,
+    priority: 10  # on the critical path: every STDO and JSTDO unit waits for it
     log:
         f"{LOGS}/score/{{video}}_x{{scale}}.log",
     conda:
@@ -20,4 +22,4 @@ rule score:
     shell:
         "python -m stdo.score --patches {params.patches} --model {input.f0} "
         "--batch-size {params.batch_size} --device {params.device} --threads {threads} "
-        "--out {output.scores} --out-summary {output.summary} > {log} 2>&1"
+        "--labels {params.labels} --out {output.scores} --out-summary {output.summary} > {log} 2>&1"

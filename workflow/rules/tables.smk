@@ -2,6 +2,7 @@
 rule table:
     input:
         metrics=metrics_files(),
+        references=score_summaries(),
     output:
         csv="results/tables/table{n}.csv",
         md="results/tables/table{n}.md",
@@ -12,12 +13,15 @@ rule table:
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo.tables --table {wildcards.n} --metrics {input.metrics} --out-csv {output.csv} "
+        "python -m stdo.tables --table {wildcards.n} --metrics {input.metrics} "
+        "--references {input.references} --out-csv {output.csv} "
         "--out-md {output.md} > {log} 2>&1"
 
 
 rule tables:
     input:
         expand("results/tables/table{n}.{ext}", n=tables_to_build(), ext=["csv", "md"]),
+        "results/tables/claims.csv",
+        "results/tables/claims.md",
         rules.figures.input,
         ablation_outputs(),

@@ -4,6 +4,7 @@ rule train:
     input:
         patches=patch_files(),
         partition=unit_inputs,
+        init=unit_init,
     output:
         model=f"{SCALED}/{{backbone}}/units/{{unit}}/model.pt",
         log_csv=f"{SCALED}/{{backbone}}/units/{{unit}}/log.csv",
@@ -11,6 +12,7 @@ rule train:
         patches=lambda w, input: os.path.dirname(input.patches[0]),
         partition=lambda w, input: f"--partition {input.partition[0]}" if input.partition else "",
         proportions=unit_proportions,
+        init=lambda w, input: f"--init {input.init[0]}" if input.init else "",
         epochs=lambda w: BACKBONES[w.backbone]["epochs"],
         kwargs=lambda w: json_arg(BACKBONES[w.backbone].get("kwargs", {})),
         settings=lambda w: train_settings(BACKBONES[w.backbone]["lr"]),
@@ -24,7 +26,7 @@ rule train:
         "../../envs/torch.yaml"
     shell:
         "python -m stdo.train --patches {params.patches} --unit {wildcards.unit} "
-        "--epochs {params.epochs} {params.partition} {params.proportions} "
+        "--epochs {params.epochs} {params.partition} {params.proportions} {params.init} "
         "--backbone {wildcards.backbone} --backbone-kwargs {params.kwargs} "
         "--scale {wildcards.scale} --settings {params.settings} --device {params.device} "
         "--threads {threads} --out-model {output.model} --out-log {output.log_csv} > {log} 2>&1"

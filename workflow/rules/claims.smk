@@ -1,0 +1,18 @@
+# The paper's claims checked on this run's evaluations (stdo.claims): one row per claim and
+# cell, held / failed / not run, with the margin in dB and the values it was decided on.
+rule claims:
+    input:
+        metrics=metrics_files(),
+        ablations=claim_ablations(),
+    output:
+        csv="results/tables/claims.csv",
+        md="results/tables/claims.md",
+    params:
+        ablations=lambda w, input: claim_ablation_args(input.ablations),
+    log:
+        f"{LOGS}/claims/claims.log",
+    conda:
+        "../../envs/report.yaml"
+    shell:
+        "python -m stdo.claims --metrics {input.metrics} {params.ablations} "
+        "--out-csv {output.csv} --out-md {output.md} > {log} 2>&1"
