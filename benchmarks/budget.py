@@ -7,10 +7,10 @@
                                 [--threads 1] [--seed 0] [--device auto] [--out-csv F] [--out-png F]
 
 For every budget ``B`` (in patch-steps: optimiser steps x batch size) trains awDNN, one model
-on all ``N`` patches for ``max(1, round(B / batch))`` steps, and STDO with each ``k``: the
+on all ``N`` patches for ``ceil(B / batch)`` steps, and STDO with each ``k``: the
 per-patch f0 PSNRs of ``--scores`` are cut into ``k`` quantile chunks (stdo.partition, chunk 0 =
 lowest PSNR) and chunk ``c``'s model trains on its ``n_c`` patches for
-``max(1, round(B n_c / N / batch))`` steps, so every method spends the same patch-steps (the
+``ceil(B n_c / N / batch)`` steps (stdo.train.steps_for), so every method spends the same patch-steps (the
 project's equal-compute rule, see stdo.methods). Every model starts from the same weights
 (``build_model(seed=--seed)``, or the ``--init`` model file) and trains with
 stdo.train.train_model (L1, Adam, ``--schedule`` over its own steps). Each method is then
@@ -46,7 +46,7 @@ from stdo.models import build_model  # noqa: E402
 from stdo.partition import partition  # noqa: E402
 from stdo.runtime import load_model, resolve_device, set_threads  # noqa: E402
 from stdo.score import Bicubic  # noqa: E402
-from stdo.train import SCHEDULES, TrainSettings, train_model  # noqa: E402
+from stdo.train import SCHEDULES, TrainSettings, steps_for, train_model  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 EVAL_BATCH = 64
@@ -177,9 +177,9 @@ def main() -> None:
             mse = np.full(n, np.nan)
             steps, seconds, chunk_psnr = [], [], []
             for g, sel in enumerate(sels):
-                share = budget * sel.size / n
+                # the train stage's rule: epochs (budget / n) over the unit's own patches
                 ts = TrainSettings(
-                    steps=max(1, round(share / a.batch_size)),
+                    steps=steps_for(budget / n, sel.size, a.batch_size),
                     batch_size=a.batch_size,
                     lr=a.lr,
                     schedule=a.schedule,

@@ -54,7 +54,7 @@ def evaluate(
             raise StdoError(f"{path}: a x{record['scale']} model cannot evaluate x{grid['scale']} patches")
     if len(loaded) not in (1, groups):
         raise StdoError(f"method {method!r}: {groups} routing groups for {len(loaded)} models")
-    shaves = error_shaves(lr.shape[1] * grid["scale"], lr.shape[2] * grid["scale"])
+    shaves = error_shaves(hr.shape[1], hr.shape[2])
     errors = np.full((len(index), len(shaves)), np.nan)
     per_group = []
     for g in range(groups):

@@ -22,6 +22,7 @@ from stdo.degrade import upscale_bicubic
 from stdo.errors import StdoError
 from stdo.infer import patch_errors
 from stdo.metrics import error_shaves, mse_to_psnr, pooled_psnr
+from stdo.models import count_parameters
 
 
 class Bicubic(nn.Module):
@@ -61,7 +62,7 @@ def score(patches: Path, model_path: Path, batch_size: int, device: str) -> tupl
         "bicubic_psnr_authors": pooled_psnr(bic[:, 1]) if authors else None,
         "f0_backbone": record["backbone"],
         "f0_kwargs": record["kwargs"],
-        "f0_parameters": sum(p.numel() for p in model.parameters()),
+        "f0_parameters": count_parameters(model),
         "patches": int(ids.size),
         "patch_psnr_min": float(np.min(table["psnr"])),
         "patch_psnr_max": float(np.max(table["psnr"])),
