@@ -24,7 +24,11 @@ validate(config, "workflow/schemas/config.schema.yaml")
 include: "workflow/rules/common.smk"
 
 
-shell.prefix(job_prefix(config))
+shell.prefix(job_prefix())
+
+
+onstart:
+    write_config_snapshot()
 
 
 wildcard_constraints:
@@ -49,8 +53,8 @@ include: "workflow/rules/partition.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/figures.smk"
-include: "workflow/rules/tables.smk"
 include: "workflow/rules/claims.smk"
+include: "workflow/rules/tables.smk"
 include: "workflow/rules/ablations.smk"
 
 

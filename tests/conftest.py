@@ -16,7 +16,7 @@ torch.set_num_threads(min(2, os.cpu_count() or 1))
 
 @pytest.fixture(scope="session")
 def photos() -> dict[str, np.ndarray]:
-    from stdo.demo import load_photo
+    from stdo.photos import load_photo
 
     return {n: load_photo(n) for n in ("astronaut", "coffee", "chelsea", "rocket")}
 

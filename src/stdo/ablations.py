@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from stdo import io, tables  # noqa: E402
+from stdo import io, methods, tables  # noqa: E402
 from stdo.errors import StdoError  # noqa: E402
 
 # Section 4.5 of the paper (WDSR, x4): the 90 s video, and game-45s and vlog-45s on their own.
@@ -31,22 +31,22 @@ def chunks_table(metrics: pd.DataFrame) -> pd.DataFrame:
     df = metrics[metrics["paper_method"] == "STDO"]
     if df.empty:
         raise StdoError("no STDO metrics given for the chunk ablation")
-    out = df[["video", "scale", "Backbone", "k", "psnr"]].rename(columns={"psnr": "psnr_db"})
-    return out.sort_values(["Backbone", "k"]).reset_index(drop=True)
+    out = df[["video", "scale", "backbone", "k", "psnr"]].rename(columns={"psnr": "psnr_db"})
+    return out.sort_values(["backbone", "k"]).reset_index(drop=True)
 
 
 def schedules_table(metrics: pd.DataFrame, proportions: list[list[float]]) -> pd.DataFrame:
     rows = []
     for _, r in metrics.iterrows():
-        parts = str(r["method"]).split("-p")
-        if r["paper_method"] != "JSTDO" or len(parts) != 2:
+        parsed = methods.parse_method(str(r["method"]))
+        if r["paper_method"] != "JSTDO" or parsed["schedule"] is None:
             continue
-        i = int(parts[1])
+        i = int(parsed["schedule"])
         rows.append(
             {
                 "video": r["video"],
                 "scale": r["scale"],
-                "Backbone": r["Backbone"],
+                "backbone": r["backbone"],
                 "schedule": i,
                 "proportions": " ".join(f"{p:g}" for p in proportions[i]),
                 "psnr_db": r["psnr"],
@@ -65,7 +65,7 @@ def long_video_table(metrics: pd.DataFrame, long: str, parts: list[str]) -> pd.D
     if missing:
         raise StdoError(f"no STDO metrics for {missing} in the long-video ablation")
     ref = by_video[long]
-    paper_applies = (ref["backbone"], int(ref["scale"])) == (
+    paper_applies = (ref["backbone_id"], int(ref["scale"])) == (
         PAPER_LONG_VIDEO["backbone"],
         PAPER_LONG_VIDEO["scale"],
     ) and len(parts) == len(PAPER_LONG_VIDEO["parts"])
@@ -102,14 +102,14 @@ def long_video_table(metrics: pd.DataFrame, long: str, parts: list[str]) -> pd.D
         }
     )
     out = pd.DataFrame(rows)
-    out.insert(2, "Backbone", ref["Backbone"])
+    out.insert(2, "backbone", ref["backbone"])
     out.insert(3, "scale", int(ref["scale"]))
     return out
 
 
 def plot_chunks(df: pd.DataFrame, out: Path) -> None:
     fig, ax = plt.subplots(figsize=(4.5, 3.2))
-    for backbone, g in df.groupby("Backbone"):
+    for backbone, g in df.groupby("backbone"):
         ax.plot(g["k"].astype(int), g["psnr_db"], marker="o", label=backbone)
     ax.set_xlabel("number of chunks k")
     ax.set_ylabel("PSNR (dB)")
@@ -129,7 +129,7 @@ def plot_schedules(df: pd.DataFrame, out: Path) -> None:
     ax.set_ylim(lo - max(0.5, hi - lo), hi + 0.2 * max(0.5, hi - lo))
     ax.set_xlabel("sampling proportions rho_0 .. rho_k")
     ax.set_ylabel("PSNR (dB)")
-    ax.set_title(f"JSTDO schedules: {df['video'].iloc[0]} x{df['scale'].iloc[0]} {df['Backbone'].iloc[0]}")
+    ax.set_title(f"JSTDO schedules: {df['video'].iloc[0]} x{df['scale'].iloc[0]} {df['backbone'].iloc[0]}")
     fig.tight_layout()
     with io.atomic_path(out) as tmp:
         fig.savefig(tmp, format="png", dpi=120)

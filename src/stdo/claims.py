@@ -26,7 +26,6 @@ metrics carry the authors' protocol (``psnr_authors``) the same margin under it 
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,11 +33,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stdo import io, tables
+from stdo import io, methods, tables
 from stdo.errors import StdoError
 
 HELD, FAILED, NOT_RUN = "held", "failed", "not run"
-BASELINES = ("awDNN", "NAS", "CaFM")
+BASELINES = methods.baseline_labels()  # the registry's baselines (the paper's: awDNN, NAS, CaFM)
 
 # Table 4: JSTDO's drop against STDO (k=4, WDSR, game-15s) is 0.29, 0.30 and 0.48 dB at x2, x3,
 # x4 ("only negligible degradation"); 0.5 dB admits the paper's largest drop and little more.
@@ -92,7 +91,6 @@ COLUMNS = ["claim", "source", "statement", "video", "backbone", "scale", "status
            "criterion", "details"]  # fmt: skip
 AUTHORS_COLUMN = "margin_authors_db"
 
-_JSTDO_MAIN = re.compile(r"^jstdo-k(\d+)$")
 Cell = tuple[Any, Any, Any]
 
 
@@ -130,7 +128,7 @@ def _cells(metrics: pd.DataFrame, labels: list[str]) -> Iterator[tuple[Cell, pd.
     keys = metrics.loc[metrics["paper_method"].isin(labels), tables.CELL].drop_duplicates()
     for key in keys.sort_values(tables.CELL).itertuples(index=False, name=None):
         g = metrics[(metrics[tables.CELL] == pd.Series(key, index=tables.CELL)).all(axis=1)]
-        yield (key[0], g["Backbone"].iloc[0], key[2]), g
+        yield (key[0], g["backbone"].iloc[0], key[2]), g
 
 
 def _top(df: pd.DataFrame) -> pd.Series | None:
@@ -207,11 +205,15 @@ def stdo_beats_baselines(metrics: pd.DataFrame, authors: bool = False) -> list[d
 
 def _jstdo(metrics: pd.DataFrame) -> pd.DataFrame:
     """The main JSTDO rows (``jstdo-k{k}``, not the schedule variants ``-p{i}``)."""
-    return metrics[metrics["method"].astype(str).str.fullmatch(_JSTDO_MAIN.pattern)]
+    main = [
+        r["paper_method"] == "JSTDO" and methods.parse_method(str(r["method"]))["schedule"] is None
+        for _, r in metrics.iterrows()
+    ]
+    return metrics[pd.Series(main, index=metrics.index, dtype=bool)]
 
 
 def _cell_of(r: pd.Series) -> Cell:
-    return r["video"], r["Backbone"], r["scale"]
+    return r["video"], r["backbone"], r["scale"]
 
 
 def _same_cell(metrics: pd.DataFrame, r: pd.Series) -> pd.DataFrame:
@@ -330,8 +332,8 @@ def _require(df: pd.DataFrame, columns: list[str], what: str) -> None:
 
 
 def _groups(df: pd.DataFrame) -> Iterator[tuple[Cell, pd.DataFrame]]:
-    """An ablation table's groups by (video, Backbone, scale)."""
-    for key, g in df.groupby(["video", "Backbone", "scale"], sort=True):
+    """An ablation table's groups by (video, backbone, scale)."""
+    for key, g in df.groupby(["video", "backbone", "scale"], sort=True):
         yield (key[0], key[1], key[2]), g
 
 
@@ -341,7 +343,7 @@ def best_k_near_4(chunks: pd.DataFrame | None) -> list[dict[str, Any]]:
     criterion = f"best k in {{{', '.join(map(str, BEST_K_NEAR))}}}; margin = PSNR at k=4 (or nearest) - best"
     if chunks is None:
         return [_row(claim, NOT_RUN, criterion, "no chunk ablation: configure ablations.chunks")]
-    _require(chunks, ["video", "scale", "Backbone", "k", "psnr_db"], "chunk ablation")
+    _require(chunks, ["video", "scale", "backbone", "k", "psnr_db"], "chunk ablation")
     if chunks.empty:
         return [_row(claim, NOT_RUN, criterion, "the chunk ablation table is empty")]
     rows = []
@@ -366,7 +368,7 @@ def more_d0_higher_psnr(schedules: pd.DataFrame | None) -> list[dict[str, Any]]:
     criterion = "PSNR non-decreasing with the schedule index (more D0 later); margin = last - first"
     if schedules is None:
         return [_row(claim, NOT_RUN, criterion, "no schedule ablation: configure ablations.schedules")]
-    _require(schedules, ["video", "scale", "Backbone", "schedule", "psnr_db"], "schedule ablation")
+    _require(schedules, ["video", "scale", "backbone", "schedule", "psnr_db"], "schedule ablation")
     if schedules.empty:
         return [_row(claim, NOT_RUN, criterion, "the schedule ablation table is empty")]
     rows = []
@@ -397,13 +399,13 @@ def long_video_close_to_parts(long_video: pd.DataFrame | None) -> list[dict[str,
     )
     if long_video is None:
         return [_row(claim, NOT_RUN, criterion, "no long-video ablation: configure ablations.long_video")]
-    _require(long_video, ["video", "role", "Backbone", "scale", "psnr_db"], "long-video ablation")
+    _require(long_video, ["video", "role", "backbone", "scale", "psnr_db"], "long-video ablation")
     roles = long_video["role"].astype(str)
     parts, long = long_video[roles.str.startswith("part")], long_video[roles == "long video"]
     if parts.empty or long.empty:
         return [_row(claim, NOT_RUN, criterion, "the long-video table lacks the long video or its parts")]
     r = long.iloc[0]
-    cell = (r["video"], r["Backbone"], r["scale"])
+    cell = (r["video"], r["backbone"], r["scale"])
 
     def desc(x: pd.Series) -> str:
         k = f" k={int(x['k'])}" if "k" in x and pd.notna(x["k"]) else ""
@@ -438,9 +440,7 @@ def check_claims(
     """The claims table from ``metrics`` (as :func:`stdo.tables.load_metrics` returns them) and
     the optional ablation tables of :mod:`stdo.ablations`; columns :data:`COLUMNS`, plus
     ``margin_authors_db`` where the metrics have ``psnr_authors`` values."""
-    _require(
-        metrics, ["video", "backbone", "Backbone", "scale", "method", "paper_method", "k", "psnr"], "metrics"
-    )
+    _require(metrics, ["video", "backbone", "scale", "method", "paper_method", "k", "psnr"], "metrics")
     # load_metrics may add an empty psnr_authors column: the authors' margin only where it has values
     authors = "psnr_authors" in metrics.columns and pd.to_numeric(metrics["psnr_authors"]).notna().any()
     m = metrics[pd.to_numeric(metrics["psnr"], errors="coerce").notna()].copy()
@@ -518,6 +518,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--chunks", type=Path, default=None, help="results/ablations/chunks.csv")
     p.add_argument("--schedules", type=Path, default=None, help="results/ablations/schedules.csv")
     p.add_argument("--long-video", type=Path, default=None, help="results/ablations/long_video.csv")
+    p.add_argument(
+        "--stdo-k",
+        type=lambda v: [int(x) for x in v.split(",") if x],
+        default=None,
+        help="the config's stdo.k (comma-separated): the k that compete for STDO's best of k",
+    )
     p.add_argument("--out-csv", required=True, type=Path)
     p.add_argument("--out-md", required=True, type=Path)
     a = p.parse_args(argv)
@@ -527,13 +533,12 @@ def main(argv: list[str] | None = None) -> None:
             if not path.exists():
                 raise StdoError(f"{path}: file not found")
         df = check_claims(
-            tables.load_metrics(a.metrics),
+            tables.load_metrics(a.metrics, a.stdo_k),
             chunks=_read(a.chunks),
             schedules=_read(a.schedules),
             long_video=_read(a.long_video),
         )
-        with io.atomic_path(a.out_csv) as tmp:
-            df.to_csv(tmp, index=False)
+        io.write_csv(a.out_csv, df)
         io.write_text(a.out_md, to_markdown(df))
         params = {
             "chunks": a.chunks,

@@ -9,49 +9,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import av
 import numpy as np
-import skimage.data
 from PIL import Image
 
 from stdo import io
 from stdo.errors import StdoError
-
-
-@dataclass(frozen=True)
-class Scene:
-    """A camera move over one photograph: crop boxes (x0, y0, x1, y1) in relative units."""
-
-    image: str
-    start: tuple[float, float, float, float]
-    end: tuple[float, float, float, float]
-
-
-# Pan across the astronaut, zoom into the rocket, pan over the motorcycle (two hard cuts).
-DEFAULT_SCENES = (
-    Scene("astronaut", (0.00, 0.05, 0.70, 0.47), (0.30, 0.45, 1.00, 0.87)),
-    Scene("rocket", (0.00, 0.00, 1.00, 1.00), (0.30, 0.20, 0.70, 0.60)),
-    Scene("stereo_motorcycle", (0.00, 0.20, 0.60, 0.56), (0.40, 0.40, 1.00, 0.76)),
-)
-
-
-def load_photo(name: str) -> np.ndarray:
-    """An RGB uint8 photograph from ``skimage.data`` (grey images are replicated to RGB)."""
-    try:
-        img = getattr(skimage.data, name)()
-    except AttributeError:
-        raise StdoError(f"skimage.data has no image {name!r}") from None
-    if isinstance(img, tuple):  # stereo pairs: take the left view
-        img = img[0]
-    img = np.asarray(img)
-    if img.dtype == bool:
-        img = img.astype(np.uint8) * 255
-    if img.ndim == 2:
-        img = np.repeat(img[..., None], 3, axis=2)
-    return np.ascontiguousarray(img[..., :3].astype(np.uint8))
+from stdo.photos import DEFAULT_SCENES, Scene, load_photo
 
 
 def render_frames(

@@ -46,7 +46,7 @@ def evaluate(
     index = pd.read_csv(patches / "index.csv")
     chunks = np.asarray(io.open_array(partition)) if partition is not None else None
     routing = methods.route(method, index=index, chunks=chunks)
-    groups = int(routing.max()) + 1
+    groups = methods.method_groups(method)  # a group may be empty (held-out frames, split: cafm)
     lr, hr = io.open_array(patches / "lr.npy"), io.open_array(patches / "hr.npy")
     loaded = [runtime.load_model(p, dev) for p in model_paths]
     for path, (_, record) in zip(model_paths, loaded, strict=True):

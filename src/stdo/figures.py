@@ -18,6 +18,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from stdo import io  # noqa: E402
+from stdo.errors import StdoError  # noqa: E402
+from stdo.metrics import pooled_psnr, psnr_to_mse  # noqa: E402
 from stdo.patches import grid_map  # noqa: E402
 
 
@@ -36,7 +38,8 @@ def heatmaps(
             [("f0 (generic)", score_map[f]), *[(k, v[f]) for k, v in method_maps.items()]], start=1
         ):
             im = axes[r, c].imshow(m, cmap="viridis", vmin=vmin, vmax=vmax, interpolation="nearest")
-            axes[r, c].set_title(f"{name}: {np.mean(m):.1f} dB", fontsize=8)
+            # the frame's PSNR: its patches' MSEs pooled (stdo.metrics), not a mean of dB values
+            axes[r, c].set_title(f"{name}: {pooled_psnr(psnr_to_mse(m)):.1f} dB", fontsize=8)
         fig.colorbar(im, ax=axes[r, -1], fraction=0.046, pad=0.04, label="PSNR (dB)")
         for ax in axes[r]:
             ax.set_xticks([])
@@ -58,6 +61,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", required=True, type=Path)
     a = p.parse_args(argv)
     with io.stage_errors("figures"):
+        if len(a.names) != len(a.maps):
+            raise StdoError(f"{len(a.maps)} --maps for {len(a.names)} --names: give one name per map")
         hr = io.open_array(a.hr)
         grid = json.loads(a.grid.read_text())
         score_map = grid_map(pd.read_csv(a.scores)["psnr"].to_numpy(), grid["cols"], grid["rows"])

@@ -31,9 +31,9 @@ def _parse_range(frames: list[int] | None) -> tuple[int, int | None]:
     return start, stop
 
 
-def probe_duration(path: Path, frames: list[int] | None = None) -> float | None:
-    """Seconds of video in ``path`` (in the frame range when given), from the container's
-    headers without decoding; ``None`` when the file does not say."""
+def probe_video(path: Path, frames: list[int] | None = None) -> tuple[int, float] | None:
+    """Frames (in the frame range when given) and frames per second of the video in ``path``,
+    from the container's headers without decoding; ``None`` when the file does not say."""
     try:
         with av.open(str(path)) as container:
             if not container.streams.video:
@@ -49,7 +49,7 @@ def probe_duration(path: Path, frames: list[int] | None = None) -> float | None:
         return None
     start, stop = _parse_range(frames)
     stop = total if stop is None else min(stop, total)
-    return max(0, stop - start) / float(rate)
+    return max(0, stop - start), float(rate)
 
 
 def decode(

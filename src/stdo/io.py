@@ -19,11 +19,14 @@ import time
 from collections.abc import Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from stdo.errors import StdoError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CONFIG_ENV = "STDO_CONFIG_SNAPSHOT"
 SIDECAR_SUFFIX = ".prov.json"
@@ -57,6 +60,13 @@ def write_text(path: str | Path, text: str) -> None:
 
 def write_json(path: str | Path, obj: Any) -> None:
     write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n")
+
+
+def write_csv(path: str | Path, df: pd.DataFrame) -> None:
+    """Write ``df`` to ``path`` as CSV without its index, atomically (nothing at ``path``, and
+    no temporary file beside it, if writing fails)."""
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False)
 
 
 def _json_default(o: Any) -> Any:

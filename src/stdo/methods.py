@@ -1,4 +1,4 @@
-"""Methods as training units and routing rules (pure functions, no files).
+"""Methods as training units and routing rules: one registry, one spec per method family.
 
 A *method* (a row of the paper's tables) is a list of *training units*, each one model
 trained on a selection of patches, plus a *routing* that sends every patch of the video to
@@ -18,6 +18,13 @@ method                units                              routing
 ``jstdo-k{k}-p{i}``   ``jstdo-k{k}-p{i}``                as jstdo-k{k}, with sampling schedule i
 ====================  =================================  =========================================
 
+Each family is one :class:`MethodSpec` in :data:`REGISTRY` (added with :func:`register`):
+its method and unit id patterns, the units and routing of a method, a unit's patch selection
+and budget, the paper's label and table order, and which ids a config asks for. Everything
+else (planning, training, evaluation, tables, claims) asks the registry, so adding a method
+is one :func:`register` call (in this module, or in a plugin file named by the config's
+``plugins``). An unknown or misspelt id stops with the list of known forms.
+
 Sampling schedule ``i`` is entry ``i`` of ``ablations.schedules.proportions`` (Figure 7b);
 ``jstdo-k{k}`` uses ``jstdo.proportions``.
 
@@ -34,71 +41,228 @@ same number of patch-steps as awDNN (the paper's "same computation cost").
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from stdo.errors import StdoError
 
-_STDO_UNIT = re.compile(r"^stdo-k(\d+)-c(\d+)$")
-_NAS_UNIT = re.compile(r"^nas-n(\d+)-c(\d+)$")
-_CAFM = re.compile(r"^cafm-n(\d+)$")
-_JSTDO = re.compile(r"^jstdo-k(\d+)(?:-p(\d+))?$")
-_STDO_METHOD = re.compile(r"^stdo-k(\d+)(?:-(d0|dk))?$")
-_NAS_METHOD = re.compile(r"^nas-n(\d+)$")
+# every patch to one group; by time chunk; by PSNR chunk; by the family's own ``route`` (one group per unit)
+ROUTINGS = ("one", "time", "chunks", "custom")
+BUDGETS = ("data", "video")
+# the reference rows of the tables come before every method
+REFERENCE_LABELS = ("bicubic", "f0")
 
 
-def _positive(value: str, what: str) -> int:
-    n = int(value)
-    if n < 1:
-        raise StdoError(f"{what} must be >= 1, got {n}")
-    return n
+@dataclass(frozen=True)
+class Parsed:
+    """A method or unit id matched against its family's pattern."""
+
+    id: str
+    spec: MethodSpec
+    fields: Mapping[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.fields.get(key)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What decides the ids a config asks for in one cell (video x backbone)."""
+
+    segments: int  # time segments of the video (NAS, CaFM)
+    single_chunk: bool  # also the single-chunk models of Table 1 (this backbone is in table1.backbones)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a unit's patch selection may depend on."""
+
+    index: pd.DataFrame
+    chunks: np.ndarray | None
+    proportions: Sequence[float] | None
+    seed: int
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """One method family: everything the pipeline needs to know about it.
+
+    ``name`` is what a config lists under ``methods``; ``method_forms``/``unit_forms`` are the id
+    forms (for messages and docs) and ``method_re``/``unit_re`` match them, with named groups
+    (``k``, ``n``, ``c``, ``variant``, ``schedule``; digits become ints).
+    """
+
+    name: str
+    method_forms: tuple[str, ...]
+    method_re: re.Pattern[str]
+    unit_forms: tuple[str, ...]
+    unit_re: re.Pattern[str]
+    labels: tuple[str, ...]  # paper labels this family's rows carry, in table order
+    label: Callable[[Parsed], str]  # the paper label of one method id
+    units: Callable[[Parsed], list[str]]  # training units of a method, in group order
+    routing: Callable[[Parsed], str]  # one of ROUTINGS
+    budget: str  # one of BUDGETS, for every unit of the family
+    select: Callable[[Parsed, Selection], np.ndarray]  # patch ids a unit trains on
+    requested: Callable[[Mapping[str, Any], Request], list[str]]  # method ids a config asks for
+    route: Callable[[Parsed, pd.DataFrame], np.ndarray] | None = None  # "custom": group of each patch
+    partition: bool = False  # units and chunk routing need the PSNR partition of k chunks
+    modulated: bool = False  # one shared model with per-time-chunk modulation (CaFM)
+    proportions: Callable[[Parsed, Mapping[str, Any]], list[float] | None] = field(default=lambda p, c: None)
+    baseline: bool = False  # one of the paper's baselines (the claims compare against them)
+    main_table: bool = True  # rows of Table 2
+
+    def __post_init__(self) -> None:
+        if self.budget not in BUDGETS:
+            raise ValueError(f"method {self.name}: budget must be one of {BUDGETS}")
+
+
+REGISTRY: dict[str, MethodSpec] = {}
+
+
+def register(spec: MethodSpec) -> MethodSpec:
+    """Make a method family known to every stage (its name must be new)."""
+    if spec.name in REGISTRY and REGISTRY[spec.name] is not spec:
+        raise ValueError(f"method {spec.name!r} registered twice")
+    clash = set(spec.labels) & {lab for s in REGISTRY.values() if s.name != spec.name for lab in s.labels}
+    if clash or set(spec.labels) & set(REFERENCE_LABELS):
+        raise ValueError(f"method {spec.name!r}: label(s) {sorted(clash) or spec.labels} already taken")
+    REGISTRY[spec.name] = spec
+    return spec
+
+
+def _specs() -> list[MethodSpec]:
+    from stdo import plugins
+
+    plugins.load()
+    return list(REGISTRY.values())
+
+
+def known() -> list[str]:
+    """The method names a config may list under ``methods``."""
+    return [s.name for s in _specs()]
+
+
+def known_forms() -> str:
+    return ", ".join(f for s in _specs() for f in s.method_forms)
+
+
+def spec(name: str) -> MethodSpec:
+    """The family a config's ``methods`` entry names."""
+    for s in _specs():
+        if s.name == name:
+            return s
+    raise StdoError(f"unknown method {name!r} in methods; known: {', '.join(known())}")
+
+
+def _fields(m: re.Match[str]) -> dict[str, Any]:
+    return {k: (int(v) if v is not None and v.isdigit() else v) for k, v in m.groupdict().items()}
+
+
+def _positive(p: Parsed) -> Parsed:
+    for key in ("k", "n"):
+        if p[key] is not None and p[key] < 1:
+            raise StdoError(f"{p.id}: {key} must be >= 1, got {p[key]}")
+    return p
+
+
+def parse_method(method: str) -> Parsed:
+    """The family and fields of a method id; an unknown id lists the known forms."""
+    for s in _specs():
+        if m := s.method_re.fullmatch(method):
+            return _positive(Parsed(method, s, _fields(m)))
+    raise StdoError(f"unknown method {method!r}; known forms: {known_forms()}")
+
+
+def parse_unit(unit: str) -> Parsed:
+    """The family and fields of a training unit id."""
+    for s in _specs():
+        if m := s.unit_re.fullmatch(unit):
+            return _positive(Parsed(unit, s, _fields(m)))
+    forms = ", ".join(f for s in _specs() for f in s.unit_forms)
+    raise StdoError(f"unknown training unit {unit!r}; known forms: {forms}")
+
+
+def label_order() -> dict[str, int]:
+    """Table order of paper labels: bicubic, f0, then every family's labels as registered."""
+    labels = [*REFERENCE_LABELS, *(lab for s in _specs() for lab in s.labels)]
+    return {lab: i - len(REFERENCE_LABELS) for i, lab in enumerate(labels)}
+
+
+def baseline_labels() -> tuple[str, ...]:
+    return tuple(lab for s in _specs() if s.baseline for lab in s.labels)
+
+
+def main_table_labels() -> tuple[str, ...]:
+    return tuple(lab for s in _specs() if s.main_table for lab in s.labels[:1])
+
+
+def method_label(method: str) -> tuple[str, int | None]:
+    """Paper label and (for chunked methods) k of one method id."""
+    p = parse_method(method)
+    return p.spec.label(p), p["k"]
 
 
 def method_units(method: str) -> list[str]:
     """Training units whose models the method evaluates with, in group order."""
-    if method == "awdnn":
-        return ["all"]
-    if m := _STDO_METHOD.match(method):
-        k, single = _positive(m.group(1), f"{method}: k"), m.group(2)
-        if single == "d0":
-            return [f"stdo-k{k}-c0"]
-        if single == "dk":
-            return [f"stdo-k{k}-c{k - 1}"]
-        return [f"stdo-k{k}-c{c}" for c in range(k)]
-    if m := _NAS_METHOD.match(method):
-        n = _positive(m.group(1), f"{method}: chunks")
-        return [f"nas-n{n}-c{i}" for i in range(n)]
-    if _CAFM.match(method) or _JSTDO.match(method):
-        return [method]
-    raise StdoError(f"unknown method {method!r}")
+    p = parse_method(method)
+    return p.spec.units(p)
+
+
+def method_groups(method: str) -> int:
+    """How many routing groups the method has (models, or CaFM's modulations)."""
+    p = parse_method(method)
+    routing = p.spec.routing(p)
+    if routing == "time":
+        return int(p["n"])
+    if routing == "chunks":
+        return int(p["k"])
+    if routing == "custom":
+        return len(p.spec.units(p))
+    return 1
 
 
 def method_partition_k(method: str) -> int | None:
     """The number of PSNR chunks the method's routing needs, if any."""
-    m = _STDO_METHOD.match(method)
-    return int(m.group(1)) if m else None
+    p = parse_method(method)
+    return int(p["k"]) if p.spec.routing(p) == "chunks" else None
 
 
 def unit_partition_k(unit: str) -> int | None:
     """The number of PSNR chunks a unit's selection needs, if any."""
-    m = _STDO_UNIT.match(unit) or _JSTDO.match(unit)
-    return int(m.group(1)) if m else None
+    p = parse_unit(unit)
+    return int(p["k"]) if p.spec.partition else None
 
 
 def unit_budget(unit: str) -> str:
     """``data``: epochs over the unit's own patches; ``video``: over all of the video's."""
-    if unit == "all" or _STDO_UNIT.match(unit) or _NAS_UNIT.match(unit):
-        return "data"
-    if _CAFM.match(unit) or _JSTDO.match(unit):
-        return "video"
-    raise StdoError(f"unknown training unit {unit!r}")
+    return parse_unit(unit).spec.budget
 
 
 def unit_cafm_chunks(unit: str) -> int | None:
-    m = _CAFM.match(unit)
-    return int(m.group(1)) if m else None
+    """Time chunks of a modulated (CaFM) unit, or None."""
+    p = parse_unit(unit)
+    return int(p["n"]) if p.spec.modulated else None
+
+
+def unit_proportions(unit: str, config: Mapping[str, Any]) -> list[float] | None:
+    """The sampling proportions a unit trains with (JSTDO), from the config, or None."""
+    p = parse_unit(unit)
+    return p.spec.proportions(p, config)
+
+
+def requested_ids(config: Mapping[str, Any], request: Request) -> list[str]:
+    """Method ids a config asks for in one cell, in ``methods`` order, each once."""
+    out: list[str] = []
+    for name in config["methods"]:
+        for ident in spec(name).requested(config, request):
+            parse_method(ident)
+            if ident not in out:
+                out.append(ident)
+    return out
 
 
 def time_chunks(frames: np.ndarray, n_frames: int, n: int) -> np.ndarray:
@@ -108,14 +272,22 @@ def time_chunks(frames: np.ndarray, n_frames: int, n: int) -> np.ndarray:
     return np.minimum(np.asarray(frames, dtype=np.int64) * n // n_frames, n - 1)
 
 
-def _check_chunks(chunks: np.ndarray | None, k: int, n: int, what: str) -> np.ndarray:
+def patch_time_chunks(index: pd.DataFrame, n: int) -> np.ndarray:
+    frames = index["frame"].to_numpy()
+    return time_chunks(frames, int(frames.max()) + 1, n)
+
+
+def check_chunks(chunks: np.ndarray | None, k: int, n: int, what: str) -> np.ndarray:
+    """A PSNR partition of ``n`` patches into chunks ``0..k-1``. A chunk may be empty: held-out
+    frames (``split: cafm``) are partitioned by the training video's thresholds."""
     if chunks is None:
         raise StdoError(f"{what} needs the PSNR partition (chunks.npy) for k={k}")
     chunks = np.asarray(chunks)
     if chunks.shape != (n,):
         raise StdoError(f"{what}: partition has {chunks.shape[0]} entries for {n} patches")
-    if chunks.max() + 1 != k:
-        raise StdoError(f"{what}: partition has {chunks.max() + 1} chunks, expected {k}")
+    if n and (chunks.min() < 0 or chunks.max() >= k):
+        bad = int(chunks.max()) if chunks.max() >= k else int(chunks.min())
+        raise StdoError(f"{what}: partition has chunk {bad}, outside 0..{k - 1} for k={k}; rerun partition")
     return chunks
 
 
@@ -155,41 +327,175 @@ def unit_selection(
     seed: int = 0,
 ) -> np.ndarray:
     """Patch ids a unit trains on (sorted)."""
-    n = len(index)
-    if unit == "all" or _CAFM.match(unit):
-        return np.arange(n, dtype=np.int64)
-    if m := _STDO_UNIT.match(unit):
-        k, c = int(m.group(1)), int(m.group(2))
-        if c >= k:
-            raise StdoError(f"unit {unit!r}: chunk {c} does not exist for k={k}")
-        chunks = _check_chunks(chunks, k, n, f"unit {unit!r}")
-        return np.flatnonzero(chunks == c).astype(np.int64)
-    if m := _NAS_UNIT.match(unit):
-        t, i = int(m.group(1)), int(m.group(2))
-        if i >= t:
-            raise StdoError(f"unit {unit!r}: time chunk {i} does not exist for {t} chunks")
-        frames = index["frame"].to_numpy()
-        return np.flatnonzero(time_chunks(frames, int(frames.max()) + 1, t) == i).astype(np.int64)
-    if m := _JSTDO.match(unit):
-        k = int(m.group(1))
-        chunks = _check_chunks(chunks, k, n, f"unit {unit!r}")
-        if proportions is None:
-            raise StdoError(f"unit {unit!r} needs jstdo.proportions")
-        return joint_selection(chunks, proportions, seed)
-    raise StdoError(f"unknown training unit {unit!r}")
-
-
-def patch_time_chunks(index: pd.DataFrame, n: int) -> np.ndarray:
-    frames = index["frame"].to_numpy()
-    return time_chunks(frames, int(frames.max()) + 1, n)
+    p = parse_unit(unit)
+    if p.spec.partition:
+        chunks = check_chunks(chunks, int(p["k"]), len(index), f"unit {unit!r}")
+    return p.spec.select(p, Selection(index, chunks, proportions, seed)).astype(np.int64)
 
 
 def route(method: str, *, index: pd.DataFrame, chunks: np.ndarray | None = None) -> np.ndarray:
-    """Group (model, or CaFM modulation) index for every patch of the video."""
-    n = len(index)
-    if (m := _STDO_METHOD.match(method)) and m.group(2) is None:
-        return _check_chunks(chunks, int(m.group(1)), n, f"method {method!r}").astype(np.int64)
-    if m := (_NAS_METHOD.match(method) or _CAFM.match(method)):
-        return patch_time_chunks(index, int(m.group(1)))
-    method_units(method)  # validates the name
-    return np.zeros(n, dtype=np.int64)
+    """Group (model, or CaFM modulation) index ``0..method_groups-1`` of every patch of the video."""
+    p = parse_method(method)
+    routing = p.spec.routing(p)
+    if routing == "chunks":
+        return check_chunks(chunks, int(p["k"]), len(index), f"method {method!r}").astype(np.int64)
+    if routing == "time":
+        return patch_time_chunks(index, int(p["n"]))
+    if routing == "custom":
+        if p.spec.route is None:
+            raise StdoError(f"method {p.spec.name!r}: custom routing needs a route function")
+        groups = np.asarray(p.spec.route(p, index), dtype=np.int64)
+        if groups.shape != (len(index),) or groups.min() < 0 or groups.max() >= method_groups(method):
+            raise StdoError(
+                f"method {method!r}: its route gave groups outside 0..{method_groups(method) - 1}"
+            )
+        return groups
+    return np.zeros(len(index), dtype=np.int64)
+
+
+# ---------------------------------------------------------------- the paper's methods
+
+
+def _everything(p: Parsed, s: Selection) -> np.ndarray:
+    return np.arange(len(s.index))
+
+
+def _time_chunk(p: Parsed, s: Selection) -> np.ndarray:
+    if p["c"] >= p["n"]:
+        raise StdoError(f"unit {p.id!r}: time chunk {p['c']} does not exist for {p['n']} chunks")
+    return np.flatnonzero(patch_time_chunks(s.index, int(p["n"])) == p["c"])
+
+
+def _psnr_chunk(p: Parsed, s: Selection) -> np.ndarray:
+    if p["c"] >= p["k"]:
+        raise StdoError(f"unit {p.id!r}: chunk {p['c']} does not exist for k={p['k']}")
+    return np.flatnonzero(s.chunks == p["c"])
+
+
+def _joint(p: Parsed, s: Selection) -> np.ndarray:
+    if s.proportions is None:
+        raise StdoError(f"unit {p.id!r} needs jstdo.proportions")
+    return joint_selection(s.chunks, s.proportions, s.seed)
+
+
+def _jstdo_proportions(p: Parsed, config: Mapping[str, Any]) -> list[float]:
+    if p["schedule"] is None:
+        return list(config["jstdo"]["proportions"])
+    schedules = config.get("ablations", {}).get("schedules", {}).get("proportions", [])
+    if p["schedule"] >= len(schedules):
+        raise StdoError(f"unit {p.id}: ablations.schedules.proportions has no entry {p['schedule']}")
+    return list(schedules[p["schedule"]])
+
+
+def _stdo_ks(config: Mapping[str, Any]) -> list[int]:
+    return [int(k) for k in config.get("stdo", {}).get("k", [])]
+
+
+def _stdo_requested(config: Mapping[str, Any], r: Request) -> list[str]:
+    out = [f"stdo-k{k}" for k in _stdo_ks(config)]
+    if r.single_chunk:
+        out += [f"stdo-k{k}-{d}" for k in _stdo_ks(config) for d in ("d0", "dk")]
+    return out
+
+
+def _jstdo_requested(config: Mapping[str, Any], r: Request) -> list[str]:
+    k = config["jstdo"]["k"]
+    # Table 4 compares JSTDO with STDO at JSTDO's k (Table 2's best of k stays over stdo.k)
+    return [f"jstdo-k{k}"] + ([f"stdo-k{k}"] if "stdo" in config["methods"] else [])
+
+
+def _stdo_units(p: Parsed) -> list[str]:
+    k = p["k"]
+    return {"d0": [f"stdo-k{k}-c0"], "dk": [f"stdo-k{k}-c{k - 1}"]}.get(
+        p["variant"], [f"stdo-k{k}-c{c}" for c in range(k)]
+    )
+
+
+register(
+    MethodSpec(
+        name="awdnn",
+        method_forms=("awdnn",),
+        method_re=re.compile(r"awdnn"),
+        unit_forms=("all",),
+        unit_re=re.compile(r"all"),
+        labels=("awDNN",),
+        label=lambda p: "awDNN",
+        units=lambda p: ["all"],
+        routing=lambda p: "one",
+        budget="data",
+        select=_everything,
+        requested=lambda config, r: ["awdnn"],
+        baseline=True,
+    )
+)
+register(
+    MethodSpec(
+        name="nas",
+        method_forms=("nas-n{n}",),
+        method_re=re.compile(r"nas-n(?P<n>\d+)"),
+        unit_forms=("nas-n{n}-c{i}",),
+        unit_re=re.compile(r"nas-n(?P<n>\d+)-c(?P<c>\d+)"),
+        labels=("NAS",),
+        label=lambda p: "NAS",
+        units=lambda p: [f"nas-n{p['n']}-c{i}" for i in range(p["n"])],
+        routing=lambda p: "time",
+        budget="data",
+        select=_time_chunk,
+        requested=lambda config, r: [f"nas-n{r.segments}"],
+        baseline=True,
+    )
+)
+register(
+    MethodSpec(
+        name="cafm",
+        method_forms=("cafm-n{n}",),
+        method_re=re.compile(r"cafm-n(?P<n>\d+)"),
+        unit_forms=("cafm-n{n}",),
+        unit_re=re.compile(r"cafm-n(?P<n>\d+)"),
+        labels=("CaFM",),
+        label=lambda p: "CaFM",
+        units=lambda p: [p.id],
+        routing=lambda p: "time",
+        budget="video",
+        select=_everything,
+        requested=lambda config, r: [f"cafm-n{r.segments}"],
+        modulated=True,
+        baseline=True,
+    )
+)
+register(
+    MethodSpec(
+        name="stdo",
+        method_forms=("stdo-k{k}", "stdo-k{k}-d0", "stdo-k{k}-dk"),
+        method_re=re.compile(r"stdo-k(?P<k>\d+)(?:-(?P<variant>d0|dk))?"),
+        unit_forms=("stdo-k{k}-c{c}",),
+        unit_re=re.compile(r"stdo-k(?P<k>\d+)-c(?P<c>\d+)"),
+        labels=("STDO", "STDO_D0_only", "STDO_Dk_only"),
+        label=lambda p: {"d0": "STDO_D0_only", "dk": "STDO_Dk_only"}.get(p["variant"], "STDO"),
+        units=_stdo_units,
+        routing=lambda p: "one" if p["variant"] else "chunks",
+        budget="data",
+        select=_psnr_chunk,
+        requested=_stdo_requested,
+        partition=True,
+    )
+)
+register(
+    MethodSpec(
+        name="jstdo",
+        method_forms=("jstdo-k{k}", "jstdo-k{k}-p{i}"),
+        method_re=re.compile(r"jstdo-k(?P<k>\d+)(?:-p(?P<schedule>\d+))?"),
+        unit_forms=("jstdo-k{k}", "jstdo-k{k}-p{i}"),
+        unit_re=re.compile(r"jstdo-k(?P<k>\d+)(?:-p(?P<schedule>\d+))?"),
+        labels=("JSTDO",),
+        label=lambda p: "JSTDO",
+        units=lambda p: [p.id],
+        routing=lambda p: "one",
+        budget="video",
+        select=_joint,
+        requested=_jstdo_requested,
+        partition=True,
+        proportions=_jstdo_proportions,
+        main_table=False,
+    )
+)

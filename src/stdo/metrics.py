@@ -106,6 +106,12 @@ def error_shaves(hr_patch_h: int, hr_patch_w: int) -> list[int]:
     return [0, AUTHORS_SHAVE] if min(hr_patch_h, hr_patch_w) > 2 * AUTHORS_SHAVE else [0]
 
 
+def psnr_to_mse(psnr_db: np.ndarray | float) -> np.ndarray | float:
+    """MSE on the 0..255 scale from PSNR in dB (the inverse of :func:`mse_to_psnr`; 0 for ``inf``)."""
+    out = DATA_RANGE**2 / 10.0 ** (np.asarray(psnr_db, dtype=np.float64) / 10.0)
+    return float(out) if out.ndim == 0 else out
+
+
 def pooled_psnr(mse_values: np.ndarray) -> float:
     """PSNR of a video from the MSEs of equally sized, tiling pieces (patches or frames)."""
     values = np.asarray(mse_values, dtype=np.float64)

@@ -10,7 +10,8 @@ from importlib import resources
 
 import pandas as pd
 
-BACKBONE_NAMES = {"espcn": "ESPCN", "srcnn": "SRCNN", "vdsr": "VDSR", "edsr": "EDSR", "wdsr": "WDSR"}
+# the paper's backbones in its tables' order; other registered backbones follow, by name
+BACKBONE_ORDER = ("ESPCN", "SRCNN", "VDSR", "EDSR", "WDSR")
 
 
 def table(n: int) -> pd.DataFrame:
@@ -20,7 +21,16 @@ def table(n: int) -> pd.DataFrame:
 
 
 def backbone_name(name: str) -> str:
-    return BACKBONE_NAMES.get(name, name.upper())
+    """Display name of a registered backbone (its class's ``display_name``, see stdo.models)."""
+    from stdo.models import display_name
+
+    return display_name(name)
+
+
+def backbone_rank(display: str) -> tuple[int, str]:
+    """Sort key of a backbone's display name: the paper's order, then any other by name."""
+    order = BACKBONE_ORDER.index(display) if display in BACKBONE_ORDER else len(BACKBONE_ORDER)
+    return order, display
 
 
 def lookup(n: int, **where: object) -> float | None:

@@ -87,8 +87,7 @@ def main(argv: list[str] | None = None) -> None:
         else:
             chunks = partition(scores["psnr"].to_numpy(), a.k)
         io.save_array(a.out_map, chunks)
-        with io.atomic_path(a.out_thresholds) as tmp:
-            thresholds(scores["psnr"].to_numpy(), chunks, a.k).to_csv(tmp, index=False)
+        io.write_csv(a.out_thresholds, thresholds(scores["psnr"].to_numpy(), chunks, a.k))
         inputs = [a.scores] + ([a.assign_by] if a.assign_by else [])
         params = {"k": a.k, "assigned_by": str(a.assign_by) if a.assign_by else None}
         for out in (a.out_map, a.out_thresholds):

@@ -90,8 +90,7 @@ def write_patches(
             lr_out[i * per : j * per] = split(np.asarray(lr[i:j]), cols, rows)
             hr_out[i * per : j * per] = split(np.asarray(hr[i:j]), cols, rows)
     table = index_table(t, cols, rows)
-    with io.atomic_path(outdir / "index.csv") as tmp:
-        table.to_csv(tmp, index=False)
+    io.write_csv(outdir / "index.csv", table)
     io.write_json(
         outdir / "grid.json",
         {

@@ -5,6 +5,10 @@ of ``patch * scale``, degraded with :func:`stdo.degrade.downscale`, and cut into
 the four flips/transposes of every photograph are added. The default images are
 ``skimage.data`` photographs that the demo video does not use; the paper config trains on
 DIV2K's training images (``--image-dir``), as generic SR models usually are.
+
+Like every training run, pretraining checkpoints beside its output model and resumes from
+there after a kill (see :mod:`stdo.train`); the checkpoint is removed once the outputs are in
+place.
 """
 
 from __future__ import annotations
@@ -18,11 +22,11 @@ import numpy as np
 
 from stdo import io, runtime
 from stdo.degrade import downscale
-from stdo.demo import load_photo
 from stdo.errors import StdoError
 from stdo.models import build_model
 from stdo.patches import split
-from stdo.train import TrainSettings, train_model
+from stdo.photos import load_photo
+from stdo.train import CHECKPOINT_NAME, TrainSettings, train_model, write_outputs
 
 
 def make_pairs(images: list[np.ndarray], scale: int, patch: int) -> tuple[np.ndarray, np.ndarray]:
@@ -69,6 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     a = p.parse_args(argv)
     with io.stage_errors("pretrain"):
         runtime.set_threads(a.threads)
+        settings = TrainSettings.from_config(a.settings, steps=a.steps)  # before the slow image reading
         names = [n for n in a.images.split(",") if n]
         clash = sorted(set(names) & {n for n in a.exclude.split(",") if n})
         if clash:
@@ -83,24 +88,30 @@ def main(argv: list[str] | None = None) -> None:
         if not photos:
             raise StdoError("f0 has no training images: give pretrain.images or pretrain.source: div2k")
         lr, hr = make_pairs(photos, a.scale, a.patch)
-        settings = TrainSettings(
-            steps=a.steps, **{k: (tuple(v) if isinstance(v, list) else v) for k, v in a.settings.items()}
-        )
         model = build_model(a.backbone, scale=a.scale, seed=settings.seed, **a.backbone_kwargs)
         dev = runtime.resolve_device(a.device)
         print(f"f0 {a.backbone} x{a.scale}: {len(lr)} tiles from {len(names)} images", flush=True)
-        log = train_model(model, lr, hr, np.arange(len(lr)), settings, device=dev, progress=not a.no_progress)
-        import pandas as pd
-
-        with io.atomic_path(a.out_log) as tmp:
-            pd.DataFrame(log).to_csv(tmp, index=False)
-        runtime.save_model(
-            a.out_model,
+        fingerprint = io.sha256_json(
+            {
+                "backbone": a.backbone,
+                "kwargs": a.backbone_kwargs,
+                "scale": a.scale,
+                "images": names,
+                "patch": a.patch,
+                "settings": settings.fingerprint_fields(),
+            }
+        )
+        ckpt = a.out_model.parent / CHECKPOINT_NAME
+        log = train_model(
             model,
-            backbone=a.backbone,
-            scale=a.scale,
-            kwargs=a.backbone_kwargs,
-            extra={"role": "f0", "images": names},
+            lr,
+            hr,
+            np.arange(len(lr)),
+            settings,
+            device=dev,
+            checkpoint=ckpt,
+            fingerprint=fingerprint,
+            progress=not a.no_progress,
         )
         params = {
             "backbone": a.backbone,
@@ -110,8 +121,20 @@ def main(argv: list[str] | None = None) -> None:
             "patch": a.patch,
             "settings": asdict(settings),
         }
-        for out in (a.out_model, a.out_log):
-            io.write_sidecar(out, stage="pretrain", params=params, seed=settings.seed)
+        write_outputs(
+            model,
+            log,
+            out_model=a.out_model,
+            out_log=a.out_log,
+            backbone=a.backbone,
+            scale=a.scale,
+            kwargs=a.backbone_kwargs,
+            extra={"role": "f0", "images": names},
+            stage="pretrain",
+            params=params,
+            seed=settings.seed,
+            checkpoint=ckpt,
+        )
         print(json.dumps({"final_loss": log[-1]["loss"], "tiles": len(lr)}))
 
 

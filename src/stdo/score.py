@@ -85,8 +85,7 @@ def main(argv: list[str] | None = None) -> None:
         runtime.set_threads(a.threads)
         table, summary = score(a.patches, a.model, a.batch_size, a.device)
         summary |= a.labels
-        with io.atomic_path(a.out) as tmp:
-            table.to_csv(tmp, index=False)
+        io.write_csv(a.out, table)
         io.write_json(a.out_summary, summary)
         for out in (a.out, a.out_summary):
             io.write_sidecar(

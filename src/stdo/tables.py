@@ -21,26 +21,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from stdo import io, paper
+from stdo import io, methods, paper
 
-_STDO = re.compile(r"^stdo-k(\d+)(?:-(d0|dk))?$")
-_NAMES = {"awdnn": "awDNN", "nas": "NAS", "cafm": "CaFM", "jstdo": "JSTDO"}
-_ORDER = {
-    "bicubic": -2, "f0": -1, "awDNN": 0, "NAS": 1, "CaFM": 2, "STDO": 3, "STDO_D0_only": 4, "STDO_Dk_only": 5,
-    "JSTDO": 6,
-}  # fmt: skip
 CELL = ["video", "backbone", "scale"]
 REF_COLS = ["video", "scale", "bicubic_psnr", "bicubic_psnr_authors", "f0_psnr", "f0_psnr_authors"]
 
 
-def load_metrics(paths: list[Path]) -> pd.DataFrame:
+def load_metrics(paths: list[Path], stdo_k: Sequence[int] | None = None) -> pd.DataFrame:
+    """Evaluation metrics, one row per ``metrics.json``: the method's paper label
+    (``paper_method``) and ``k``, ``backbone`` as its display name (the registry id in
+    ``backbone_id``), and ``best_of``: whether an STDO row competes for the best k of its cell
+    (its k is one of ``stdo_k``, the config's ``stdo.k``; all STDO rows when not given). STDO
+    evaluated only at JSTDO's k for Table 4 thus stays out of Table 2's best of k."""
     rows = []
     for p in paths:
         m = json.loads(Path(p).read_text())
@@ -49,7 +48,10 @@ def load_metrics(paths: list[Path]) -> pd.DataFrame:
     labels = df["method"].map(method_label)
     df["paper_method"] = [lab for lab, _ in labels]
     df["k"] = pd.array([k for _, k in labels], dtype="Int64")
-    df["Backbone"] = df["backbone"].map(paper.backbone_name)
+    df["backbone_id"] = df["backbone"]
+    df["backbone"] = df["backbone"].map(paper.backbone_name)
+    stdo = df["paper_method"] == "STDO"
+    df["best_of"] = stdo if stdo_k is None else stdo & df["k"].isin(list(stdo_k)).fillna(False).astype(bool)
     for col in ("paper_video", "paper_duration_s", "psnr_authors"):
         if col not in df:
             df[col] = None
@@ -79,12 +81,12 @@ def reference_rows(refs: pd.DataFrame) -> pd.DataFrame:
         base = {k: r.get(k) for k in ("video", "scale", "paper_video", "paper_duration_s")}
         rows.append(
             base
-            | {"paper_method": "bicubic", "Backbone": "-", "models": 0, "parameters": 0}
+            | {"paper_method": "bicubic", "backbone": "-", "models": 0, "parameters": 0}
             | {"psnr": r["bicubic_psnr"], "psnr_authors": r["bicubic_psnr_authors"]}
         )
         rows.append(
             base
-            | {"paper_method": "f0", "Backbone": paper.backbone_name(str(r["f0_backbone"])), "models": 1}
+            | {"paper_method": "f0", "backbone": paper.backbone_name(str(r["f0_backbone"])), "models": 1}
             | {"parameters": r["f0_parameters"], "psnr": r["f0_psnr"], "psnr_authors": r["f0_psnr_authors"]}
         )
     return pd.DataFrame(rows)
@@ -129,20 +131,19 @@ def bicubic_note(df: pd.DataFrame) -> str | None:
 
 
 def method_label(method: str) -> tuple[str, int | None]:
-    """Paper method name and (for STDO variants) k for one of our method ids."""
-    m = _STDO.match(method)
-    if m:
-        suffix = {"d0": "_D0_only", "dk": "_Dk_only", None: ""}[m.group(2)]
-        return "STDO" + suffix, int(m.group(1))
-    base = method.split("-")[0]
-    jk = re.match(r"^jstdo-k(\d+)", method)
-    k = int(jk.group(1)) if jk else None
-    return _NAMES.get(base, method), k
+    """Paper method name and (for chunked methods) k of one of our method ids (the registry's)."""
+    return methods.method_label(method)
+
+
+def _order(labels: pd.Series) -> pd.Series:
+    return labels.map(methods.label_order())
 
 
 def best_stdo(df: pd.DataFrame) -> pd.DataFrame:
-    """Per cell, the k whose STDO PSNR is highest (the paper reports the best of its k)."""
-    stdo = df[df["paper_method"] == "STDO"]
+    """Per cell, the k whose STDO PSNR is highest among the STDO rows that compete for it
+    (``best_of``; the paper reports the best of its k)."""
+    competing = df["best_of"] if "best_of" in df else df["paper_method"] == "STDO"
+    stdo = df[(df["paper_method"] == "STDO") & competing]
     if stdo.empty:
         return pd.DataFrame(columns=[*CELL, "best_k"])
     best = stdo.loc[stdo.groupby(CELL)["psnr"].idxmax(), [*CELL, "k"]]
@@ -152,7 +153,7 @@ def best_stdo(df: pd.DataFrame) -> pd.DataFrame:
 def _paper_value(n: int, r: pd.Series, method: str, **extra: Any) -> float | None:
     return paper.lookup(
         n,
-        backbone=r["Backbone"],
+        backbone=r["backbone"],
         method=method,
         video=r.get("paper_video"),
         duration_s=r.get("paper_duration_s"),
@@ -170,25 +171,28 @@ def _finish(df: pd.DataFrame, paper_col: str = "paper_psnr_db") -> pd.DataFrame:
 
 
 def table2(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every method x backbone x scale x video; each STDO k, the best marked; bicubic and f0."""
-    df = metrics[metrics["paper_method"].isin(["awDNN", "NAS", "CaFM", "STDO"])].copy()
+    """Every method x backbone x scale x video; each STDO k of ``stdo.k``, the best marked
+    (``is_best_k``); bicubic and f0."""
+    main = metrics["paper_method"].isin(methods.main_table_labels())
+    stdo = metrics["paper_method"] == "STDO"
+    df = metrics[main & (~stdo | metrics.get("best_of", stdo))].copy()
     df = df.merge(best_stdo(metrics), on=CELL, how="left")
-    df["best_k"] = (df["paper_method"] == "STDO") & (df["k"] == df["best_k"])
+    df["is_best_k"] = ((df["paper_method"] == "STDO") & (df["k"] == df["best_k"])).fillna(False).astype(bool)
     df["paper_psnr_db"] = [
-        _paper_value(2, r, r["paper_method"]) if (r["paper_method"] != "STDO" or r["best_k"]) else None
+        _paper_value(2, r, r["paper_method"]) if (r["paper_method"] != "STDO" or r["is_best_k"]) else None
         for _, r in df.iterrows()
     ]
     if refs is not None and not refs.empty:
         ref = reference_rows(refs[refs["video"].isin(metrics["video"])])
-        ref["best_k"], ref["paper_psnr_db"] = False, None
+        ref["is_best_k"], ref["paper_psnr_db"] = False, None
         df = pd.concat([ref, df], ignore_index=True)
     df = flag_bicubic(_finish(df), refs)
-    df["_o"] = df["paper_method"].map(_ORDER)
-    df = df.sort_values(["video", "_o", "Backbone", "scale", "k"])
-    cols = ["video", "paper_video", "paper_duration_s", "Backbone", "scale", "paper_method", "k", "best_k",
+    df["_o"] = _order(df["paper_method"])
+    df = df.sort_values(["video", "_o", "backbone", "scale", "k"])
+    cols = ["video", "paper_video", "paper_duration_s", "backbone", "scale", "paper_method", "k", "is_best_k",
             "models", "parameters", "psnr_db", "psnr_authors_db", "vs_bicubic_db", "below_bicubic",
             "paper_psnr_db", "diff_db"]  # fmt: skip
-    return df.reindex(columns=cols).rename(columns={"Backbone": "backbone", "paper_method": "method"})
+    return df.reindex(columns=cols).rename(columns={"paper_method": "method"})
 
 
 def table1(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -201,11 +205,11 @@ def table1(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFr
     df = df[keep & df["backbone"].isin(df.loc[df["paper_method"] == "STDO_D0_only", "backbone"])].copy()
     df["paper_psnr_db"] = [_paper_value(1, r, r["paper_method"]) for _, r in df.iterrows()]
     df = flag_bicubic(_finish(df), refs)
-    df["_o"] = df["paper_method"].map(_ORDER)
-    df = df.sort_values(["video", "Backbone", "_o", "scale"])
-    cols = ["video", "paper_video", "paper_duration_s", "Backbone", "paper_method", "k", "scale", "psnr_db",
+    df["_o"] = _order(df["paper_method"])
+    df = df.sort_values(["video", "backbone", "_o", "scale"])
+    cols = ["video", "paper_video", "paper_duration_s", "backbone", "paper_method", "k", "scale", "psnr_db",
             "psnr_authors_db", "vs_bicubic_db", "below_bicubic", "paper_psnr_db", "diff_db"]  # fmt: skip
-    return df.reindex(columns=cols).rename(columns={"Backbone": "backbone", "paper_method": "method"})
+    return df.reindex(columns=cols).rename(columns={"paper_method": "method"})
 
 
 def table3(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -217,7 +221,7 @@ def table3(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFr
     rows = []
     for _, r in df.iterrows():
         ref = paper.table(3)
-        hit = ref[(ref["backbone"] == r["Backbone"]) & (ref["scale"] == int(r["scale"]))]
+        hit = ref[(ref["backbone"] == r["backbone"]) & (ref["scale"] == int(r["scale"]))]
         has_cell = (
             not hit.empty
             and r.get("paper_video") == hit["video"].iloc[0]
@@ -226,7 +230,7 @@ def table3(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFr
         rows.append(
             {
                 "video": r["video"],
-                "backbone": r["Backbone"],
+                "backbone": r["backbone"],
                 "scale": int(r["scale"]),
                 "gmacs_48x48": round(r["macs_48"] / 1e9, 3),
                 "paper_gflops": float(hit["gflops"].iloc[0]) if not hit.empty else None,
@@ -238,9 +242,11 @@ def table3(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFr
             }
         )
     out = pd.DataFrame(rows)
-    order = {"ESPCN": 0, "SRCNN": 1, "VDSR": 2, "EDSR": 3, "WDSR": 4}
+    if out.empty:
+        return out
     return out.sort_values(
-        ["video", "backbone", "scale"], key=lambda c: c.map(order) if c.name == "backbone" else c
+        ["video", "backbone", "scale"],
+        key=lambda c: c.map(paper.backbone_rank) if c.name == "backbone" else c,
     )
 
 
@@ -257,7 +263,7 @@ def table4(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFr
             rows.append(
                 {
                     "video": r["video"],
-                    "backbone": r["Backbone"],
+                    "backbone": r["backbone"],
                     "scale": int(r["scale"]),
                     "method": label,
                     "chunks": int(j["k"]),
@@ -284,8 +290,13 @@ def table4(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFr
     return out.sort_values(["video", "backbone", "scale", "method"], ascending=[True, True, True, False])
 
 
+def _backbones(df: pd.DataFrame) -> str:
+    names = sorted(set(df.get("backbone", pd.Series(dtype=str)).dropna()) - {"-"}, key=paper.backbone_rank)
+    return ", ".join(names) or "no backbone"
+
+
 TABLES = {
-    1: (table1, "Table 1: WDSR awDNN, STDO and STDO's single-chunk models (D0 only, Dk only)"),
+    1: (table1, "Table 1: {backbones} awDNN, STDO and STDO's single-chunk models (D0 only, Dk only)"),
     2: (table2, "Table 2: STDO and the baselines on each backbone and scale"),
     3: (table3, "Table 3: computation (MACs of one 48x48 LR input) and PSNR of CaFM and STDO"),
     4: (table4, "Table 4: STDO (k models) against JSTDO (one model)"),
@@ -332,8 +343,8 @@ def footer() -> dict[str, Any]:
 
 
 def write_table(df: pd.DataFrame, out_csv: Path, out_md: Path, title: str, inputs: list[Path]) -> None:
-    with io.atomic_path(out_csv) as tmp:
-        df.to_csv(tmp, index=False)
+    io.write_csv(out_csv, df)
+    title = title.format(backbones=_backbones(df))
     note = bicubic_note(df)
     io.write_text(out_md, to_markdown(df, title, footer(), [note] if note else []))
     for out in (out_csv, out_md):
@@ -345,13 +356,19 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--metrics", required=True, nargs="+", type=Path)
     p.add_argument("--references", nargs="*", type=Path, default=[], help="score_summary.json files")
     p.add_argument("--table", type=int, choices=sorted(TABLES), required=True)
+    p.add_argument(
+        "--stdo-k",
+        type=lambda v: [int(x) for x in v.split(",") if x],
+        default=None,
+        help="the config's stdo.k (comma-separated): the k that compete for the best of k",
+    )
     p.add_argument("--out-csv", required=True, type=Path)
     p.add_argument("--out-md", required=True, type=Path)
     a = p.parse_args(argv)
     with io.stage_errors("tables"):
         make, title = TABLES[a.table]
         refs = load_references(a.references) if a.references else None
-        df = make(load_metrics(a.metrics), refs)
+        df = make(load_metrics(a.metrics, a.stdo_k), refs)
         write_table(df, a.out_csv, a.out_md, title, [*a.metrics, *a.references])
         print(df.to_string(index=False))
 

@@ -18,8 +18,8 @@ import argparse
 import json
 import math
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,26 @@ class TrainSettings:
             raise StdoError(
                 f"unknown learning-rate schedule {self.schedule!r}; use one of {', '.join(SCHEDULES)}"
             )
+
+    @classmethod
+    def from_config(cls, settings: Mapping[str, Any], *, steps: int) -> TrainSettings:
+        """Settings from a config/JSON object of fields other than ``steps`` (lists become
+        tuples); an unknown key is a :class:`StdoError` naming it and the known ones."""
+        known = [f.name for f in fields(cls) if f.name != "steps"]
+        if "steps" in settings:
+            raise StdoError("training settings may not set 'steps': the stage derives it (epochs or --steps)")
+        unknown = sorted(set(settings) - set(known))
+        if unknown:
+            raise StdoError(
+                f"unknown training setting{'s' if len(unknown) > 1 else ''} "
+                f"{', '.join(map(repr, unknown))}; known settings: {', '.join(known)}"
+            )
+        return cls(steps=steps, **{k: (tuple(v) if isinstance(v, list) else v) for k, v in settings.items()})
+
+    def fingerprint_fields(self) -> dict[str, Any]:
+        """The fields that determine the trained weights: all but ``workers`` and
+        ``checkpoint_every`` (a run may resume under others of those)."""
+        return {k: v for k, v in asdict(self).items() if k not in ("workers", "checkpoint_every")}
 
 
 def steps_for(epochs: float, n_patches: int, batch_size: int) -> int:
@@ -234,6 +254,34 @@ def train_model(
     return log
 
 
+def write_outputs(
+    model: nn.Module,
+    log: list[dict[str, float]],
+    *,
+    out_model: Path,
+    out_log: Path,
+    backbone: str,
+    scale: int,
+    kwargs: dict[str, Any],
+    extra: dict[str, Any],
+    stage: str,
+    params: dict[str, Any],
+    inputs: Sequence[Path] = (),
+    seed: int | None = None,
+    checkpoint: Path | None = None,
+) -> None:
+    """Write a trained model's outputs: the loss log as CSV, the model file (see
+    :func:`stdo.runtime.save_model`, with ``extra`` in its record), a provenance sidecar for
+    each (``stage``, ``params``, ``inputs``, ``seed``), and last remove the resume
+    ``checkpoint``, so a run killed before the end still resumes instead of starting over."""
+    io.write_csv(out_log, pd.DataFrame(log))
+    runtime.save_model(out_model, model, backbone=backbone, scale=scale, kwargs=kwargs, extra=extra)
+    for out in (out_model, out_log):
+        io.write_sidecar(out, stage=stage, params=params, inputs=inputs, seed=seed)
+    if checkpoint is not None and checkpoint.exists():
+        checkpoint.unlink()
+
+
 def run_training(
     *,
     patches: Path,
@@ -260,10 +308,8 @@ def run_training(
     seed = int(settings.get("seed", 0))
     sel = methods.unit_selection(unit, index=index, chunks=chunks, proportions=proportions, seed=seed)
     budget = sel.size if methods.unit_budget(unit) == "data" else len(index)
-    steps = steps_for(epochs, budget, int(settings["batch_size"]))
-    ts = TrainSettings(
-        steps=steps, **{k: (tuple(v) if isinstance(v, list) else v) for k, v in settings.items()}
-    )
+    steps = steps_for(epochs, budget, int(settings.get("batch_size", TrainSettings.batch_size)))
+    ts = TrainSettings.from_config(settings, steps=steps)
     model = build_model(backbone, scale=scale, seed=ts.seed, **backbone_kwargs)
     if init is not None:
         model.load_state_dict(runtime.load_model(init)[0].state_dict())
@@ -285,8 +331,7 @@ def run_training(
             "kwargs": backbone_kwargs,
             "scale": scale,
             "unit": unit,
-            # workers and checkpoint spacing do not change the result: a run may resume under others
-            "settings": {k: v for k, v in asdict(ts).items() if k not in ("workers", "checkpoint_every")},
+            "settings": ts.fingerprint_fields(),
             "grid": grid,
             "selection": io.sha256_json(sel.tolist()),
             "init": str(init) if init else None,
@@ -314,16 +359,6 @@ def run_training(
         conditioner=conditioner,
     )
     seconds = time.perf_counter() - t0
-    with io.atomic_path(out_log) as tmp:
-        pd.DataFrame(log).to_csv(tmp, index=False)
-    runtime.save_model(
-        out_model,
-        model,
-        backbone=backbone,
-        scale=scale,
-        kwargs=backbone_kwargs,
-        extra=extra | {"train_seconds": seconds},
-    )
     params = {
         "backbone": backbone,
         "backbone_kwargs": backbone_kwargs,
@@ -335,11 +370,21 @@ def run_training(
         "device": str(dev),
         "train_seconds": seconds,
     }
-    inputs = [patches / "index.csv"] + ([partition] if partition else [])
-    for out in (out_model, out_log):
-        io.write_sidecar(out, stage="train", params=params, inputs=inputs, seed=ts.seed)
-    if ckpt.exists():
-        ckpt.unlink()
+    write_outputs(
+        model,
+        log,
+        out_model=out_model,
+        out_log=out_log,
+        backbone=backbone,
+        scale=scale,
+        kwargs=backbone_kwargs,
+        extra=extra | {"train_seconds": seconds},
+        stage="train",
+        params=params,
+        inputs=[patches / "index.csv"] + ([partition] if partition else []),
+        seed=ts.seed,
+        checkpoint=ckpt,
+    )
     print(f"trained in {seconds:.1f} s ({steps * ts.batch_size / max(seconds, 1e-9):.1f} patches/s)")
 
 

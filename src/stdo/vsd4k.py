@@ -58,11 +58,9 @@ def frame_list(clips: list[Path], frames: list[int | None] | None) -> list[tuple
 def cafm_split(n_total: int) -> tuple[list[int], list[int]]:
     """CaFM's split of ``n_total`` frames: ``[0, n)`` for training and the next ``n // 10``
     ``[n, n + n // 10)`` for testing, with ``n`` as large as fits (``n + n // 10 <= n_total``)."""
-    n = n_total
-    while n + n // 10 > n_total:
-        n -= 1
-    if n < 1 or n // 10 < 1:
-        raise StdoError(f"{n_total} frames are too few for CaFM's split (n training + n/10 test frames)")
+    from stdo.plan import cafm_train_frames
+
+    n = cafm_train_frames(n_total)
     return [0, n], [n, n + n // 10]
 
 

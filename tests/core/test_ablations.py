@@ -31,7 +31,7 @@ def test_chunks_figure_orders_by_backbone_and_k(tmp_path):
     rows = [{"backbone": b, "method": f"stdo-k{k}", "psnr": 30 + k / 10 + (b == "wdsr")}
             for b in ("wdsr", "espcn") for k in (3, 1, 2)]  # fmt: skip
     df = _run("chunks", _metrics(tmp_path, rows), tmp_path, "--out-png", str(tmp_path / "c.png"))
-    assert list(df["Backbone"]) == ["ESPCN"] * 3 + ["WDSR"] * 3 and list(df["k"]) == [1, 2, 3] * 2
+    assert list(df["backbone"]) == ["ESPCN"] * 3 + ["WDSR"] * 3 and list(df["k"]) == [1, 2, 3] * 2
     assert df["psnr_db"].iloc[5] == pytest.approx(31.3)
     img = np.asarray(Image.open(tmp_path / "c.png"))
     assert img.shape[0] > 100 and img.std() > 0  # a drawn figure, not a blank canvas

@@ -79,3 +79,11 @@ def test_authors_protocol_needs_patches_larger_than_the_shave():
     assert error_shaves(9, 9) == [0, AUTHORS_SHAVE] and error_shaves(8, 36) == [0]
     with pytest.raises(ValueError, match="cannot shave 4"):
         psnr_authors(np.zeros((1, 8, 8, 3)), np.zeros((1, 8, 8, 3), dtype=np.uint8))
+
+
+def test_psnr_to_mse_inverts_mse_to_psnr():
+    from stdo.metrics import mse_to_psnr, psnr_to_mse
+
+    mse = np.array([0.5, 10.0, 650.25])
+    np.testing.assert_allclose(psnr_to_mse(mse_to_psnr(mse)), mse, rtol=1e-12)
+    assert psnr_to_mse(float("inf")) == 0.0 and psnr_to_mse(48.13080360867910) == pytest.approx(1.0)

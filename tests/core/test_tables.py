@@ -6,7 +6,9 @@ import pandas as pd
 import pytest
 
 from stdo import paper
+from stdo.errors import StdoError
 from stdo.tables import (
+    TABLES,
     bicubic_note,
     load_metrics,
     load_references,
@@ -18,13 +20,13 @@ from stdo.tables import (
 )
 
 
-def _metrics(tmp_path, rows):
+def _metrics(tmp_path, rows, **kwargs):
     paths = []
     for i, r in enumerate(rows):
         p = tmp_path / f"m{i}.json"
         p.write_text(pd.Series(r).to_json())
         paths.append(p)
-    return load_metrics(paths)
+    return load_metrics(paths, **kwargs)
 
 
 BASE = {"video": "g15", "backbone": "wdsr", "scale": 4, "paper_video": "game", "paper_duration_s": 15,
@@ -49,7 +51,7 @@ def metrics(tmp_path):
 def test_table2_marks_best_k_and_places_the_paper_cell(metrics):
     t = table2(metrics)
     stdo = t[t.method == "STDO"].set_index("k")
-    assert stdo.loc[4, "best_k"] and not stdo.loc[2, "best_k"]
+    assert stdo.loc[4, "is_best_k"] and not stdo.loc[2, "is_best_k"]
     assert stdo.loc[4, "paper_psnr_db"] == paper.lookup(
         2, backbone="WDSR", method="STDO", video="game", duration_s=15, scale=4
     )
@@ -123,3 +125,43 @@ def test_references_need_labels(tmp_path):
     p.write_text(json.dumps({"bicubic_psnr": 30.0}))
     with pytest.raises(ValueError, match="without video/scale labels"):
         load_references([p])
+
+
+def test_stdo_at_jstdos_k_is_in_table4_but_not_in_table2s_best_of_k(tmp_path):
+    """stdo.k [2] and jstdo.k 4: STDO k=4 is evaluated for Table 4 only. It must not enter
+    Table 2 nor win its best of k (found by reading, issue 10)."""
+    rows = [
+        BASE | {"method": "stdo-k2", "psnr": 36.0, "models": 2},
+        BASE | {"method": "stdo-k4", "psnr": 36.5, "models": 4},
+        BASE | {"method": "jstdo-k4", "psnr": 36.2},
+    ]
+    m = _metrics(tmp_path, rows, stdo_k=[2])
+    t2 = table2(m)
+    assert t2.loc[t2.method == "STDO", "k"].tolist() == [2] and t2["is_best_k"].any()
+    t4 = table4(m).set_index("method")
+    assert t4.loc["STDO", "chunks"] == 4 and t4.loc["JSTDO", "drop_db"] == pytest.approx(0.3)
+
+
+def test_column_types_and_names_are_stable(metrics):
+    """best_k stays an int (best_stdo) and is_best_k a bool (Table 2); one backbone column,
+    the display name (found by reading, issue 10)."""
+    from stdo.tables import best_stdo
+
+    assert "Backbone" not in metrics.columns and set(metrics["backbone"]) == {"WDSR"}
+    assert metrics["backbone_id"].unique().tolist() == ["wdsr"]
+    assert best_stdo(metrics)["best_k"].tolist() == [4]
+    t = table2(metrics)
+    assert t["is_best_k"].dtype == bool and "best_k" not in t.columns
+
+
+def test_table1_title_names_the_configured_backbones(metrics, tmp_path):
+    runs = [("awdnn", 30.0), ("stdo-k2", 31.0), ("stdo-k2-d0", 30.5), ("stdo-k2-dk", 28.0)]
+    espcn = [BASE | {"backbone": "espcn", "method": m, "psnr": p} for m, p in runs]
+    t = table1(_metrics(tmp_path, espcn))
+    write_table(t, tmp_path / "t1.csv", tmp_path / "t1.md", TABLES[1][1], [])
+    assert (tmp_path / "t1.md").read_text().startswith("# Table 1: ESPCN awDNN, STDO")
+
+
+def test_an_unknown_method_stops_with_the_known_ones(tmp_path):
+    with pytest.raises(StdoError, match="unknown method 'stdo-k4-d1'; known forms: awdnn"):
+        _metrics(tmp_path, [BASE | {"method": "stdo-k4-d1", "psnr": 30.0}])

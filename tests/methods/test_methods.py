@@ -1,5 +1,4 @@
 import numpy as np
-import pandas as pd
 import pytest
 
 from stdo import methods
@@ -76,7 +75,7 @@ def test_stdo_routes_by_partition_and_single_chunk_methods_use_one_model():
     assert methods.method_units("stdo-k4-d0") == ["stdo-k4-c0"]
     assert methods.method_units("stdo-k4-dk") == ["stdo-k4-c3"]
     assert (methods.route("stdo-k4-dk", index=INDEX, chunks=CHUNKS4) == 0).all()
-    with pytest.raises(StdoError, match="partition has 4 chunks, expected 2"):
+    with pytest.raises(StdoError, match="partition has chunk 3, outside 0..1 for k=2"):
         methods.route("stdo-k2", index=INDEX, chunks=CHUNKS4)
 
 
@@ -98,9 +97,25 @@ def test_every_method_spends_the_same_patch_steps(epochs, batch):
         assert reference <= total <= reference + len(methods.method_units(method)), method
 
 
-def test_unknown_names():
-    with pytest.raises(StdoError, match="unknown method"):
+def test_unknown_names_list_the_known_ones():
+    with pytest.raises(
+        StdoError, match=r"unknown method 'srgan'; known forms: awdnn, nas-n\{n\}.*jstdo-k\{k\}"
+    ):
         methods.method_units("srgan")
-    with pytest.raises(StdoError, match="unknown training unit"):
+    with pytest.raises(StdoError, match=r"unknown method 'stdo-k4-d1'"):
+        methods.method_label("stdo-k4-d1")  # misspelt: no longer sorts as NaN in a table
+    with pytest.raises(StdoError, match=r"unknown training unit 'stdo-k2'; known forms: all, "):
         methods.unit_budget("stdo-k2")
-    assert isinstance(INDEX, pd.DataFrame)
+    with pytest.raises(
+        StdoError, match=r"unknown method 'esrgan' in methods; known: awdnn, nas, cafm, stdo, jstdo"
+    ):
+        methods.requested_ids({"methods": ["esrgan"]}, methods.Request(segments=1, single_chunk=False))
+
+
+def test_a_held_out_partition_with_an_empty_chunk_still_routes():
+    """split: cafm's held-out frames take the training thresholds, so a chunk can be empty there:
+    STDO still routes every patch to its chunk's model (found by reading, issue 10)."""
+    held_out = np.where(CHUNKS4 == 3, 2, CHUNKS4)  # nothing reaches the top chunk
+    np.testing.assert_array_equal(methods.route("stdo-k4", index=INDEX, chunks=held_out), held_out)
+    with pytest.raises(StdoError, match="chunk 4"):
+        methods.route("stdo-k4", index=INDEX, chunks=np.where(CHUNKS4 == 3, 4, CHUNKS4))

@@ -34,6 +34,25 @@ def test_batches_cover_each_epoch_exactly_once():
     assert not np.array_equal(batch_ids(7, b, n, 3), batch_ids(7, b, n, 4))
 
 
+def test_settings_from_config_make_tuples_and_reject_unknown_keys():
+    config = {"batch_size": 4, "lr": 2e-4, "lr_milestones": [0.3, 0.6], "betas": [0.8, 0.99], "amp": True}
+    ts = TrainSettings.from_config(config, steps=50)
+    assert ts == TrainSettings(
+        steps=50, batch_size=4, lr=2e-4, lr_milestones=(0.3, 0.6), betas=(0.8, 0.99), amp=True
+    )
+    assert isinstance(ts.lr_milestones, tuple) and isinstance(ts.betas, tuple)
+    hash(ts)  # frozen and hashable: no lists left inside
+    assert TrainSettings.from_config({}, steps=3) == TrainSettings(steps=3)
+    with pytest.raises(StdoError, match=r"setting 'learning_rate'; known settings: batch_size, lr, schedule"):
+        TrainSettings.from_config({"batch_size": 4, "learning_rate": 1e-3}, steps=10)
+    with pytest.raises(StdoError, match=r"settings 'epochs', 'init'; known settings: .*checkpoint_every"):
+        TrainSettings.from_config({"init": "f0", "epochs": 3}, steps=10)
+    with pytest.raises(StdoError, match="may not set 'steps'"):
+        TrainSettings.from_config({"steps": 5}, steps=10)
+    with pytest.raises(StdoError, match="unknown learning-rate schedule"):
+        TrainSettings.from_config({"schedule": "linear"}, steps=10)
+
+
 def test_steps_for_equal_compute():
     # k chunk models of N/k patches at E epochs use the steps of one model on N patches
     assert steps_for(10, 1000, 16) == 625

@@ -1,35 +1,11 @@
-"""Run the real Snakefile in a temporary working directory."""
+"""Fixtures of the workflow tests (helpers in wfkit)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-TINY = Path(__file__).with_name("tiny.yaml")
-TINY_BACKBONES = Path(__file__).with_name("tiny_backbones.yaml")  # every backbone at the paper's size
-
-
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(REPO / "Snakefile"),
-        "-d",
-        str(workdir),
-        "--cores",
-        "2",
-        *args,
-    ]  # targets first: --configfile takes several values
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return proc
+from wfkit import TINY, snakemake
 
 
 @pytest.fixture(scope="session")

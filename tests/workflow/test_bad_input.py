@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import TINY, snakemake
+from wfkit import TINY, snakemake
 
 
 def _overlay(tmp_path: Path, **changes) -> Path:

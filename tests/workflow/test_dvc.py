@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TINY
+from wfkit import REPO, TINY
 
 DVC = shutil.which("dvc") or str(Path(sys.executable).with_name("dvc"))
 

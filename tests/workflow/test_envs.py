@@ -4,7 +4,7 @@ import re
 import tomllib
 
 import yaml
-from conftest import REPO
+from wfkit import REPO
 
 
 def _name(req: str) -> str:

@@ -3,7 +3,7 @@
 import re
 
 import yaml
-from conftest import REPO, snakemake
+from wfkit import REPO, snakemake
 
 
 def _job_counts(text: str) -> dict[str, int]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO, TINY, snakemake
+from wfkit import REPO, TINY, snakemake
 
 from stdo.demo import encode, render_frames
 

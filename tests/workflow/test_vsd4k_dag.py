@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import TINY, snakemake
 from testkit import LoopbackFiles, make_vsd4k_clip
+from wfkit import TINY, snakemake
 
 from stdo import io
 

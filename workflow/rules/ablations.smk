@@ -5,9 +5,9 @@ rule ablation_figure:
     input:
         metrics=lambda w: ablation_metrics(w.name),
     output:
-        csv="results/ablations/{name}.csv",
-        md="results/ablations/{name}.md",
-        png="results/ablations/{name}.png",
+        csv=f"{ABLATION}.csv",
+        md=f"{ABLATION}.md",
+        png=f"{ABLATION}.png",
     params:
         args=ablation_args,
     wildcard_constraints:
@@ -23,10 +23,10 @@ rule ablation_figure:
 
 rule ablation_long_video:
     input:
-        metrics=ablation_metrics("long_video") if config.get("ablations", {}).get("long_video") else [],
+        metrics=ablation_metrics("long_video") if PLAN.ablation("long_video") else [],
     output:
-        csv="results/ablations/long_video.csv",
-        md="results/ablations/long_video.md",
+        csv=f"{ABLATION}.csv".format(name="long_video"),
+        md=f"{ABLATION}.md".format(name="long_video"),
     params:
         args=lambda w: ablation_args(w),
     log:

@@ -5,14 +5,15 @@ rule claims:
         metrics=metrics_files(),
         ablations=claim_ablations(),
     output:
-        csv="results/tables/claims.csv",
-        md="results/tables/claims.md",
+        csv=f"{CLAIMS}.csv",
+        md=f"{CLAIMS}.md",
     params:
         ablations=lambda w, input: claim_ablation_args(input.ablations),
+        stdo_k=stdo_k_arg(),
     log:
         f"{LOGS}/claims/claims.log",
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo.claims --metrics {input.metrics} {params.ablations} "
+        "python -m stdo.claims --metrics {input.metrics} {params.stdo_k} {params.ablations} "
         "--out-csv {output.csv} --out-md {output.md} > {log} 2>&1"

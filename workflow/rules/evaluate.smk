@@ -5,12 +5,12 @@ rule evaluate:
         models=method_models,
         partition=method_partition,
     output:
-        metrics=f"{SCALED}/{{backbone}}/eval/{{method}}/metrics.json",
-        psnr_map=f"{SCALED}/{{backbone}}/eval/{{method}}/psnr_map.npy",
+        metrics=METRICS,
+        psnr_map=f"{EVAL}/psnr_map.npy",
     params:
         patches=lambda w, input: os.path.dirname(input.patches[0]),
         partition=lambda w, input: f"--partition {input.partition[0]}" if input.partition else "",
-        labels=eval_labels,
+        labels=lambda w: labels(w, backbone=w.backbone, evaluated_on=eval_video(w.video)),
         batch_size=config["evaluate"]["batch_size"],
         device=config["device"],
     threads: torch_threads()

@@ -1,15 +1,15 @@
 # Patch-PSNR heatmaps: f0's scores (Figure 1) and each method's result (Figure 3).
 rule heatmaps:
     input:
-        frames=lambda w: f"results/videos/{eval_video(w.video)}/hr.npy",
-        scores=lambda w: f"results/videos/{eval_video(w.video)}/x{w.scale}/scores.csv",
-        grid=lambda w: f"results/videos/{eval_video(w.video)}/x{w.scale}/patches/grid.json",
+        frames=lambda w: f"{VIDEO}/hr.npy".format(video=eval_video(w.video)),
+        scores=lambda w: SCORES.format(video=eval_video(w.video), scale=w.scale),
+        grid=lambda w: f"{PATCHES}/grid.json".format(video=eval_video(w.video), scale=w.scale),
         maps=lambda w: [
-            f"{SCALED}/{w.backbone}/eval/{m}/psnr_map.npy".format(video=w.video, scale=w.scale)
+            f"{EVAL}/psnr_map.npy".format(video=w.video, scale=w.scale, backbone=w.backbone, method=m)
             for m in method_ids(w.video, w.backbone, single_chunk=False)
         ],
     output:
-        png="results/figures/heatmaps/{video}_x{scale}_{backbone}.png",
+        png=HEATMAP,
     params:
         names=lambda w: " ".join(method_ids(w.video, w.backbone, single_chunk=False)),
         frames=config["figures"]["frames"],
@@ -27,7 +27,7 @@ rule heatmaps:
 rule figures:
     input:
         expand(
-            "results/figures/heatmaps/{video}_x{scale}_{backbone}.png",
+            HEATMAP,
             video=TABLE_VIDEOS,
             scale=config["scales"],
             backbone=list(BACKBONES),

@@ -2,11 +2,11 @@
 # (split: cafm) are assigned by the training partition's thresholds.
 rule partition:
     input:
-        scores=f"{SCALED}/scores.csv",
+        scores=SCORES,
         assign_by=partition_assign,
     output:
-        chunks=f"{SCALED}/partition/k{{k}}/chunks.npy",
-        thresholds=f"{SCALED}/partition/k{{k}}/thresholds.csv",
+        chunks=PARTITION,
+        thresholds=THRESHOLDS,
     params:
         assign=lambda w, input: f"--assign-by {input.assign_by[0]}" if input.assign_by else "",
     priority: 10  # on the critical path: every STDO and JSTDO unit waits for it

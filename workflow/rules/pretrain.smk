@@ -6,14 +6,14 @@ rule pretrain:
     input:
         images=pretrain_images,
     output:
-        model="results/pretrain/{backbone}/x{scale}/model.pt",
+        model=PRETRAINED,
         log_csv="results/pretrain/{backbone}/x{scale}/log.csv",
     params:
         images=pretrain_image_args,
-        exclude=lambda w: ",".join(demo_photos()),
+        exclude=",".join(PLAN.demo_photos()),
         patch=config["pretrain"]["patch"],
         steps=config["pretrain"]["steps"],
-        kwargs=lambda w: json_arg(generic_kwargs(w.backbone)),
+        kwargs=lambda w: json_arg(PLAN.generic_kwargs(w.backbone)),
         settings=train_settings(config["pretrain"]["lr"], config["pretrain"]["batch_size"]),
         device=config["device"],
     threads: torch_threads()
@@ -37,7 +37,7 @@ rule import_f0:
     input:
         checkpoint=lambda w: config["pretrain"]["checkpoints"][f"x{w.scale}"],
     output:
-        model="results/pretrain/imported/{backbone}/x{scale}/model.pt",
+        model=IMPORTED_F0,
     params:
         kwargs=json_arg(config["pretrain"].get("kwargs", {})),
     log:

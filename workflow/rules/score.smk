@@ -4,12 +4,12 @@ rule score:
         patches=patch_files(),
         f0=f0_model,
     output:
-        scores=f"{SCALED}/scores.csv",
-        summary=f"{SCALED}/score_summary.json",
+        scores=SCORES,
+        summary=SCORE_SUMMARY,
     params:
         patches=lambda w, input: os.path.dirname(input.patches[0]),
         batch_size=config["score"]["batch_size"],
-        labels=score_labels,
+        labels=labels,
         device=config["device"],
     threads: torch_threads()
     resources:

@@ -4,8 +4,10 @@ rule table:
         metrics=metrics_files(),
         references=score_summaries(),
     output:
-        csv="results/tables/table{n}.csv",
-        md="results/tables/table{n}.md",
+        csv=f"{TABLE}.csv",
+        md=f"{TABLE}.md",
+    params:
+        stdo_k=stdo_k_arg(),
     wildcard_constraints:
         n="[1-4]",
     log:
@@ -13,15 +15,14 @@ rule table:
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo.tables --table {wildcards.n} --metrics {input.metrics} "
+        "python -m stdo.tables --table {wildcards.n} --metrics {input.metrics} {params.stdo_k} "
         "--references {input.references} --out-csv {output.csv} "
         "--out-md {output.md} > {log} 2>&1"
 
 
 rule tables:
     input:
-        expand("results/tables/table{n}.{ext}", n=tables_to_build(), ext=["csv", "md"]),
-        "results/tables/claims.csv",
-        "results/tables/claims.md",
+        expand(f"{TABLE}.{{ext}}", n=PLAN.tables_to_build(), ext=["csv", "md"]),
+        rules.claims.output,
         rules.figures.input,
         ablation_outputs(),

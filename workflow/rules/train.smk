@@ -6,8 +6,8 @@ rule train:
         partition=unit_inputs,
         init=unit_init,
     output:
-        model=f"{SCALED}/{{backbone}}/units/{{unit}}/model.pt",
-        log_csv=f"{SCALED}/{{backbone}}/units/{{unit}}/log.csv",
+        model=f"{UNIT}/model.pt",
+        log_csv=f"{UNIT}/log.csv",
     params:
         patches=lambda w, input: os.path.dirname(input.patches[0]),
         partition=lambda w, input: f"--partition {input.partition[0]}" if input.partition else "",

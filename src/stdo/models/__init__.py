@@ -2,8 +2,10 @@
 
 Every backbone takes LR RGB in the 0..255 range (NCHW float) and returns HR RGB on the same
 scale; SRCNN and VDSR upscale their input bicubically themselves. Constructors take
-explicit keyword arguments. Adding a backbone is one module in this package that defines a
-class decorated with :func:`register`; the package imports its modules on first use.
+explicit keyword arguments. Adding a backbone is one module that defines a class decorated
+with :func:`register`: in this package (imported on first use) or anywhere, named by the
+config's ``plugins`` (see :mod:`stdo.plugins`). Its display name in tables and figures is the
+class's ``display_name``.
 """
 
 from __future__ import annotations
@@ -21,14 +23,18 @@ _REGISTRY: dict[str, type[nn.Module]] = {}
 _LOADED = False
 
 
-def register(name: str):
-    """Class decorator: make a backbone available as ``name`` to :func:`build_model`."""
+def register(name: str, *, display_name: str | None = None):
+    """Class decorator: make a backbone available as ``name`` to :func:`build_model`, shown
+    as ``display_name`` (default: ``name`` in capitals) in tables and figures."""
+    if not name.isidentifier() or name != name.lower():
+        raise ValueError(f"backbone name {name!r}: use lower-case letters, digits and _")
 
     def deco(cls: type[nn.Module]) -> type[nn.Module]:
         if name in _REGISTRY and _REGISTRY[name] is not cls:
             raise ValueError(f"backbone {name!r} registered twice")
         _REGISTRY[name] = cls
         cls.registry_name = name
+        cls.display_name = display_name or name.upper()
         return cls
 
     return deco
@@ -41,6 +47,9 @@ def _load_all() -> None:
             if not mod.name.startswith("_"):
                 importlib.import_module(f"{__name__}.{mod.name}")
         _LOADED = True
+    from stdo import plugins
+
+    plugins.load()
 
 
 def available() -> list[str]:
@@ -48,12 +57,20 @@ def available() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def display_name(name: str) -> str:
+    """How tables and figures name a registered backbone (its class's ``display_name``)."""
+    return get_class(name).display_name
+
+
 def get_class(name: str) -> type[nn.Module]:
     _load_all()
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise StdoError(f"unknown backbone {name!r}; available: {', '.join(available())}") from None
+        raise StdoError(
+            f"unknown backbone {name!r}; registered: {', '.join(available())} "
+            "(a new backbone is one module with a @register class: see docs/extending.md)"
+        ) from None
 
 
 def build_model(name: str, *, scale: int, seed: int | None = None, **kwargs: Any) -> nn.Module:

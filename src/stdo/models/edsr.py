@@ -37,7 +37,7 @@ def upsampler(scale: int, features: int) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-@register("edsr")
+@register("edsr", display_name="EDSR")
 class EDSR(nn.Module):
     def __init__(self, *, scale: int, n_resblocks: int = 16, n_feats: int = 64, res_scale: float = 1.0):
         super().__init__()

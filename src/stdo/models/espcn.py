@@ -8,7 +8,7 @@ from torch import nn
 from stdo.models import register
 
 
-@register("espcn")
+@register("espcn", display_name="ESPCN")
 class ESPCN(nn.Module):
     def __init__(self, *, scale: int, channels: tuple[int, ...] = (64, 64, 32), kernel_size: int = 3):
         super().__init__()

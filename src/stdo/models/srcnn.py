@@ -9,7 +9,7 @@ from stdo.degrade import upscale_bicubic
 from stdo.models import register
 
 
-@register("srcnn")
+@register("srcnn", display_name="SRCNN")
 class SRCNN(nn.Module):
     def __init__(
         self, *, scale: int, features: tuple[int, int] = (64, 32), kernels: tuple[int, int, int] = (9, 5, 5)

@@ -10,7 +10,7 @@ from stdo.degrade import upscale_bicubic
 from stdo.models import register
 
 
-@register("vdsr")
+@register("vdsr", display_name="VDSR")
 class VDSR(nn.Module):
     def __init__(self, *, scale: int, depth: int = 20, features: int = 64):
         super().__init__()

@@ -53,7 +53,7 @@ class Block(nn.Module):
         return x + self.body(x)
 
 
-@register("wdsr")
+@register("wdsr", display_name="WDSR")
 class WDSR(nn.Module):
     def __init__(
         self,

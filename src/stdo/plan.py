@@ -1,0 +1,295 @@
+"""What a config asks the workflow to make: pure planning over the validated config.
+
+Snakemake's ``common.smk`` asks a :class:`Plan` for everything that is computed from the
+config (the videos including CaFM's held-out ones, time segments, fit multiples, method ids,
+which tables and ablations to build, train settings) and keeps only path templates and look-ups.
+Nothing here touches files, except :meth:`Plan.video_frames` reading a user video's header
+when the config does not give its length. Importing this module imports neither PyAV nor
+scikit-image (Snakemake imports it while parsing).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from stdo import methods
+from stdo.errors import StdoError
+
+ABLATIONS = ("chunks", "schedules", "long_video")
+HELDOUT_SUFFIX = "_heldout"
+
+
+def cafm_train_frames(n_total: int) -> int:
+    """Training frames of CaFM's split of ``n_total`` frames: the largest ``n`` with
+    ``n + n // 10 <= n_total`` (the rest, ``n // 10`` frames, is held out)."""
+    n = n_total
+    while n + n // 10 > n_total:
+        n -= 1
+    if n < 1 or n // 10 < 1:
+        raise StdoError(f"{n_total} frames are too few for CaFM's split (n training + n/10 test frames)")
+    return n
+
+
+@dataclass(frozen=True)
+class Ablation:
+    """One configured ablation: its spec and the evaluations it is made of."""
+
+    name: str
+    spec: Mapping[str, Any]
+    cells: list[tuple[str, int, str, str]]  # (video, scale, backbone, method)
+
+
+class Plan:
+    """Planning over one validated config (a plain dict)."""
+
+    def __init__(self, config: Mapping[str, Any]):
+        self.config = config
+
+    def check(self) -> Plan:
+        """Stop early, with what to change, on names the registries do not know (backbones,
+        methods) and on ablations that name unconfigured videos or backbones."""
+        _ = self.backbones  # checks every name against the registry
+        for name in self.config["methods"]:
+            methods.spec(name)
+        self.ablations()
+        return self
+
+    # ------------------------------------------------------------------ entries
+
+    @staticmethod
+    def _by_name(entries: list[Mapping[str, Any]], section: str) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for entry in entries:
+            if entry["name"] in out:
+                raise StdoError(f"config: {section} lists {entry['name']!r} twice")
+            out[entry["name"]] = dict(entry)
+        return out
+
+    @cached_property
+    def videos(self) -> dict[str, dict[str, Any]]:
+        """Configured videos, plus ``<name>_heldout`` for each ``split: cafm`` video (its held-out
+        frames, made by the same rules)."""
+        out = self._by_name(self.config["videos"], "videos")
+        for name, entry in list(out.items()):
+            if entry.get("split", "none") == "cafm":
+                held = name + HELDOUT_SUFFIX
+                if held in out:
+                    raise StdoError(f"config: video name {held} is reserved for {name}'s held-out frames")
+                out[held] = dict(entry, name=held, split="heldout", tables=False)
+        return out
+
+    @cached_property
+    def backbones(self) -> dict[str, dict[str, Any]]:
+        """Configured backbones; each name must be registered (stdo.models, or a plugin)."""
+        out = self._by_name(self.config["backbones"], "backbones")
+        for name in {*out, self.config["pretrain"]["backbone"], *self._ablation_backbones()}:
+            self.check_backbone(name)
+        return out
+
+    @staticmethod
+    def check_backbone(name: str) -> None:
+        from stdo.models import get_class
+
+        get_class(name)  # an unknown name stops with the registered ones
+
+    def _ablation_backbones(self) -> list[str]:
+        specs = self.config.get("ablations", {}) or {}
+        return [b for s in specs.values() if s for b in s.get("backbones", [s.get("backbone")]) if b]
+
+    @cached_property
+    def table_videos(self) -> list[str]:
+        """Videos in the paper's tables (the others only feed ablations)."""
+        return [v for v, e in self.videos.items() if e.get("tables", True)]
+
+    def eval_video(self, video: str) -> str:
+        """The video a method is evaluated on: itself, or its held-out frames (split: cafm)."""
+        return video + HELDOUT_SUFFIX if self.videos[video].get("split") == "cafm" else video
+
+    def train_video(self, video: str) -> str | None:
+        """The training video whose partition thresholds a held-out video takes, or None."""
+        return video.removesuffix(HELDOUT_SUFFIX) if self.videos[video].get("split") == "heldout" else None
+
+    def ingest_split(self, video: str) -> str:
+        """``train``/``test`` for the two halves of CaFM's split, else ``none``."""
+        return {"cafm": "train", "heldout": "test"}.get(self.videos[video].get("split", "none"), "none")
+
+    # ------------------------------------------------------------------ sizes
+
+    def grid(self, scale: int) -> list[int]:
+        """``[cols, rows]`` of the patch grid at ``scale``."""
+        key = f"x{scale}"
+        if key not in self.config["patch_grid"]:
+            raise StdoError(f"config: patch_grid has no entry {key} for scale {scale}")
+        return list(self.config["patch_grid"][key])
+
+    def fit_multiple(self) -> tuple[int, int, int]:
+        """What a frame's width, height and crop offset must divide by so that every scale and
+        its grid fit: lcm over scales of ``scale * cols``, ``scale * rows`` and ``scale``."""
+        mw = mh = step = 1
+        for s in self.config["scales"]:
+            cols, rows = self.grid(s)
+            mw, mh, step = math.lcm(mw, s * cols), math.lcm(mh, s * rows), math.lcm(step, s)
+        return mw, mh, step
+
+    def video_frames(self, video: str) -> tuple[int, float] | None:
+        """Frames and frames per second of a configured (training or whole) video when known
+        without decoding: the demo's settings, or the file's header where it exists."""
+        entry = self.videos[video]
+        demo = self.config.get("demo_video")
+        total: int | None = None
+        if demo and entry.get("source") == demo["path"]:
+            total, fps = round(demo["seconds"] * demo["fps"]), float(demo["fps"])
+            frames = entry.get("frames")
+            if frames:
+                stop = total if frames[1] is None else min(frames[1], total)
+                total = max(0, stop - frames[0])
+            return total, fps
+        if entry.get("source") and Path(entry["source"]).exists():
+            from stdo.ingest import probe_video  # PyAV, only for a user video of unknown length
+
+            return probe_video(Path(entry["source"]), entry.get("frames"))
+        return None
+
+    def video_duration(self, video: str) -> float:
+        """Length in seconds of a configured video: ``duration_s``, the demo's settings or the
+        file's header, or the paper label's duration."""
+        entry = self.videos[video]
+        if entry.get("duration_s"):
+            return float(entry["duration_s"])
+        probed = self.video_frames(video)
+        if probed:
+            return probed[0] / probed[1]
+        if entry.get("paper"):
+            return float(entry["paper"]["duration_s"])
+        raise StdoError(
+            f"config: video {video!r} needs duration_s (its length in seconds) to cut NAS/CaFM segments"
+        )
+
+    def time_segments(self, video: str) -> int:
+        """NAS/CaFM segments of ``nas.chunk_seconds`` over the frames a method trains on. With
+        ``split: cafm`` that is CaFM's training part: exact where the frame count is known,
+        else ``seconds / 1.1`` (its limit for long videos)."""
+        seconds = self.video_duration(video)
+        if self.videos[video].get("split") == "cafm":
+            probed = self.video_frames(video)
+            seconds *= cafm_train_frames(probed[0]) / probed[0] if probed else 1 / 1.1
+        return max(1, math.ceil(seconds / self.config["nas"]["chunk_seconds"] - 1e-9))
+
+    # ------------------------------------------------------------------ methods and outputs
+
+    def method_ids(self, video: str, backbone: str, single_chunk: bool = True) -> list[str]:
+        """Evaluated method ids of one video and backbone (the registry's, see stdo.methods)."""
+        table1 = backbone in self.config.get("table1", {}).get("backbones", [])
+        request = methods.Request(segments=self.time_segments(video), single_chunk=single_chunk and table1)
+        return methods.requested_ids(self.config, request)
+
+    def metrics_cells(self) -> list[tuple[str, int, str, str]]:
+        """(video, scale, backbone, method) of every evaluation the tables use."""
+        return [
+            (v, s, b, m)
+            for v in self.table_videos
+            for s in self.config["scales"]
+            for b in self.backbones
+            for m in self.method_ids(v, b)
+        ]
+
+    def stdo_ks(self) -> list[int]:
+        """STDO's k that compete for Table 2's best of k (the config's ``stdo.k``)."""
+        return [int(k) for k in self.config.get("stdo", {}).get("k", [])]
+
+    def tables_to_build(self) -> list[int]:
+        """The paper tables this config has the methods for."""
+        chosen = set(self.config["methods"])
+        out = [2]
+        if "stdo" in chosen and set(self.config.get("table1", {}).get("backbones", [])) & set(self.backbones):
+            out.append(1)
+        if {"stdo", "cafm"} <= chosen:
+            out.append(3)
+        if {"stdo", "jstdo"} <= chosen:
+            out.append(4)
+        return sorted(out)
+
+    def unit_proportions(self, unit: str) -> list[float] | None:
+        return methods.unit_proportions(unit, self.config)
+
+    def train_settings(self, lr: float, batch_size: int | None = None) -> dict[str, Any]:
+        """TrainSettings fields (except steps) of a run: ``train`` without ``init``, with ``lr``."""
+        settings = {k: v for k, v in self.config["train"].items() if k != "init"} | {"lr": lr}
+        if batch_size is not None:
+            settings["batch_size"] = batch_size
+        return settings
+
+    def generic_kwargs(self, backbone: str) -> dict[str, Any]:
+        """Constructor arguments of a backbone's generic model (pretrained on photographs): the
+        backbone entry's, or pretrain.kwargs for f0's backbone when it is not trained itself."""
+        pre = self.config["pretrain"]
+        if backbone in self.backbones:
+            kwargs = self.backbones[backbone].get("kwargs", {})
+            if backbone == pre["backbone"] and pre.get("kwargs", {}) not in ({}, kwargs):
+                raise StdoError(
+                    f"config: pretrain.kwargs {pre['kwargs']} differ from backbones' {backbone} kwargs "
+                    f"{kwargs}; f0 is the generic model of that backbone, so give them the same values"
+                )
+            return kwargs
+        return pre.get("kwargs", {})
+
+    def init_from_generic(self) -> bool:
+        return self.config["train"].get("init", "scratch") == "generic"
+
+    def f0_imported(self, scale: int) -> bool:
+        return bool(self.config["pretrain"].get("checkpoints", {}).get(f"x{scale}"))
+
+    def demo_photos(self) -> list[str]:
+        """The photographs the demo video is made of (f0 must not train on them)."""
+        demo = self.config.get("demo_video")
+        if not demo:
+            return []
+        if demo.get("scenes"):
+            return [scene["image"] for scene in demo["scenes"]]
+        from stdo.photos import DEFAULT_SCENES
+
+        return [scene.image for scene in DEFAULT_SCENES]
+
+    # ------------------------------------------------------------------ ablations
+
+    def ablation(self, name: str) -> Ablation | None:
+        """A configured ablation and its evaluations, checked against videos and backbones."""
+        spec = (self.config.get("ablations") or {}).get(name)
+        if not spec:
+            return None
+        for video in [spec["video"], *spec.get("parts", [])]:
+            if video not in self.videos:
+                raise StdoError(f"config: ablations.{name} names video {video!r}, which videos does not list")
+        for backbone in spec.get("backbones", [spec.get("backbone")]):
+            if backbone not in self.backbones:
+                raise StdoError(
+                    f"config: ablations.{name} names backbone {backbone!r}, which backbones does not list"
+                )
+        scale = int(spec["scale"])
+        self.grid(scale)
+        if name == "chunks":
+            cells = [(spec["video"], scale, b, f"stdo-k{k}") for b in spec["backbones"] for k in spec["k"]]
+        elif name == "schedules":
+            cells = [
+                (spec["video"], scale, spec["backbone"], f"jstdo-k{spec['k']}-p{i}")
+                for i in range(len(spec["proportions"]))
+            ]
+        else:
+            if not self.stdo_ks():
+                raise StdoError("config: ablations.long_video needs stdo.k")
+            cells = [
+                (v, scale, spec["backbone"], f"stdo-k{k}")
+                for v in [spec["video"], *spec["parts"]]
+                for k in self.stdo_ks()
+            ]
+        for cell in cells:
+            methods.parse_method(cell[3])
+        return Ablation(name, spec, cells)
+
+    def ablations(self) -> list[Ablation]:
+        return [a for name in ABLATIONS if (a := self.ablation(name))]

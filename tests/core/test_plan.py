@@ -1,0 +1,133 @@
+"""Planning over a config (stdo.plan), without Snakemake: what the workflow is asked to make."""
+
+import copy
+import subprocess
+import sys
+
+import pytest
+
+from stdo.errors import StdoError
+from stdo.plan import Plan, cafm_train_frames
+
+BASE = {
+    "videos": [{"name": "demo", "source": "resources/demo/demo.mp4"}],
+    "demo_video": {"path": "resources/demo/demo.mp4", "width": 96, "height": 48, "fps": 10, "seconds": 2.0},
+    "scales": [2, 4],
+    "patch_grid": {"x2": [4, 2], "x4": [2, 2]},
+    "backbones": [{"name": "espcn", "lr": 1e-3, "epochs": 2}, {"name": "wdsr", "lr": 1e-3, "epochs": 1}],
+    "methods": ["awdnn", "nas", "cafm", "stdo", "jstdo"],
+    "nas": {"chunk_seconds": 0.5},
+    "stdo": {"k": [2, 3]},
+    "jstdo": {"k": 4, "proportions": [1, 0.5, 0.5, 0]},
+    "table1": {"backbones": ["wdsr"]},
+    "train": {"batch_size": 8, "init": "generic", "lr_min": 4e-8},
+    "pretrain": {"backbone": "espcn", "lr": 2e-3, "batch_size": 16},
+}
+
+
+def config(**changes):
+    cfg = copy.deepcopy(BASE)
+    cfg.update(changes)
+    return cfg
+
+
+def test_cafm_split_and_segments_of_a_short_video_are_exact():
+    """21 frames at 1 fps with split: cafm train on 19 frames (19 + 1 held out <= 21). The old
+    ``seconds / 1.1`` gave 20 one-second segments, more than the 19 frames NAS could cut."""
+    assert cafm_train_frames(21) == 19 and cafm_train_frames(450) == 409
+    with pytest.raises(StdoError, match="too few"):
+        cafm_train_frames(9)
+    cfg = config(
+        videos=[{"name": "demo", "source": "resources/demo/demo.mp4", "split": "cafm"}],
+        demo_video=BASE["demo_video"] | {"fps": 1, "seconds": 21},
+        nas={"chunk_seconds": 1},
+    )
+    plan = Plan(cfg)
+    assert plan.video_frames("demo") == (21, 1.0)
+    assert plan.time_segments("demo") == 19
+    assert plan.eval_video("demo") == "demo_heldout" and plan.train_video("demo_heldout") == "demo"
+    assert plan.ingest_split("demo") == "train" and plan.ingest_split("demo_heldout") == "test"
+    assert plan.table_videos == ["demo"]
+    # without a frame count (a VSD4K clip), the long-video limit n / (n + n/10) = 1/1.1
+    vsd = Plan(config(videos=[{"name": "g", "vsd4k": ["game_15s_1"], "split": "cafm", "duration_s": 15}]))
+    assert vsd.time_segments("g") == 28  # ceil(15 / 1.1 / 0.5)
+
+
+def test_segments_follow_the_demo_and_its_frame_range():
+    plan = Plan(config())
+    assert plan.video_duration("demo") == 2.0 and plan.time_segments("demo") == 4
+    ranged = Plan(config(videos=[{"name": "demo", "source": "resources/demo/demo.mp4", "frames": [5, 12]}]))
+    assert ranged.video_frames("demo") == (7, 10.0) and ranged.time_segments("demo") == 2
+    with pytest.raises(StdoError, match="needs duration_s"):
+        Plan(config(videos=[{"name": "mine", "source": "no/such/file.mp4"}])).time_segments("mine")
+
+
+def test_method_ids_tables_and_the_best_of_k_set():
+    plan = Plan(config())
+    assert plan.method_ids("demo", "espcn") == [
+        "awdnn", "nas-n4", "cafm-n4", "stdo-k2", "stdo-k3", "jstdo-k4", "stdo-k4",
+    ]  # fmt: skip
+    assert "stdo-k2-d0" in plan.method_ids("demo", "wdsr")  # Table 1's backbone
+    assert "stdo-k2-d0" not in plan.method_ids("demo", "wdsr", single_chunk=False)
+    assert plan.stdo_ks() == [2, 3]  # jstdo.k 4 is evaluated for Table 4, not a competitor in Table 2
+    assert plan.tables_to_build() == [1, 2, 3, 4]
+    assert Plan(config(methods=["awdnn", "stdo"], table1={})).tables_to_build() == [2]
+    assert len(plan.metrics_cells()) == 2 * (7 + 11)
+
+
+def test_fit_multiple_train_settings_and_generic_kwargs():
+    plan = Plan(config())
+    assert plan.fit_multiple() == (8, 8, 4)  # lcm(2*4, 4*2), lcm(2*2, 4*2), lcm(2, 4)
+    assert plan.train_settings(1e-3) == {"batch_size": 8, "lr_min": 4e-8, "lr": 1e-3}
+    assert plan.train_settings(2e-3, 16)["batch_size"] == 16
+    assert plan.generic_kwargs("espcn") == {} and plan.init_from_generic()
+    clash = Plan(config(pretrain=BASE["pretrain"] | {"kwargs": {"channels": [8]}}))
+    with pytest.raises(StdoError, match="pretrain.kwargs .* differ from backbones' espcn kwargs"):
+        clash.generic_kwargs("espcn")
+    assert Plan(config()).demo_photos() == ["astronaut", "rocket", "stereo_motorcycle"]
+
+
+def test_unknown_names_stop_with_what_is_known():
+    with pytest.raises(
+        StdoError, match="unknown backbone 'wdsrr'; registered: edsr, espcn, srcnn, vdsr, wdsr"
+    ):
+        Plan(config(backbones=[{"name": "wdsrr", "lr": 1e-3, "epochs": 1}])).check()
+    with pytest.raises(
+        StdoError, match="unknown method 'stdo2' in methods; known: awdnn, nas, cafm, stdo, jstdo"
+    ):
+        Plan(config(methods=["stdo2"])).check()
+    with pytest.raises(StdoError, match="lists 'espcn' twice"):
+        Plan(config(backbones=[BASE["backbones"][0]] * 2)).check()
+    bad = config(ablations={"chunks": {"video": "demo", "scale": 2, "backbones": ["vdsr"], "k": [1, 2]}})
+    with pytest.raises(StdoError, match="ablations.chunks names backbone 'vdsr'"):
+        Plan(bad).check()
+
+
+def test_ablations_name_their_evaluations():
+    cfg = config(
+        ablations={
+            "chunks": {"video": "demo", "scale": 2, "backbones": ["espcn"], "k": [1, 2]},
+            "schedules": {
+                "video": "demo",
+                "scale": 4,
+                "backbone": "wdsr",
+                "k": 2,
+                "proportions": [[1, 0], [1, 1]],
+            },
+        }
+    )
+    plan = Plan(cfg).check()
+    assert [a.name for a in plan.ablations()] == ["chunks", "schedules"]
+    assert plan.ablation("chunks").cells == [("demo", 2, "espcn", "stdo-k1"), ("demo", 2, "espcn", "stdo-k2")]
+    assert plan.ablation("schedules").cells[1] == ("demo", 4, "wdsr", "jstdo-k2-p1")
+    assert plan.unit_proportions("jstdo-k2-p1") == [1, 1] and plan.ablation("long_video") is None
+
+
+def test_what_snakemake_imports_while_parsing_pulls_in_neither_pyav_nor_skimage():
+    code = (
+        "import sys; from stdo import plan, methods, plugins; "
+        "plan.Plan({'demo_video': {}}).demo_photos(); "
+        "print(sorted(m for m in ('av', 'skimage') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
