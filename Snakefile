@@ -56,6 +56,8 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/claims.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/ablations.smk"
+include: "workflow/rules/export.smk"
+include: "workflow/rules/bench.smk"
 
 
 rule all:

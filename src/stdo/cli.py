@@ -22,6 +22,11 @@ STAGES = (
     "download",
     "checkpoints",
     "restore",
+    "device.export",
+    "device.bench",
+    "device.adb",
+    "device.adb_bench",
+    "device.report",
 )
 
 

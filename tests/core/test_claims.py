@@ -185,9 +185,7 @@ def test_missing_ablations_and_methods_are_not_run_rows(tmp_path):
     assert "configure methods: awdnn, nas, cafm" in t.loc["stdo_beats_baselines", "details"]
     assert "configure methods: jstdo" in t.loc["jstdo_close_to_stdo", "details"]
     assert "configure table1.backbones" in t.loc["d0_close_far_above_dk", "details"]
-    assert (
-        t.loc["real_time_on_device", "details"] == "the export and device-benchmark stages do not exist yet"
-    )
+    assert t.loc["real_time_on_device", "details"].startswith("no phone benchmark: configure bench.adb")
 
 
 def test_authors_margin_beside_ours_when_metrics_have_it(tmp_path):
@@ -222,3 +220,26 @@ def test_cli_writes_csv_markdown_and_sidecars(tmp_path):
     assert side["stage"] == "claims" and side["params"]["thresholds_db"]["jstdo_max_drop"] == 0.5
     assert len(side["inputs"]) == len(paths) + 1
     assert (tmp_path / "out" / "claims.md.prov.json").exists()
+
+
+def test_real_time_on_device_is_decided_by_phone_rows_only():
+    row = {"video": "g", "backbone": "WDSR", "scale": 4, "method": "STDO", "size": "task", "dtype": "float32"}
+    phone = {"backend": "adb", "routed": False, "device": "SM-G991B (SM8350)"}
+    bench = pd.DataFrame(
+        [
+            row
+            | {"backend": "host", "routed": False, "device": "host CPU"}
+            | {"latency_ms": 30.0, "fps": 33.3, "real_time": True},
+            row | phone | {"latency_ms": 35.7, "fps": 28.0, "real_time": True},
+            row | phone | {"latency_ms": 80.0, "fps": 12.5, "real_time": False, "scale": 2},
+        ]
+    )
+    rows = pd.DataFrame(claims.real_time_on_device(bench)).set_index("scale")
+    assert (
+        rows.loc[4, "status"] == "held" and "SM-G991B (SM8350): 35.7 ms, 28.0 fps" in rows.loc[4, "details"]
+    )
+    assert rows.loc[2, "status"] == "failed"
+    host_only = claims.real_time_on_device(bench[bench["backend"] == "host"])
+    assert [r["status"] for r in host_only] == ["not run"] and "no phone (adb) rows" in host_only[0][
+        "details"
+    ]

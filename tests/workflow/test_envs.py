@@ -12,7 +12,8 @@ def _name(req: str) -> str:
 
 
 def test_env_files_match_pyproject():
-    deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    deps = project["dependencies"] + project["optional-dependencies"]["export"]
     pinned = {_name(d): d.replace(" ", "") for d in deps}
     seen = set()
     for env in sorted((REPO / "envs").glob("*.yaml")):

@@ -4,16 +4,18 @@ rule claims:
     input:
         metrics=metrics_files(),
         ablations=claim_ablations(),
+        bench=[f"{BENCH_TABLE}.csv"] if config["bench"].get("adb") else [],  # phone rows decide Figure 5's claim
     output:
         csv=f"{CLAIMS}.csv",
         md=f"{CLAIMS}.md",
     params:
         ablations=lambda w, input: claim_ablation_args(input.ablations),
         stdo_k=stdo_k_arg(),
+        bench=lambda w, input: f"--bench {input.bench[0]}" if input.bench else "",
     log:
         f"{LOGS}/claims/claims.log",
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo.claims --metrics {input.metrics} {params.stdo_k} {params.ablations} "
+        "python -m stdo.claims --metrics {input.metrics} {params.stdo_k} {params.ablations} {params.bench} "
         "--out-csv {output.csv} --out-md {output.md} > {log} 2>&1"

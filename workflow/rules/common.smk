@@ -29,6 +29,16 @@ ABLATION = "results/ablations/{name}"
 TABLE = "results/tables/table{n}"
 CLAIMS = "results/tables/claims"
 HEATMAP = "results/figures/heatmaps/{video}_x{scale}_{backbone}.png"
+EXPORT_MANIFEST = "results/videos/{video}/x{scale}/{backbone}/export/manifest.json"
+EXPORT_FILES = "results/videos/{video}/x{scale}/{backbone}/export/tflite"
+BENCH_DIR = "results/videos/{video}/x{scale}/{backbone}/bench"
+BENCH_HOST = "results/videos/{video}/x{scale}/{backbone}/bench/host.json"
+BENCH_ADB = "results/videos/{video}/x{scale}/{backbone}/bench/adb.json"
+BENCH_TASK = "results/videos/{video}/x{scale}/{backbone}/bench/task"
+BENCH_TABLE = "results/tables/bench"
+FIGURE5_PNG = "results/figures/figure5.png"
+FIGURE5_PDF = "results/figures/figure5.pdf"
+FIGURE5_DATA = "results/figures/figure5.csv"
 LOGS = "results/logs"
 SRC_DIR = str(Path(workflow.basedir) / "src")
 
@@ -214,6 +224,39 @@ def method_models(wildcards):
     return [
         f"{UNIT}/model.pt".format(video=wildcards.video, scale=wildcards.scale, backbone=wildcards.backbone, unit=u)
         for u in stdo_methods.method_units(wildcards.method)
+    ]
+
+
+def cell_units(wildcards):
+    """Training units of every method of one video and backbone, each once."""
+    units = {}
+    for m in method_ids(wildcards.video, wildcards.backbone):
+        units |= dict.fromkeys(stdo_methods.method_units(m))
+    return list(units)
+
+
+def cell_models(wildcards):
+    return [
+        f"{UNIT}/model.pt".format(video=wildcards.video, scale=wildcards.scale, backbone=wildcards.backbone, unit=u)
+        for u in cell_units(wildcards)
+    ]
+
+
+def cell_partitions(wildcards):
+    """PSNR partitions the routed methods of a cell need (of the video they are evaluated on)."""
+    ks = {stdo_methods.method_partition_k(m) for m in method_ids(wildcards.video, wildcards.backbone)} - {None}
+    return [PARTITION.format(video=eval_video(wildcards.video), scale=wildcards.scale, k=k) for k in sorted(ks)]
+
+
+def bench_files():
+    """Benchmark results of every table video, scale and backbone (host; and the phone with bench.adb)."""
+    templates = [BENCH_HOST] + ([BENCH_ADB] if config["bench"].get("adb") else [])
+    return [
+        t.format(video=v, scale=s, backbone=b)
+        for t in templates
+        for v in TABLE_VIDEOS
+        for s in config["scales"]
+        for b in BACKBONES
     ]
 
 

@@ -1,0 +1,1 @@
+"""On-device speed (the paper's Figure 5): export and benchmark stages."""
