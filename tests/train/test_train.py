@@ -171,16 +171,28 @@ def test_damaged_checkpoint_is_ignored(patch_dir, tmp_path):
 
 
 def test_dataloader_workers_give_the_same_batches_and_weights(patch_dir):
-    lr, hr = io.open_array(patch_dir / "lr.npy"), io.open_array(patch_dir / "hr.npy")
-    states, logs = [], []
-    for workers in (0, 2):
-        model = build_model("espcn", scale=2, seed=2)
-        settings = TrainSettings(steps=12, batch_size=4, lr=1e-3, seed=2, workers=workers, log_every=3)
-        logs.append(train_model(model, lr, hr, np.arange(1, len(lr), 3), settings, progress=False))
-        states.append(model.state_dict())
-    assert logs[0] == logs[1]
-    for k in states[0]:
-        torch.testing.assert_close(states[0][k], states[1][k], rtol=0, atol=0)
+    """Run in a fresh interpreter: DataLoader workers are forked, and forking a process that has
+    imported JAX (the export tests load it through litert-torch) may deadlock."""
+    code = f"""
+import numpy as np, torch
+from stdo import io
+from stdo.models import build_model
+from stdo.train import TrainSettings, train_model
+lr, hr = io.open_array({str(patch_dir / "lr.npy")!r}), io.open_array({str(patch_dir / "hr.npy")!r})
+states, logs = [], []
+for workers in (0, 2):
+    model = build_model("espcn", scale=2, seed=2)
+    settings = TrainSettings(steps=12, batch_size=4, lr=1e-3, seed=2, workers=workers, log_every=3)
+    logs.append(train_model(model, lr, hr, np.arange(1, len(lr), 3), settings, progress=False))
+    states.append(model.state_dict())
+assert logs[0] == logs[1] and len(logs[0]) == 4, logs
+for k in states[0]:
+    torch.testing.assert_close(states[0][k], states[1][k], rtol=0, atol=0)
+print("same batches and weights")
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().endswith("same batches and weights")
 
 
 def test_cosine_schedule_is_the_authors_and_multistep_decays_at_milestones():
