@@ -198,6 +198,19 @@ class Plan:
             for m in self.method_ids(v, b)
         ]
 
+    def cell_units(self, video: str, backbone: str) -> list[str]:
+        """Training units of every method of one video and backbone, each once, in method order
+        (what the export stage converts)."""
+        units: dict[str, None] = {}
+        for method in self.method_ids(video, backbone):
+            units |= dict.fromkeys(methods.method_units(method))
+        return list(units)
+
+    def cell_partition_ks(self, video: str, backbone: str) -> list[int]:
+        """The k of the PSNR partitions the routed methods of one video and backbone need."""
+        ks = {methods.method_partition_k(m) for m in self.method_ids(video, backbone)} - {None}
+        return sorted(k for k in ks if k is not None)
+
     def stdo_ks(self) -> list[int]:
         """STDO's k that compete for Table 2's best of k (the config's ``stdo.k``)."""
         return [int(k) for k in self.config.get("stdo", {}).get("k", [])]

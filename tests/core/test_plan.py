@@ -73,6 +73,10 @@ def test_method_ids_tables_and_the_best_of_k_set():
     assert plan.tables_to_build() == [1, 2, 3, 4]
     assert Plan(config(methods=["awdnn", "stdo"], table1={})).tables_to_build() == [2]
     assert len(plan.metrics_cells()) == 2 * (7 + 11)
+    units = plan.cell_units("demo", "espcn")
+    assert units[:4] == ["all", "nas-n4-c0", "nas-n4-c1", "nas-n4-c2"] and len(units) == len(set(units))
+    assert "stdo-k3-c2" in units and "jstdo-k4" in units and "stdo-k4-c3" in units
+    assert plan.cell_partition_ks("demo", "espcn") == [2, 3, 4]
 
 
 def test_fit_multiple_train_settings_and_generic_kwargs():

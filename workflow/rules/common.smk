@@ -227,25 +227,17 @@ def method_models(wildcards):
     ]
 
 
-def cell_units(wildcards):
-    """Training units of every method of one video and backbone, each once."""
-    units = {}
-    for m in method_ids(wildcards.video, wildcards.backbone):
-        units |= dict.fromkeys(stdo_methods.method_units(m))
-    return list(units)
-
-
 def cell_models(wildcards):
     return [
         f"{UNIT}/model.pt".format(video=wildcards.video, scale=wildcards.scale, backbone=wildcards.backbone, unit=u)
-        for u in cell_units(wildcards)
+        for u in PLAN.cell_units(wildcards.video, wildcards.backbone)
     ]
 
 
 def cell_partitions(wildcards):
     """PSNR partitions the routed methods of a cell need (of the video they are evaluated on)."""
-    ks = {stdo_methods.method_partition_k(m) for m in method_ids(wildcards.video, wildcards.backbone)} - {None}
-    return [PARTITION.format(video=eval_video(wildcards.video), scale=wildcards.scale, k=k) for k in sorted(ks)]
+    ks = PLAN.cell_partition_ks(wildcards.video, wildcards.backbone)
+    return [PARTITION.format(video=eval_video(wildcards.video), scale=wildcards.scale, k=k) for k in ks]
 
 
 def bench_files():
