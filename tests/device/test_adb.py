@@ -325,6 +325,7 @@ def test_the_adb_bench_stage_writes_figure5_rows_against_a_loopback_adbd_standin
     task.mkdir()
     (task / "plain_float32.tflite").write_bytes(tflite_model.read_bytes())
     cfg = {"serial": dev.serial, "env": adb_server.env, "threads": 1, "runs": 3, "warmup": 1, "timeout_s": 60}
+    cfg["binary"] = str(benchmark_tool)  # the config's bench.adb as the rule passes it, binary included
     out = tmp_path / "adb.json"
     adb_bench.main(
         ["--task-dir", str(task), "--binary", str(benchmark_tool), "--config", json.dumps(cfg)]

@@ -19,6 +19,7 @@ from stdo.device.bench import task_lr
 from stdo.errors import StdoError
 
 RUN_KEYS = {"delegate": "cpu", "threads": 4, "runs": 50, "warmup": 5, "timeout_s": 600.0}
+DEVICE_KEYS = ("serial", "adb", "env", "remote_root", "step_timeout_s")  # AdbConfig's
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -33,7 +34,10 @@ def main(argv: list[str] | None = None) -> None:
     a = p.parse_args(argv)
     with io.stage_errors("adb_bench"):
         run = RUN_KEYS | {k: a.config[k] for k in RUN_KEYS if k in a.config}
-        device = AdbConfig.from_mapping({k: v for k, v in a.config.items() if k not in RUN_KEYS})
+        unknown = set(a.config) - set(RUN_KEYS) - set(DEVICE_KEYS) - {"binary"}
+        if unknown:
+            raise StdoError(f"bench.adb: unknown keys {sorted(unknown)}")
+        device = AdbConfig.from_mapping({k: v for k, v in a.config.items() if k in DEVICE_KEYS})
         records: dict[str, dict[str, Any]] = {}
         logs = []
         for path in sorted(a.task_dir.glob("*.tflite")):
