@@ -4,7 +4,8 @@
 #   snakemake --cores 8 --configfile config/paper.yaml tables   # the paper's settings
 #
 # Stages (one rule file each in workflow/rules/): demo video -> ingest -> degrade -> patches
-# -> pretrain f0 -> score -> partition -> train -> evaluate -> tables and figures.
+# -> pretrain f0 -> score -> partition -> train -> evaluate -> tables and figures -> export and
+# device benchmarks -> report (snakemake all: everything, results/report.html).
 import sys
 from pathlib import Path
 
@@ -19,6 +20,9 @@ configfile: str(Path(workflow.basedir) / "config" / "config.yaml")
 
 
 validate(config, "workflow/schemas/config.schema.yaml")
+
+
+report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
@@ -58,9 +62,15 @@ include: "workflow/rules/tables.smk"
 include: "workflow/rules/ablations.smk"
 include: "workflow/rules/export.smk"
 include: "workflow/rules/bench.smk"
+include: "workflow/rules/delivery.smk"
+include: "workflow/rules/report.smk"
 
 
+# Everything: tables, figures, device benchmarks and the report (results/report.html).
 rule all:
     default_target: True
     input:
         rules.tables.input,
+        rules.figures.input,
+        rules.bench.input,
+        REPORT,

@@ -107,32 +107,44 @@ def long_video_table(metrics: pd.DataFrame, long: str, parts: list[str]) -> pd.D
     return out
 
 
-def plot_chunks(df: pd.DataFrame, out: Path) -> None:
-    fig, ax = plt.subplots(figsize=(4.5, 3.2))
+def plot_chunks(df: pd.DataFrame) -> plt.Figure:
+    """Figure 7a: STDO's PSNR against k, one line per backbone."""
+    fig, ax = plt.subplots(figsize=(4.8, 3.4), layout="constrained")
     for backbone, g in df.groupby("backbone"):
         ax.plot(g["k"].astype(int), g["psnr_db"], marker="o", label=backbone)
-    ax.set_xlabel("number of chunks k")
+    ax.set_xlabel("number of chunks k (k = 1: one model on every patch)")
     ax.set_ylabel("PSNR (dB)")
-    ax.set_title(f"STDO vs chunks: {df['video'].iloc[0]} x{df['scale'].iloc[0]}")
-    ax.legend()
-    fig.tight_layout()
-    with io.atomic_path(out) as tmp:
-        fig.savefig(tmp, format="png", dpi=120)
-    plt.close(fig)
+    ax.set_xticks(sorted(df["k"].astype(int).unique()))
+    ax.set_title(
+        f"Figure 7a. {df['video'].iloc[0]} x{df['scale'].iloc[0]}: STDO against the number of chunks",
+        fontsize=9,
+    )
+    ax.grid(alpha=0.3)
+    ax.legend(title="backbone")
+    return fig
 
 
-def plot_schedules(df: pd.DataFrame, out: Path) -> None:
-    fig, ax = plt.subplots(figsize=(4.5, 3.2))
-    ax.bar(range(len(df)), df["psnr_db"])
-    ax.set_xticks(range(len(df)), df["proportions"], rotation=30, ha="right", fontsize=7)
+def plot_schedules(df: pd.DataFrame) -> plt.Figure:
+    """Figure 7b: JSTDO's PSNR for each sampling schedule (more of D0 to the right)."""
+    fig, ax = plt.subplots(figsize=(4.8, 3.4), layout="constrained")
+    ax.plot(range(len(df)), df["psnr_db"], marker="o")
+    ax.set_xticks(range(len(df)), df["proportions"], rotation=20, ha="right", fontsize=7)
     lo, hi = df["psnr_db"].min(), df["psnr_db"].max()
-    ax.set_ylim(lo - max(0.5, hi - lo), hi + 0.2 * max(0.5, hi - lo))
-    ax.set_xlabel("sampling proportions rho_0 .. rho_k")
+    pad = max(0.1, hi - lo)
+    ax.set_ylim(lo - pad, hi + pad)
+    ax.set_xlabel("sampling proportions ρ0 .. ρk-1 (share of each PSNR chunk, D0 first)")
     ax.set_ylabel("PSNR (dB)")
-    ax.set_title(f"JSTDO schedules: {df['video'].iloc[0]} x{df['scale'].iloc[0]} {df['backbone'].iloc[0]}")
-    fig.tight_layout()
-    with io.atomic_path(out) as tmp:
-        fig.savefig(tmp, format="png", dpi=120)
+    ax.grid(alpha=0.3)
+    cell = f"{df['video'].iloc[0]} x{df['scale'].iloc[0]} {df['backbone'].iloc[0]}"
+    ax.set_title(f"Figure 7b. {cell}: JSTDO data schedules", fontsize=9)
+    return fig
+
+
+def save_figure(fig: plt.Figure, outs: list[Path], kind: str, inputs: list[Path]) -> None:
+    for out in outs:
+        with io.atomic_path(out) as tmp:
+            fig.savefig(tmp, format=out.suffix.lstrip("."), dpi=120, bbox_inches="tight")
+        io.write_sidecar(out, stage="ablations", params={"kind": kind}, inputs=inputs)
     plt.close(fig)
 
 
@@ -153,6 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out-csv", required=True, type=Path)
     p.add_argument("--out-md", required=True, type=Path)
     p.add_argument("--out-png", type=Path, default=None)
+    p.add_argument("--out-pdf", type=Path, default=None)
     a = p.parse_args(argv)
     with io.stage_errors("ablations"):
         metrics = tables.load_metrics(a.metrics)
@@ -163,9 +176,10 @@ def main(argv: list[str] | None = None) -> None:
         else:
             df = long_video_table(metrics, a.long, [v for v in a.parts.split(",") if v])
         tables.write_table(df, a.out_csv, a.out_md, TITLES[a.kind], a.metrics)
-        if a.out_png is not None:
-            (plot_chunks if a.kind == "chunks" else plot_schedules)(df, a.out_png)
-            io.write_sidecar(a.out_png, stage="ablations", params={"kind": a.kind}, inputs=a.metrics)
+        outs = [o for o in (a.out_png, a.out_pdf) if o is not None]
+        if outs and a.kind != "long_video":
+            fig = (plot_chunks if a.kind == "chunks" else plot_schedules)(df)
+            save_figure(fig, outs, a.kind, a.metrics)
         print(df.to_string(index=False))
 
 

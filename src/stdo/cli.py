@@ -17,7 +17,12 @@ STAGES = (
     "evaluate",
     "tables",
     "claims",
-    "figures",
+    "figures.heatmaps",
+    "figures.patch_psnr",
+    "figures.crops",
+    "figures.clip",
+    "figures.paper_vs_run",
+    "figures.table_page",
     "ablations",
     "download",
     "checkpoints",
@@ -27,7 +32,12 @@ STAGES = (
     "device.adb",
     "device.adb_bench",
     "device.report",
+    "delivery.bundle",
+    "delivery.rate",
+    "upscale",
 )
+# commands whose module is not stdo.<command>
+MODULES = {"upscale": "delivery.client"}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -35,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in STAGES:
         print("usage: stdo {" + ",".join(STAGES) + "} [options]\n\n" + (__doc__ or ""), file=sys.stderr)
         raise SystemExit(0 if argv and argv[0] in ("-h", "--help") else 2)
-    importlib.import_module(f"stdo.{argv[0]}").main(argv[1:])
+    importlib.import_module(f"stdo.{MODULES.get(argv[0], argv[0])}").main(argv[1:])
 
 
 if __name__ == "__main__":

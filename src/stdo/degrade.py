@@ -8,6 +8,11 @@ horizontal and vertical passes and torch does not, so on real photographs the tw
 about 0.1 grey levels on average and by more than one level in under 0.1 % of pixels
 (tested in ``tests/core/test_degrade.py``). This is MATLAB
 ``imresize``-like antialiased downscaling, the usual way SR datasets make LR data.
+
+The LR frames are also written as a stream (``--stream``, :mod:`stdo.delivery.codec`): with
+``--codec`` (the config's ``degrade.codec``, e.g. ``{"codec": "libx264", "crf": 23}``) they are
+encoded with that codec and the *decoded* frames are the stage's LR frames, what a client
+receives; without it the stream is lossless (FFV1) and the LR frames are the bicubic ones.
 """
 
 from __future__ import annotations
@@ -72,7 +77,14 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="VSD4K clip dirs: use the dataset's own LR frames instead of degrading",
     )
-    p.add_argument("--meta", type=Path, default=None, help="ingest's meta.json (frame range, crop)")
+    p.add_argument("--meta", type=Path, default=None, help="ingest's meta.json (frame range, crop, fps)")
+    p.add_argument(
+        "--codec",
+        type=json.loads,
+        default=None,
+        help='LR stream codec as JSON, e.g. {"codec": "libx264", "crf": 23}; absent: lossless FFV1',
+    )
+    p.add_argument("--stream", type=Path, default=None, help="the LR stream (.mkv) to write")
     a = p.parse_args(argv)
     with io.stage_errors("degrade"):
         hr = io.open_array(a.hr)
@@ -91,8 +103,23 @@ def main(argv: list[str] | None = None) -> None:
         else:
             lr = degrade_frames(hr, a.scale)
             params = {"scale": a.scale, "lr": "bicubic"}
+        inputs = [a.hr]
+        if a.stream is not None:
+            from stdo.delivery import codec
+
+            if a.meta is None:
+                raise StdoError("--stream needs --meta (the video's fps)")
+            meta = json.loads(a.meta.read_text())
+            fps = meta.get("fps_fraction") or meta["fps"]
+            decoded, record = codec.round_trip(lr, a.stream, a.codec, fps)
+            if a.codec:  # the frames a client receives
+                lr = decoded
+            elif not np.array_equal(decoded, lr):
+                raise StdoError(f"{a.stream}: the lossless stream does not decode to the LR frames")
+            params |= {"codec": record["codec"], "stream": record}
+            io.write_sidecar(a.stream, stage="degrade", params=params, inputs=inputs)
         io.save_array(a.out, lr)
-        io.write_sidecar(a.out, stage="degrade", params=params, inputs=[a.hr])
+        io.write_sidecar(a.out, stage="degrade", params=params, inputs=inputs)
 
 
 if __name__ == "__main__":

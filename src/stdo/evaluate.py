@@ -13,18 +13,100 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
+from torch import nn
 
 from stdo import io, methods, runtime
 from stdo.cafm import CaFM
 from stdo.errors import StdoError
-from stdo.infer import patch_errors
-from stdo.metrics import error_shaves, mse_to_psnr, pooled_psnr
+from stdo.infer import patch_errors, to_tensor
+from stdo.metrics import error_shaves, mse_to_psnr, pooled_psnr, quantize
 from stdo.models import build_model, count_macs, count_parameters
-from stdo.patches import grid_map
+from stdo.patches import grid_map, stitch
+
+
+@dataclass
+class Routed:
+    """A method ready to run on one video's patches: its models, loaded and checked against the
+    patch grid, and the group (model, or CaFM modulation) of every patch."""
+
+    method: str
+    units: list[str]
+    grid: dict
+    index: pd.DataFrame
+    routing: np.ndarray
+    groups: int
+    loaded: list[tuple[nn.Module, dict]]
+
+    def model(self, group: int) -> nn.Module:
+        """The model of routing group ``group`` (CaFM: the shared model set to that segment)."""
+        model, _ = self.loaded[group] if len(self.loaded) == self.groups else self.loaded[0]
+        if isinstance(model, CaFM):
+            model.set_chunk(group)
+        return model
+
+    def unit(self, group: int) -> str:
+        return self.units[group] if len(self.units) == self.groups else self.units[0]
+
+
+def load_routed(
+    patches: Path, method: str, model_paths: list[Path], *, partition: Path | None, device: torch.device
+) -> Routed:
+    """Load ``method``'s models for the patches in ``patches`` (a patch directory) and route
+    every patch; stops with what is wrong on a model count, scale or grouping mismatch."""
+    units = methods.method_units(method)
+    if len(units) != len(model_paths):
+        raise StdoError(
+            f"method {method!r} needs {len(units)} models ({', '.join(units)}), got {len(model_paths)}"
+        )
+    grid = json.loads((patches / "grid.json").read_text())
+    index = pd.read_csv(patches / "index.csv")
+    chunks = np.asarray(io.open_array(partition)) if partition is not None else None
+    routing = methods.route(method, index=index, chunks=chunks)
+    groups = methods.method_groups(method)  # a group may be empty (held-out frames, split: cafm)
+    loaded = [runtime.load_model(p, device) for p in model_paths]
+    for path, (_, record) in zip(model_paths, loaded, strict=True):
+        if record["scale"] != grid["scale"]:
+            raise StdoError(f"{path}: a x{record['scale']} model cannot evaluate x{grid['scale']} patches")
+    if len(loaded) not in (1, groups):
+        raise StdoError(f"method {method!r}: {groups} routing groups for {len(loaded)} models")
+    return Routed(method, units, grid, index, routing, groups, loaded)
+
+
+@torch.no_grad()
+def render_frames(
+    routed: Routed, lr: np.ndarray, frames: list[int], *, batch_size: int, device: torch.device
+) -> np.ndarray:
+    """Super-resolve whole frames as the client does: each LR patch through its group's model,
+    quantised to uint8 (:func:`stdo.metrics.quantize`, so a frame's PSNR equals the evaluation's)
+    and stitched back. ``lr``: the patch array ``[N, h, w, 3]``; returns ``[len(frames), H, W, 3]``."""
+    cols, rows = routed.grid["cols"], routed.grid["rows"]
+    per_frame = cols * rows
+    n_frames = len(routed.index) // per_frame
+    bad = [f for f in frames if not 0 <= f < n_frames]
+    if bad:
+        raise StdoError(f"frames {bad} are outside the video's {n_frames} frames")
+    out = []
+    for f in frames:
+        ids = np.arange(f * per_frame, (f + 1) * per_frame)
+        sr = None
+        for g in np.unique(routed.routing[ids]):
+            sel = ids[routed.routing[ids] == g]
+            model = routed.model(int(g)).eval()
+            for start in range(0, sel.size, batch_size):
+                part = sel[start : start + batch_size]
+                y = quantize(model(to_tensor(np.asarray(lr[part]), device)))
+                y = y.permute(0, 2, 3, 1).to(torch.uint8).cpu().numpy()
+                if sr is None:
+                    sr = np.empty((per_frame, *y.shape[1:]), dtype=np.uint8)
+                sr[part - f * per_frame] = y
+        out.append(stitch(sr, cols, rows)[0])
+    return np.stack(out)
 
 
 def evaluate(
@@ -36,35 +118,18 @@ def evaluate(
     batch_size: int,
     device: str,
 ) -> tuple[dict, np.ndarray]:
-    units = methods.method_units(method)
-    if len(units) != len(model_paths):
-        raise StdoError(
-            f"method {method!r} needs {len(units)} models ({', '.join(units)}), got {len(model_paths)}"
-        )
     dev = runtime.resolve_device(device)
-    grid = json.loads((patches / "grid.json").read_text())
-    index = pd.read_csv(patches / "index.csv")
-    chunks = np.asarray(io.open_array(partition)) if partition is not None else None
-    routing = methods.route(method, index=index, chunks=chunks)
-    groups = methods.method_groups(method)  # a group may be empty (held-out frames, split: cafm)
+    routed = load_routed(patches, method, model_paths, partition=partition, device=dev)
+    grid, index, routing, loaded = routed.grid, routed.index, routed.routing, routed.loaded
     lr, hr = io.open_array(patches / "lr.npy"), io.open_array(patches / "hr.npy")
-    loaded = [runtime.load_model(p, dev) for p in model_paths]
-    for path, (_, record) in zip(model_paths, loaded, strict=True):
-        if record["scale"] != grid["scale"]:
-            raise StdoError(f"{path}: a x{record['scale']} model cannot evaluate x{grid['scale']} patches")
-    if len(loaded) not in (1, groups):
-        raise StdoError(f"method {method!r}: {groups} routing groups for {len(loaded)} models")
     shaves = error_shaves(hr.shape[1], hr.shape[2])
     errors = np.full((len(index), len(shaves)), np.nan)
     per_group = []
-    for g in range(groups):
-        model, record = loaded[g] if len(loaded) == groups else loaded[0]
-        if isinstance(model, CaFM):
-            model.set_chunk(g)
+    for g in range(routed.groups):
         ids = np.flatnonzero(routing == g)
         if ids.size:
             errors[ids] = patch_errors(
-                model,
+                routed.model(g),
                 lr,
                 hr,
                 ids,
@@ -76,7 +141,7 @@ def evaluate(
         mse = errors[:, 0]
         per_group.append(
             {
-                "unit": units[g] if len(units) == groups else units[0],
+                "unit": routed.unit(g),
                 "group": g,
                 "patches": int(ids.size),
                 "psnr": pooled_psnr(mse[ids]) if ids.size else None,
@@ -91,7 +156,7 @@ def evaluate(
         "psnr": pooled_psnr(mse),
         "psnr_authors": pooled_psnr(errors[:, 1]) if len(shaves) > 1 else None,
         "mse": float(mse.mean()),
-        "models": len(units),
+        "models": len(routed.units),
         "parameters": sum(count_parameters(m) for m, _ in loaded),
         "backbone_parameters": count_parameters(plain),
         "macs_48": count_macs(plain, (48, 48)),

@@ -57,6 +57,7 @@ class Plan:
         for name in self.config["methods"]:
             methods.spec(name)
         self.ablations()
+        self.figure_cell()
         return self
 
     # ------------------------------------------------------------------ entries
@@ -99,7 +100,7 @@ class Plan:
 
     def _ablation_backbones(self) -> list[str]:
         specs = self.config.get("ablations", {}) or {}
-        return [b for s in specs.values() if s for b in s.get("backbones", [s.get("backbone")]) if b]
+        return [b for s in specs.values() if s for b in (s.get("backbones") or [s.get("backbone")]) if b]
 
     @cached_property
     def table_videos(self) -> list[str]:
@@ -206,6 +207,25 @@ class Plan:
             units |= dict.fromkeys(methods.method_units(method))
         return list(units)
 
+    def chunk_unit_ks(self) -> list[int]:
+        """Every k whose STDO chunk models (``stdo-k{k}-c0 .. c{k-1}``) some evaluation needs, in
+        the tables or an ablation: each such k is trained by one job (the k models one after
+        another, in one process: together they cost one awDNN model, and a job per chunk model
+        would spend most of its time starting up)."""
+        cells = [*self.metrics_cells(), *(c for a in self.ablations() for c in a.cells)]
+        ks = set()
+        for *_, method in cells:
+            for unit in methods.method_units(method):
+                if self.is_chunk_unit(unit):
+                    ks.add(int(methods.parse_unit(unit)["k"]))
+        return sorted(ks)
+
+    @staticmethod
+    def is_chunk_unit(unit: str) -> bool:
+        """Whether ``unit`` is one of STDO's chunk models (``stdo-k{k}-c{c}``)."""
+        p = methods.parse_unit(unit)
+        return p.spec.name == "stdo" and p["c"] is not None
+
     def cell_partition_ks(self, video: str, backbone: str) -> list[int]:
         """The k of the PSNR partitions the routed methods of one video and backbone need."""
         ks = {methods.method_partition_k(m) for m in self.method_ids(video, backbone)} - {None}
@@ -270,11 +290,57 @@ class Plan:
 
     # ------------------------------------------------------------------ ablations
 
+    def figure_cell(self) -> tuple[str, int, str]:
+        """``(video, scale, backbone)`` of Figures 1, 3 and 4 and the clip (config ``figures``;
+        defaults: the first table video, the largest scale, the last backbone)."""
+        spec = self.config.get("figures") or {}
+        video = spec.get("video") or (self.table_videos[0] if self.table_videos else None)
+        if video is None or video not in self.table_videos:
+            raise StdoError(f"config: figures.video {video!r} is not a table video: {self.table_videos}")
+        scale = spec.get("scale") or max(self.config["scales"])
+        if scale not in self.config["scales"]:
+            raise StdoError(f"config: figures.scale {scale} is not one of scales {self.config['scales']}")
+        backbone = spec.get("backbone") or list(self.backbones)[-1]
+        if backbone not in self.backbones:
+            known = list(self.backbones)
+            raise StdoError(f"config: figures.backbone {backbone!r} is not one of backbones {known}")
+        return video, int(scale), backbone
+
+    def figures_to_build(self) -> list[int]:
+        """The paper's figures this config has what for (Figure 5 is the benchmarks'): 1 always
+        (f0's scores), 3 with CaFM, STDO or JSTDO, 4 with any method, 6 with the schedule
+        ablation (7a and 7b are the ablations' own outputs)."""
+        chosen = set(self.config["methods"])
+        out = [1]
+        if chosen & {"cafm", "stdo", "jstdo"}:
+            out.append(3)
+        if chosen:
+            out.append(4)
+        if self.ablation("schedules"):
+            out.append(6)
+        return out
+
+    def _resolve_ablation(self, name: str, spec: Mapping[str, Any]) -> dict[str, Any]:
+        """An ablation's spec with its nulls filled in: video, scale and backbone from the
+        figures' cell, chunks' backbones: every configured backbone."""
+        spec = dict(spec)
+        if name == "long_video":
+            return spec
+        video, scale, backbone = self.figure_cell()
+        spec["video"] = spec.get("video") or video
+        spec["scale"] = spec.get("scale") or scale
+        if name == "chunks":
+            spec["backbones"] = spec.get("backbones") or list(self.backbones)
+        else:
+            spec["backbone"] = spec.get("backbone") or backbone
+        return spec
+
     def ablation(self, name: str) -> Ablation | None:
         """A configured ablation and its evaluations, checked against videos and backbones."""
         spec = (self.config.get("ablations") or {}).get(name)
         if not spec:
             return None
+        spec = self._resolve_ablation(name, spec)
         for video in [spec["video"], *spec.get("parts", [])]:
             if video not in self.videos:
                 raise StdoError(f"config: ablations.{name} names video {video!r}, which videos does not list")
@@ -306,3 +372,33 @@ class Plan:
 
     def ablations(self) -> list[Ablation]:
         return [a for name in ABLATIONS if (a := self.ablation(name))]
+
+    # ------------------------------------------------------------------ delivery (issue 13)
+
+    def lr_codec(self, video: str) -> dict[str, Any] | None:
+        """The codec of a video's LR stream (its own ``degrade.codec``, else the config's), with
+        defaults filled in, or ``None``: clean bicubic LR frames, sent losslessly (FFV1)."""
+        from stdo.delivery import codec  # no PyAV at import
+
+        own = self.videos[video].get("degrade") or {}
+        spec = own["codec"] if "codec" in own else (self.config.get("degrade") or {}).get("codec")
+        return codec.normalise(spec) if spec else None
+
+    def ladder(self, video: str) -> dict[str, Any]:
+        """The HR rate ladder of a video: the codec of its LR stream (``rate.codec`` when the LR
+        stream is lossless), its preset, and the ``rate.ladder_crf`` quality settings."""
+        rate = self.config.get("rate") or {}
+        lr = self.lr_codec(video)
+        spec = {k: v for k, v in lr.items() if k != "crf"} if lr else {"codec": rate.get("codec", "libx264")}
+        return spec | {"crf": [int(c) for c in rate.get("ladder_crf", [18, 23, 28, 33, 38, 43])]}
+
+    def delivery_cells(self) -> list[tuple[str, int, str, str]]:
+        """(video, scale, backbone, method) of every bundle the rate table counts: each table
+        video's methods of Table 2 and 4 (Table 1's single-chunk models are not deliveries)."""
+        return [
+            (v, s, b, m)
+            for v in self.table_videos
+            for s in self.config["scales"]
+            for b in self.backbones
+            for m in self.method_ids(v, b, single_chunk=False)
+        ]

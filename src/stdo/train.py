@@ -403,7 +403,13 @@ def add_common_args(p: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="stdo train", description=__doc__)
     p.add_argument("--patches", required=True, type=Path, help="patch folder of the patches stage")
-    p.add_argument("--unit", required=True, help="training unit, e.g. all, stdo-k4-c0")
+    p.add_argument(
+        "--unit",
+        required=True,
+        nargs="+",
+        help="training unit(s), e.g. all, or stdo-k4-c0 ... stdo-k4-c3: several are trained one after "
+        "another in this process (one --out-model and --out-log each)",
+    )
     p.add_argument(
         "--epochs",
         required=True,
@@ -415,28 +421,31 @@ def main(argv: list[str] | None = None) -> None:
         "--proportions", type=json.loads, default=None, help="JSTDO sampling proportions (JSON list)"
     )
     p.add_argument("--init", type=Path, default=None, help="initialise from this stdo model file")
-    p.add_argument("--out-model", required=True, type=Path)
-    p.add_argument("--out-log", required=True, type=Path)
+    p.add_argument("--out-model", required=True, nargs="+", type=Path)
+    p.add_argument("--out-log", required=True, nargs="+", type=Path)
     add_common_args(p)
     a = p.parse_args(argv)
+    if not len(a.unit) == len(a.out_model) == len(a.out_log):
+        p.error(f"{len(a.unit)} --unit for {len(a.out_model)} --out-model and {len(a.out_log)} --out-log")
     with io.stage_errors("train"):
         runtime.set_threads(a.threads)
-        run_training(
-            patches=a.patches,
-            backbone=a.backbone,
-            backbone_kwargs=a.backbone_kwargs,
-            scale=a.scale,
-            unit=a.unit,
-            epochs=a.epochs,
-            settings=a.settings,
-            out_model=a.out_model,
-            out_log=a.out_log,
-            partition=a.partition,
-            proportions=a.proportions,
-            device=a.device,
-            init=a.init,
-            progress=not a.no_progress,
-        )
+        for unit, out_model, out_log in zip(a.unit, a.out_model, a.out_log, strict=True):
+            run_training(
+                patches=a.patches,
+                backbone=a.backbone,
+                backbone_kwargs=a.backbone_kwargs,
+                scale=a.scale,
+                unit=unit,
+                epochs=a.epochs,
+                settings=a.settings,
+                out_model=out_model,
+                out_log=out_log,
+                partition=a.partition,
+                proportions=a.proportions,
+                device=a.device,
+                init=a.init,
+                progress=not a.no_progress,
+            )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 import json
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -30,12 +31,21 @@ def _run(kind, paths, tmp_path, *extra):
 def test_chunks_figure_orders_by_backbone_and_k(tmp_path):
     rows = [{"backbone": b, "method": f"stdo-k{k}", "psnr": 30 + k / 10 + (b == "wdsr")}
             for b in ("wdsr", "espcn") for k in (3, 1, 2)]  # fmt: skip
-    df = _run("chunks", _metrics(tmp_path, rows), tmp_path, "--out-png", str(tmp_path / "c.png"))
+    df = _run("chunks", _metrics(tmp_path, rows), tmp_path, "--out-png", str(tmp_path / "c.png"),
+              "--out-pdf", str(tmp_path / "c.pdf"))  # fmt: skip
     assert list(df["backbone"]) == ["ESPCN"] * 3 + ["WDSR"] * 3 and list(df["k"]) == [1, 2, 3] * 2
     assert df["psnr_db"].iloc[5] == pytest.approx(31.3)
     img = np.asarray(Image.open(tmp_path / "c.png"))
     assert img.shape[0] > 100 and img.std() > 0  # a drawn figure, not a blank canvas
     assert (tmp_path / "c.png.prov.json").exists()
+    assert (tmp_path / "c.pdf").read_bytes()[:5] == b"%PDF-" and (tmp_path / "c.pdf.prov.json").exists()
+    fig = ablations.plot_chunks(df)  # one line per backbone, the table's values
+    try:
+        lines = {ln.get_label(): ln for ln in fig.axes[0].get_lines()}
+        assert list(lines["WDSR"].get_ydata()) == list(df[df["backbone"] == "WDSR"]["psnr_db"])
+        assert fig.axes[0].get_ylabel() == "PSNR (dB)" and fig.axes[0].get_title().startswith("Figure 7a.")
+    finally:
+        plt.close(fig)
 
 
 def test_schedules_figure_labels_each_schedule_with_its_proportions(tmp_path):

@@ -34,6 +34,7 @@ from stdo.cafm import CaFM, ModulatedConv
 from stdo.degrade import upscale_bicubic
 from stdo.errors import StdoError
 from stdo.models import count_parameters
+from stdo.patches import stitch
 
 
 @pytest.fixture(scope="module")
@@ -243,3 +244,34 @@ def test_stdo_on_held_out_frames_with_an_empty_chunk(tmp_path, patch_dir, arrays
     assert [g["patches"] for g in out["per_group"]] == [*np.bincount(chunks), 0]
     assert out["per_group"][2]["psnr"] is None and out["models"] == 3
     assert out["psnr"] == pytest.approx(video_psnr(routed_sr([good, bad], chunks, lr), hr), abs=1e-9)
+
+
+def test_rendered_frames_are_the_routed_patches_stitched_with_the_evaluated_psnr(
+    tmp_path, patch_dir, arrays, chunks
+):
+    """render_frames (Figure 4, the clip) gives whole frames whose PSNR is the evaluation's: each
+    patch through its chunk's model, quantised to uint8, stitched in grid order."""
+    lr, hr = arrays
+    part = tmp_path / "chunks.npy"
+    np.save(part, chunks)
+    good, bad = nearest_espcn(seed=1), offset_vdsr(25)
+    paths = [
+        save(tmp_path / "c0.pt", good, "espcn", ESPCN_KW),
+        save(tmp_path / "c1.pt", bad, "vdsr", VDSR_KW),
+    ]
+    _, pmap = run(patch_dir, "stdo-k2", paths, part)
+    routed = evaluate.load_routed(patch_dir, "stdo-k2", paths, partition=part, device=torch.device("cpu"))
+    frames = [3, 0]
+    out = evaluate.render_frames(routed, lr, frames, batch_size=3, device=torch.device("cpu"))
+    assert out.shape == (2, ROWS * hr.shape[1], COLS * hr.shape[2], 3) and out.dtype == np.uint8
+    expected = np.clip(np.round(routed_sr([good, bad], chunks, lr)), 0, 255).astype(np.uint8)
+    whole = stitch(expected, COLS, ROWS)
+    np.testing.assert_array_equal(out, whole[frames])
+    hr_frames = stitch(hr, COLS, ROWS)
+    per_patch = ROWS * COLS
+    for i, f in enumerate(frames):
+        pooled = metrics.pooled_psnr(metrics.psnr_to_mse(pmap[f]).ravel())
+        assert metrics.psnr(out[i], hr_frames[f]) == pytest.approx(pooled, abs=1e-9)
+        assert (chunks[f * per_patch : (f + 1) * per_patch] == 1).any()  # both models in the frame
+    with pytest.raises(StdoError, match=r"frames \[4\] are outside the video's 4 frames"):
+        evaluate.render_frames(routed, lr, [4], batch_size=3, device=torch.device("cpu"))

@@ -127,6 +127,52 @@ def test_ablations_name_their_evaluations():
     assert plan.unit_proportions("jstdo-k2-p1") == [1, 1] and plan.ablation("long_video") is None
 
 
+def test_the_figures_cell_and_ablations_left_null_follow_the_config():
+    """Figures 1, 3, 4 and the clip default to the first table video, the largest scale and the
+    last backbone; ablations with null video, scale and backbone(s) take the figures' cell (and
+    every backbone), so an overlay that brings its own video keeps them; null turns one off."""
+    held_out = {"name": "extra", "source": "x.mp4", "tables": False}
+    cfg = config(
+        videos=[*BASE["videos"], held_out],
+        ablations={
+            "chunks": {"video": None, "scale": None, "backbones": None, "k": [1, 2]},
+            "schedules": {"k": 2, "proportions": [[1, 0]]},
+            "long_video": None,
+        },
+    )
+    plan = Plan(cfg).check()
+    assert plan.figure_cell() == ("demo", 4, "wdsr")
+    assert plan.ablation("chunks").cells == [
+        ("demo", 4, b, f"stdo-k{k}") for b in ("espcn", "wdsr") for k in (1, 2)
+    ]
+    assert plan.ablation("schedules").cells == [("demo", 4, "wdsr", "jstdo-k2-p0")]
+    assert plan.ablation("long_video") is None
+    cfg["figures"] = {"video": "demo", "scale": 2, "backbone": "espcn"}
+    plan = Plan(cfg)
+    assert plan.figure_cell() == ("demo", 2, "espcn")
+    assert plan.ablation("schedules").cells == [("demo", 2, "espcn", "jstdo-k2-p0")]
+    for bad, message in [
+        ({"video": "extra"}, "figures.video 'extra' is not a table video"),
+        ({"scale": 3}, "figures.scale 3 is not one of scales"),
+        ({"backbone": "edsr"}, "figures.backbone 'edsr' is not one of backbones"),
+    ]:
+        with pytest.raises(StdoError, match=message):
+            Plan(config(figures=bad)).check()
+
+
+def test_chunk_models_are_trained_by_one_job_per_k():
+    """Every k whose STDO chunk models an evaluation needs (Table 2's k, Table 4's STDO at
+    JSTDO's k, the chunk ablation's k) and only STDO's chunk units are grouped."""
+    cfg = config(ablations={"chunks": {"k": [1, 5]}})
+    plan = Plan(cfg).check()
+    assert plan.chunk_unit_ks() == [1, 2, 3, 4, 5]  # stdo.k 2, 3; jstdo.k 4 (Table 4); ablation 1, 5
+    assert plan.is_chunk_unit("stdo-k4-c3") and plan.is_chunk_unit("stdo-k1-c0")
+    assert not any(map(plan.is_chunk_unit, ["all", "nas-n2-c0", "jstdo-k4", "jstdo-k4-p1", "cafm-n2"]))
+    assert Plan(config(methods=["awdnn", "nas"])).chunk_unit_ks() == []
+    assert plan.figures_to_build() == [1, 3, 4]  # no schedule ablation: no Figure 6
+    assert Plan(config(methods=["awdnn", "nas"])).figures_to_build() == [1, 4]  # nothing for Figure 3
+
+
 def test_what_snakemake_imports_while_parsing_pulls_in_neither_pyav_nor_skimage():
     code = (
         "import sys; from stdo import plan, methods, plugins; "

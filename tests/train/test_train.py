@@ -223,3 +223,40 @@ def test_cosine_schedule_is_the_authors_and_multistep_decays_at_milestones():
     )
     with pytest.raises(StdoError, match="unknown learning-rate schedule 'linear'"):
         TrainSettings(steps=10, schedule="linear")
+
+
+def test_chunk_models_trained_in_one_process_equal_one_process_each(patch_dir, tmp_path):
+    """The workflow trains STDO's k chunk models in one job (stdo.plan.Plan.chunk_unit_ks): each
+    model is bit for bit the one its own process would train."""
+    n = len(pd.read_csv(patch_dir / "index.csv"))
+    chunks = tmp_path / "chunks.npy"
+    np.save(chunks, (np.arange(n) * 7 % 3).astype(np.int64))  # 3 chunks of mixed patches
+    units = ["stdo-k3-c0", "stdo-k3-c2"]
+
+    def cmd(us, out):
+        base = _train_cmd(patch_dir, out, 2)
+        base = base[: base.index("--unit")] + base[base.index("--epochs") :]  # units given below
+        base = base[: base.index("--out-model")]
+        return [*base, "--partition", str(chunks), "--unit", *us,
+                "--out-model", *[str(out / u / "model.pt") for u in us],
+                "--out-log", *[str(out / u / "log.csv") for u in us]]  # fmt: skip
+
+    for u in units:
+        subprocess.run(cmd([u], tmp_path / "one"), check=True, capture_output=True)
+    subprocess.run(cmd(units, tmp_path / "grouped"), check=True, capture_output=True)
+    for u in units:
+        a, _ = runtime.load_model(tmp_path / "one" / u / "model.pt")
+        b, _ = runtime.load_model(tmp_path / "grouped" / u / "model.pt")
+        for k, v in a.state_dict().items():
+            assert torch.equal(v, b.state_dict()[k]), (u, k)
+        assert pd.read_csv(tmp_path / "one" / u / "log.csv").equals(
+            pd.read_csv(tmp_path / "grouped" / u / "log.csv")
+        )
+    a0, _ = runtime.load_model(tmp_path / "grouped" / units[0] / "model.pt")
+    a2, _ = runtime.load_model(tmp_path / "grouped" / units[1] / "model.pt")
+    assert not torch.equal(a0.body[0].weight, a2.body[0].weight)  # two chunks, two models
+
+    bad = cmd(units, tmp_path / "bad")
+    bad = bad[: bad.index("--out-log") + 2]  # one --out-log for two units
+    proc = subprocess.run(bad, capture_output=True, text=True)
+    assert proc.returncode == 2 and "2 --unit for 2 --out-model and 1 --out-log" in proc.stderr

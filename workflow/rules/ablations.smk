@@ -7,7 +7,8 @@ rule ablation_figure:
     output:
         csv=f"{ABLATION}.csv",
         md=f"{ABLATION}.md",
-        png=f"{ABLATION}.png",
+        png=report(f"{ABLATION}.png", caption="../report/figure7.rst", category="Figures", labels={"figure": "7 ({name})"}),
+        pdf=f"{ABLATION}.pdf",
     params:
         args=ablation_args,
     wildcard_constraints:
@@ -18,7 +19,7 @@ rule ablation_figure:
         "../../envs/report.yaml"
     shell:
         "python -m stdo.ablations --kind {wildcards.name} --metrics {input.metrics} {params.args} "
-        "--out-csv {output.csv} --out-md {output.md} --out-png {output.png} > {log} 2>&1"
+        "--out-csv {output.csv} --out-md {output.md} --out-png {output.png} --out-pdf {output.pdf} > {log} 2>&1"
 
 
 rule ablation_long_video:

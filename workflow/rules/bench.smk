@@ -58,7 +58,7 @@ rule bench_report:
     output:
         csv=f"{BENCH_TABLE}.csv",
         md=f"{BENCH_TABLE}.md",
-        png=FIGURE5_PNG,
+        png=report(FIGURE5_PNG, caption="../report/figure5.rst", category="Figures"),
         pdf=FIGURE5_PDF,
         data=FIGURE5_DATA,
     log:

@@ -6,6 +6,7 @@ import json
 import os
 import shlex
 import sys
+from types import SimpleNamespace
 
 from stdo import methods as stdo_methods
 from stdo import plugins as stdo_plugins
@@ -39,8 +40,19 @@ BENCH_TABLE = "results/tables/bench"
 FIGURE5_PNG = "results/figures/figure5.png"
 FIGURE5_PDF = "results/figures/figure5.pdf"
 FIGURE5_DATA = "results/figures/figure5.csv"
+FIGURE = "results/figures/figure{n}"  # .png, .pdf and .csv (the data plotted), n in 1 3 4 6
+CLIP = "results/figures/side_by_side.mp4"
+CLIP_DATA = "results/figures/side_by_side.csv"
+PAPER_VS_RUN = "results/report/paper_vs_run"  # .html and .csv
+REPORT = "results/report.html"
 LOGS = "results/logs"
 SRC_DIR = str(Path(workflow.basedir) / "src")
+# delivery (stdo.delivery): the LR stream, bundles, the HR rate ladder, the rate table and figure
+LR_STREAM = "results/videos/{video}/x{scale}/lr_stream.mkv"
+BUNDLE = "results/videos/{video}/x{scale}/{backbone}/bundle/{method}"
+LADDER = "results/videos/{video}/ladder.csv"
+RATE_TABLE = "results/tables/rate"
+RATE_FIGURE = "results/figures/rate"
 
 # ------------------------------------------------------------------ the plan
 PLUGINS = stdo_plugins.activate(config.get("plugins", []))  # before any registry look-up
@@ -220,6 +232,11 @@ def unit_inputs(wildcards):
     return [PARTITION.format(video=wildcards.video, scale=wildcards.scale, k=k)] if k else []
 
 
+def chunk_units(k):
+    """STDO's k chunk models of one partition, trained by one job (rule train_stdo_k<k>)."""
+    return [f"stdo-k{k}-c{c}" for c in range(k)]
+
+
 def method_models(wildcards):
     return [
         f"{UNIT}/model.pt".format(video=wildcards.video, scale=wildcards.scale, backbone=wildcards.backbone, unit=u)
@@ -267,7 +284,7 @@ def ablation_outputs():
     for a in PLAN.ablations():
         out += [f"{ABLATION}.{ext}".format(name=a.name) for ext in ("csv", "md")]
         if a.name != "long_video":
-            out.append(f"{ABLATION}.png".format(name=a.name))
+            out += [f"{ABLATION}.{ext}".format(name=a.name) for ext in ("png", "pdf")]
     return out
 
 
@@ -289,3 +306,80 @@ def claim_ablations():
 def claim_ablation_args(paths):
     flags = {"chunks": "--chunks", "schedules": "--schedules", "long_video": "--long-video"}
     return " ".join(f"{flags[Path(p).stem]} {p}" for p in paths)
+
+
+# ------------------------------------------------------------------ figure look-ups
+FIG_VIDEO, FIG_SCALE, FIG_BACKBONE = PLAN.figure_cell()  # Figures 1, 3, 4 and the clip
+FIG = {"video": FIG_VIDEO, "scale": str(FIG_SCALE), "backbone": FIG_BACKBONE}
+FIG_CELL = SimpleNamespace(**FIG)  # as wildcards, for the cell look-ups below
+
+
+def fig_methods():
+    """The main methods of the figures' cell (not Table 1's single-chunk models)."""
+    return method_ids(FIG_VIDEO, FIG_BACKBONE, single_chunk=False)
+
+
+def fig_eval(name, methods=None):
+    """``eval/<method>/<name>`` of the figures' cell for each of its methods."""
+    return [
+        f"{EVAL}/{name}".format(video=FIG_VIDEO, scale=FIG_SCALE, backbone=FIG_BACKBONE, method=m)
+        for m in (methods if methods is not None else fig_methods())
+    ]
+
+
+def figure_files(n):
+    return [f"{FIGURE}.{ext}".format(n=n) for ext in ("png", "pdf", "csv")]
+
+
+def figure_outputs():
+    """Every figure of the paper the config asks for (Figure 5 is the bench target's), the
+    overview heatmaps and the side-by-side clip."""
+    out = [f for n in PLAN.figures_to_build() for f in figure_files(n)]
+    out += [CLIP, CLIP_DATA] if 4 in PLAN.figures_to_build() else []
+    out += [f for f in ablation_outputs() if not f.endswith((".csv", ".md"))]
+    out += expand(HEATMAP, video=TABLE_VIDEOS, scale=config["scales"], backbone=list(BACKBONES))
+    return out
+
+
+def schedule_maps():
+    """psnr_map.npy of the JSTDO schedule models (Figure 6)."""
+    return [
+        f"{EVAL}/psnr_map.npy".format(video=v, scale=s, backbone=b, method=m)
+        for v, s, b, m in PLAN.ablation("schedules").cells
+    ]
+
+
+def positions_arg():
+    return ",".join(str(p) for p in config["figures"]["positions"])
+
+
+def table_pages():
+    """HTML pages of every table for the report: Tables 1-4, the claims, the ablations, the
+    device benchmarks."""
+    names = [f"table{n}" for n in PLAN.tables_to_build()] + ["claims", "bench"]
+    pages = [f"results/report/tables/{t}.html" for t in names]
+    return pages + [f"results/report/ablations/{a.name}.html" for a in PLAN.ablations()]
+
+
+def report_inputs():
+    """Everything the report shows: tables, figures (Figure 5 included), the paper against this run."""
+    return table_pages() + figure_outputs() + [FIGURE5_PNG, f"{PAPER_VS_RUN}.html"]
+
+
+# ------------------------------------------------------------------ delivery look-ups
+def lr_codec_arg(video):
+    """``--codec JSON`` for a video whose LR stream is codec-compressed, else nothing."""
+    spec = PLAN.lr_codec(video)
+    return f"--codec {json_arg(spec)}" if spec else ""
+
+
+def bundle_dirs():
+    return [BUNDLE.format(video=v, scale=s, backbone=b, method=m) for v, s, b, m in PLAN.delivery_cells()]
+
+
+def delivery_metrics():
+    return [metrics_file(*cell) for cell in PLAN.delivery_cells()]
+
+
+def ladders():
+    return [LADDER.format(video=eval_video(v)) for v in TABLE_VIDEOS]

@@ -1,5 +1,8 @@
 # LR frames per scale: bicubic (antialiased) downscaling of the HR frames, or, for VSD4K
-# clips, the dataset's own LR frames as they are.
+# clips, the dataset's own LR frames as they are. The LR frames are also written as a stream:
+# with degrade.codec (or the video's own degrade.codec) encoded with that codec, the decoded
+# frames then being the LR frames every later stage uses (what a client receives); without it
+# losslessly (FFV1), the LR frames unchanged (stdo.delivery.codec).
 rule degrade:
     input:
         frames=f"{VIDEO}/hr.npy",
@@ -7,12 +10,14 @@ rule degrade:
         clips=lambda w: vsd4k_dirs(w.video),
     output:
         lr=f"{SCALED}/lr.npy",
+        stream=LR_STREAM,
     params:
-        vsd4k=lambda w, input: f"--vsd4k {','.join(input.clips)} --meta {input.meta}" if input.clips else "",
+        vsd4k=lambda w, input: f"--vsd4k {','.join(input.clips)}" if input.clips else "",
+        codec=lambda w: lr_codec_arg(w.video),
     log:
         f"{LOGS}/degrade/{{video}}_x{{scale}}.log",
     conda:
         "../../envs/torch.yaml"
     shell:
         "python -m stdo.degrade --hr {input.frames} --scale {wildcards.scale} {params.vsd4k} "
-        "--out {output.lr} > {log} 2>&1"
+        "--meta {input.meta} {params.codec} --stream {output.stream} --out {output.lr} > {log} 2>&1"

@@ -13,6 +13,7 @@ rule export:
         parity=json_arg(config["export"]["parity"]),
         frames=config["export"]["parity_frames"],
     threads: 1
+    priority: 10  # as soon as a cell's models exist, beside the other cells' training
     log:
         f"{LOGS}/export/{{video}}_x{{scale}}_{{backbone}}.log",
     conda:

@@ -1,4 +1,139 @@
-# Patch-PSNR heatmaps: f0's scores (Figure 1) and each method's result (Figure 3).
+# The paper's figures (stdo.figures), each as PNG and PDF with the data plotted as CSV:
+# Figure 1 (f0's patch PSNR on two frames), Figure 3 (CaFM, STDO, JSTDO heatmaps), Figure 4
+# (qualitative crops), Figure 6 (JSTDO schedules' heatmaps), a side-by-side clip, the overview
+# heatmaps of every cell, and the report's page "the paper against this run". Figures 7a and 7b
+# are the ablations' (ablations.smk), Figure 5 the benchmarks' (bench.smk).
+rule figure1:
+    input:
+        hr=f"{VIDEO}/hr.npy".format(video=FIG_VIDEO),
+        scores=SCORES.format(video=FIG_VIDEO, scale=FIG_SCALE),
+        grid=f"{PATCHES}/grid.json".format(video=FIG_VIDEO, scale=FIG_SCALE),
+    output:
+        png=report(f"{FIGURE}.png".format(n=1), caption="../report/figure1.rst", category="Figures"),
+        pdf=f"{FIGURE}.pdf".format(n=1),
+        csv=f"{FIGURE}.csv".format(n=1),
+    params:
+        cell=FIG,
+        positions=positions_arg(),
+        f0=config["pretrain"]["backbone"],  # f0's backbone (the figure is about f0)
+    log:
+        f"{LOGS}/figures/figure1.log",
+    conda:
+        "../../envs/report.yaml"
+    shell:
+        "python -m stdo.figures.patch_psnr --figure 1 --hr {input.hr} --scores {input.scores} "
+        "--grid {input.grid} --positions {params.positions} --video {params.cell[video]} --scale {params.cell[scale]} "
+        "--backbone {params.f0} --out-png {output.png} --out-pdf {output.pdf} "
+        "--out-data {output.csv} > {log} 2>&1"
+
+
+rule figure3:
+    input:
+        hr=f"{VIDEO}/hr.npy".format(video=eval_video(FIG_VIDEO)),
+        maps=fig_eval("psnr_map.npy"),
+        metrics=fig_eval("metrics.json"),
+    output:
+        png=report(f"{FIGURE}.png".format(n=3), caption="../report/figure3.rst", category="Figures"),
+        pdf=f"{FIGURE}.pdf".format(n=3),
+        csv=f"{FIGURE}.csv".format(n=3),
+    params:
+        cell=FIG,
+        positions=positions_arg(),
+        stdo_k=stdo_k_arg(),
+    log:
+        f"{LOGS}/figures/figure3.log",
+    conda:
+        "../../envs/report.yaml"
+    shell:
+        "python -m stdo.figures.patch_psnr --figure 3 --hr {input.hr} --maps {input.maps} "
+        "--metrics {input.metrics} {params.stdo_k} --positions {params.positions} "
+        "--video {params.cell[video]} --scale {params.cell[scale]} --backbone {params.cell[backbone]} "
+        "--out-png {output.png} --out-pdf {output.pdf} --out-data {output.csv} > {log} 2>&1"
+
+
+rule figure4:
+    input:
+        patches=patch_files(eval_video(FIG_VIDEO), FIG_SCALE),
+        metrics=fig_eval("metrics.json"),
+        models=cell_models(FIG_CELL),
+        partitions=cell_partitions(FIG_CELL),
+    output:
+        png=report(f"{FIGURE}.png".format(n=4), caption="../report/figure4.rst", category="Figures"),
+        pdf=f"{FIGURE}.pdf".format(n=4),
+        csv=f"{FIGURE}.csv".format(n=4),
+    params:
+        cell=FIG,
+        patches=lambda w, input: os.path.dirname(input.patches[0]),
+        positions=positions_arg(),
+        stdo_k=stdo_k_arg(),
+        batch_size=config["evaluate"]["batch_size"],
+        device=config["device"],
+    log:
+        f"{LOGS}/figures/figure4.log",
+    conda:
+        "../../envs/report.yaml"
+    shell:
+        "python -m stdo.figures.crops --patches {params.patches} --metrics {input.metrics} "
+        "--models {input.models} --partitions {input.partitions} {params.stdo_k} "
+        "--positions {params.positions} --video {params.cell[video]} --backbone {params.cell[backbone]} "
+        "--batch-size {params.batch_size} --device {params.device} "
+        "--out-png {output.png} --out-pdf {output.pdf} --out-data {output.csv} > {log} 2>&1"
+
+
+rule figure6:
+    input:
+        hr=lambda w: f"{VIDEO}/hr.npy".format(video=eval_video(PLAN.ablation("schedules").spec["video"])),
+        maps=lambda w: schedule_maps(),
+    output:
+        png=report(f"{FIGURE}.png".format(n=6), caption="../report/figure6.rst", category="Figures"),
+        pdf=f"{FIGURE}.pdf".format(n=6),
+        csv=f"{FIGURE}.csv".format(n=6),
+    params:
+        positions=positions_arg(),
+        proportions=lambda w: json_arg(PLAN.ablation("schedules").spec["proportions"]),
+        spec=lambda w: PLAN.ablation("schedules").spec,
+    log:
+        f"{LOGS}/figures/figure6.log",
+    conda:
+        "../../envs/report.yaml"
+    shell:
+        "python -m stdo.figures.patch_psnr --figure 6 --hr {input.hr} --maps {input.maps} "
+        "--proportions {params.proportions} --positions {params.positions} "
+        "--video {params.spec[video]} --scale {params.spec[scale]} --backbone {params.spec[backbone]} "
+        "--out-png {output.png} --out-pdf {output.pdf} --out-data {output.csv} > {log} 2>&1"
+
+
+rule side_by_side:
+    input:
+        patches=patch_files(eval_video(FIG_VIDEO), FIG_SCALE),
+        meta=f"{VIDEO}/meta.json".format(video=eval_video(FIG_VIDEO)),
+        reference=SCORE_SUMMARY.format(video=eval_video(FIG_VIDEO), scale=FIG_SCALE),
+        metrics=fig_eval("metrics.json"),
+        models=cell_models(FIG_CELL),
+        partitions=cell_partitions(FIG_CELL),
+    output:
+        mp4=report(CLIP, caption="../report/side_by_side.rst", category="Figures"),
+        csv=CLIP_DATA,
+    params:
+        cell=FIG,
+        patches=lambda w, input: os.path.dirname(input.patches[0]),
+        seconds=f"--seconds {config['figures']['clip_seconds']}" if config["figures"].get("clip_seconds") else "",
+        stdo_k=stdo_k_arg(),
+        batch_size=config["evaluate"]["batch_size"],
+        device=config["device"],
+    log:
+        f"{LOGS}/figures/side_by_side.log",
+    conda:
+        "../../envs/report.yaml"
+    shell:
+        "python -m stdo.figures.clip --patches {params.patches} --meta {input.meta} "
+        "--reference {input.reference} --metrics {input.metrics} --models {input.models} "
+        "--partitions {input.partitions} {params.stdo_k} {params.seconds} --video {params.cell[video]} "
+        "--backbone {params.cell[backbone]} --batch-size {params.batch_size} --device {params.device} "
+        "--out {output.mp4} --out-data {output.csv} > {log} 2>&1"
+
+
+# Overview: every method's patch-PSNR heatmaps on a few frames, per video, scale and backbone.
 rule heatmaps:
     input:
         frames=lambda w: f"{VIDEO}/hr.npy".format(video=eval_video(w.video)),
@@ -9,7 +144,12 @@ rule heatmaps:
             for m in method_ids(w.video, w.backbone, single_chunk=False)
         ],
     output:
-        png=HEATMAP,
+        png=report(
+            HEATMAP,
+            caption="../report/heatmaps.rst",
+            category="Overview heatmaps",
+            labels={"video": "{video}", "scale": "x{scale}", "backbone": "{backbone}"},
+        ),
     params:
         names=lambda w: " ".join(method_ids(w.video, w.backbone, single_chunk=False)),
         frames=config["figures"]["frames"],
@@ -19,16 +159,11 @@ rule heatmaps:
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo.figures --hr {input.frames} --scores {input.scores} --grid {input.grid} "
+        "python -m stdo.figures.heatmaps --hr {input.frames} --scores {input.scores} --grid {input.grid} "
         "--maps {input.maps} --names {params.names} --frames {params.frames} "
         "--title '{params.title}' --out {output.png} > {log} 2>&1"
 
 
 rule figures:
     input:
-        expand(
-            HEATMAP,
-            video=TABLE_VIDEOS,
-            scale=config["scales"],
-            backbone=list(BACKBONES),
-        ),
+        figure_outputs(),

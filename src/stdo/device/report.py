@@ -36,7 +36,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator  # noqa: E402
+from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullFormatter, NullLocator  # noqa: E402
 
 from stdo import io, methods, paper, tables  # noqa: E402
 from stdo.device.realtime import MAX_LATENCY_MS, MIN_FPS, verdict, verdict_label  # noqa: E402
@@ -56,6 +56,7 @@ FIGURE_COLS = ["backend", "device", "video", "scale", "backbone", "method", "k",
                "dtype", "size", "lr_h", "lr_w", "hr_h", "hr_w", "latency_ms", "fps", "psnr_db",
                "real_time"]  # fmt: skip
 LATENCY_TICKS = (10000, 5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 5, 2, 1, 0.5, 0.2, 0.1)
+FPS_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000)
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p")
 TITLE = "Figure 5: frames per second against PSNR on {devices}"
 HOST_NOTE = "host CPU figures (the build machine's CPU through LiteRT), not a phone"
@@ -282,7 +283,9 @@ def plot_figure5(
             top.xaxis.set_major_formatter(FormatStrFormatter("%g"))
             top.xaxis.set_minor_locator(NullLocator())
             top.set_xlabel("latency (ms)", fontsize=8)
+            ax.xaxis.set_major_locator(FixedLocator([v for v in FPS_TICKS if lo <= v <= hi]))
             ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+            ax.xaxis.set_minor_formatter(NullFormatter())  # no crowded labels on a short log range
             ax.set_xlabel("frames per second (fps, log scale)")
             ax.set_ylabel("PSNR (dB)")
             where = f"{video} x{scale}" + (f"\n{device}" if len(rows) > 1 else "")

@@ -1,7 +1,6 @@
-"""Figures: patch-PSNR heatmaps (the paper's Figures 1 and 3) and training curves.
-
-* ``heatmaps``: for a few frames, the per-patch PSNR of f0 (Figure 1: the partition's input)
-  and of each evaluated method (Figure 3), on one colour scale per frame row.
+"""The overview heatmaps of one video, scale and backbone: for a few frames, the per-patch PSNR
+of f0 (the partition's input) and of every evaluated method, on one colour scale per frame row.
+The paper's own heatmap figures (1, 3 and 6) are :mod:`stdo.figures.patch_psnr`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""``stdo.figures``: the heatmap figure plots the maps it is given, and ``main`` builds them from
-the stage files (scores.csv in grid layout, the methods' psnr_map.npy) and writes the PNG."""
+"""``stdo.figures.heatmaps``: the overview heatmap figure plots the maps it is given, and
+``main`` builds them from the stage files (scores.csv in grid layout, the methods'
+psnr_map.npy) and writes the PNG."""
 
 import json
 
@@ -7,9 +8,10 @@ import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from figkit import write_score_files
 
-from stdo import figures, io, metrics
-from stdo.patches import index_table
+from stdo import io, metrics
+from stdo.figures import heatmaps as figures
 
 ROWS, COLS = 2, 3
 
@@ -77,13 +79,7 @@ def test_a_frame_without_finite_psnr_gets_a_default_scale(inputs):
 def stage_files(tmp_path, inputs):
     """hr.npy, scores.csv, grid.json and two methods' psnr_map.npy, as the workflow writes them."""
     hr, _, maps = inputs
-    frames = len(hr)
-    table = index_table(frames, COLS, ROWS)
-    table["psnr"] = np.random.default_rng(1).uniform(20, 30, len(table))
-    paths = {"hr": tmp_path / "hr.npy", "scores": tmp_path / "scores.csv", "grid": tmp_path / "grid.json"}
-    io.save_array(paths["hr"], hr)
-    table.to_csv(paths["scores"], index=False)
-    io.write_json(paths["grid"], {"scale": 2, "cols": COLS, "rows": ROWS, "frames": frames})
+    paths, table = write_score_files(tmp_path, hr, COLS, ROWS, scale=2)
     for name, m in maps.items():
         paths[name] = tmp_path / f"{name}.npy"
         io.save_array(paths[name], m)

@@ -1,0 +1,285 @@
+"""The delivery package of one video, scale, backbone and method, every bit counted.
+
+A bundle is a directory:
+
+* ``stream.mkv``: the LR bitstream (degrade's ``lr_stream.mkv``, copied as it is),
+* ``models/<unit>.pt``: the method's models, one per training unit, in the ``stdo-model/1`` format
+  of :mod:`stdo.runtime` (rebuilt by :func:`stdo.runtime.load_model`) with float16 weights
+  (``rate.model_dtype``) and nothing of the training record but what rebuilding needs,
+* ``map.bin`` (methods routed by PSNR chunk, STDO): the patch-to-chunk map, see :func:`pack_map`,
+* ``manifest.json``: what the client needs (method, routing, scale, backbone, grid, frames, fps,
+  frame sizes) and every part's size in bytes and SHA-256.
+
+The rate table counts the parts' file sizes: the stream (container included), the model files
+(PyTorch's zip container included, a few hundred bytes per file) and the map; the manifest itself
+is not counted (a few hundred bytes of JSON that a real client's protocol would carry in its own
+header).
+
+**The map** (side information; NAS and CaFM route by time and need none): an 18-byte header
+(:data:`HEADER`, little-endian: ``b"STDOMAP1"``, cols and rows as uint16, frames as uint32, k and
+the compression as uint8), so that a map for another grid is recognised, then each patch's chunk
+in ``ceil(log2 k)`` bits, patches in id order
+(frame-major, then row, then column), bits most significant first, packed with
+:func:`numpy.packbits`, then compressed with zlib (level 9) or lzma (raw LZMA2, preset 9),
+whichever is smaller, or kept raw when neither helps (a compression byte in the header says
+which). Choices of ours: the paper sends no map and does not say how.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import lzma
+import math
+import shutil
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from stdo import io, methods, runtime
+from stdo.errors import StdoError
+
+FORMAT = "stdo-bundle/1"
+MAGIC = b"STDOMAP1"
+HEADER = struct.Struct("<8sHHIBB")  # magic, cols, rows, frames, k, compression: 18 bytes
+COMPRESSIONS = ("raw", "zlib", "lzma")
+_LZMA_FILTERS = [{"id": lzma.FILTER_LZMA2, "preset": 9}]
+
+
+def bits_per_patch(k: int) -> int:
+    """Bits of one patch's chunk id among ``k`` chunks: ``ceil(log2 k)`` (0 for one chunk)."""
+    return max(0, math.ceil(math.log2(k))) if k > 1 else 0
+
+
+def pack_map(chunks: np.ndarray, k: int, cols: int, rows: int) -> bytes:
+    """A patch-to-chunk map ``[frames * rows * cols]`` (values ``0..k-1``) as the bytes of
+    ``map.bin`` (see the module docstring)."""
+    chunks = np.asarray(chunks, dtype=np.int64).ravel()
+    per = cols * rows
+    if chunks.size % per:
+        raise StdoError(f"a map of {chunks.size} patches does not fill whole frames of a {cols}x{rows} grid")
+    if chunks.size and (chunks.min() < 0 or chunks.max() >= k):
+        raise StdoError(f"map values must lie in 0..{k - 1}")
+    b = bits_per_patch(k)
+    shifts = np.arange(b - 1, -1, -1, dtype=np.int64)
+    bits = ((chunks[:, None] >> shifts[None, :]) & 1).astype(np.uint8).ravel()
+    raw = np.packbits(bits).tobytes()
+    candidates = {
+        "raw": raw,
+        "zlib": zlib.compress(raw, 9),
+        "lzma": lzma.compress(raw, format=lzma.FORMAT_RAW, filters=_LZMA_FILTERS),
+    }
+    best = min(COMPRESSIONS, key=lambda c: (len(candidates[c]), COMPRESSIONS.index(c)))
+    header = HEADER.pack(MAGIC, cols, rows, chunks.size // per, k, COMPRESSIONS.index(best))
+    return header + candidates[best]
+
+
+def unpack_map(data: bytes, what: str = "map") -> dict[str, Any]:
+    """Inverse of :func:`pack_map`: ``{"cols", "rows", "frames", "k", "compression", "chunks"}``;
+    a damaged map is a :class:`StdoError` naming ``what``."""
+    if len(data) < HEADER.size or data[:8] != MAGIC:
+        raise StdoError(f"{what}: not a patch-to-chunk map (bad header); the bundle is damaged, rebuild it")
+    _, cols, rows, frames, k, comp = HEADER.unpack(data[: HEADER.size])
+    if comp >= len(COMPRESSIONS) or k < 1:
+        raise StdoError(f"{what}: unknown compression {comp} or k={k}; the bundle is damaged, rebuild it")
+    body = data[HEADER.size :]
+    try:
+        raw = {
+            "raw": lambda x: x,
+            "zlib": zlib.decompress,
+            "lzma": lambda x: lzma.decompress(x, format=lzma.FORMAT_RAW, filters=_LZMA_FILTERS),
+        }[COMPRESSIONS[comp]](body)
+    except (zlib.error, lzma.LZMAError) as e:
+        raise StdoError(f"{what}: cannot decompress the map ({e}); the bundle is damaged, rebuild it") from e
+    n, b = frames * rows * cols, bits_per_patch(k)
+    bits = np.unpackbits(np.frombuffer(raw, dtype=np.uint8))
+    if bits.size < n * b or bits.size >= n * b + 8:
+        raise StdoError(
+            f"{what}: {bits.size} bits for {n} patches of {b} bits; the bundle is damaged, rebuild it"
+        )
+    weights = (1 << np.arange(b - 1, -1, -1, dtype=np.int64)) if b else np.zeros(0, dtype=np.int64)
+    chunks = bits[: n * b].reshape(n, b).astype(np.int64) @ weights if b else np.zeros(n, dtype=np.int64)
+    if n and chunks.max() >= k:
+        raise StdoError(
+            f"{what}: chunk {int(chunks.max())} outside 0..{k - 1}; the bundle is damaged, rebuild it"
+        )
+    return {
+        "cols": cols,
+        "rows": rows,
+        "frames": frames,
+        "k": k,
+        "compression": COMPRESSIONS[comp],
+        "chunks": chunks,
+    }
+
+
+def write_model(src: Path, dst: Path, dtype: str) -> dict[str, Any]:
+    """Copy a trained model into a bundle with ``dtype`` weights and only what rebuilding needs
+    (backbone, scale, kwargs, CaFM's number of chunks); returns its record."""
+    payload = torch.load(src, map_location="cpu", weights_only=True)
+    if not isinstance(payload, dict) or payload.get("format") != runtime.MODEL_FORMAT:
+        raise StdoError(f"{src}: not an stdo model file")
+    target = {"float16": torch.float16, "float32": torch.float32}[dtype]
+    state = {k: (v.to(target) if v.is_floating_point() else v) for k, v in payload["state_dict"].items()}
+    extra = {k: payload.get("extra", {})[k] for k in ("cafm_chunks",) if payload.get("extra", {}).get(k)}
+    slim = {key: payload[key] for key in ("format", "backbone", "scale", "kwargs")} | {
+        "state_dict": state,
+        "extra": extra,
+    }
+    with io.atomic_path(dst) as tmp:
+        torch.save(slim, tmp)
+    return {
+        "parameters": int(sum(v.numel() for v in state.values() if v.is_floating_point())),
+        "dtype": dtype,
+        "backbone": payload["backbone"],
+        "scale": int(payload["scale"]),
+    }
+
+
+def _part(path: Path, root: Path) -> dict[str, Any]:
+    return {"file": str(path.relative_to(root)), "bytes": path.stat().st_size, "sha256": io.sha256_file(path)}
+
+
+def build(
+    out: Path,
+    *,
+    video: str,
+    scale: int,
+    backbone: str,
+    method: str,
+    stream: Path,
+    grid: dict[str, Any],
+    meta: dict[str, Any],
+    models: list[Path],
+    partition: Path | None,
+    dtype: str = "float16",
+    stream_record: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write the bundle directory ``out`` (replacing it whole when complete); returns the manifest."""
+    units = methods.method_units(method)
+    if len(units) != len(models):
+        raise StdoError(
+            f"method {method!r} needs {len(units)} models ({', '.join(units)}), got {len(models)}"
+        )
+    parsed = methods.parse_method(method)
+    routing = parsed.spec.routing(parsed)
+    n = grid["frames"] * grid["rows"] * grid["cols"]
+    tmp = out.with_name(f".{out.name}.part")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    (tmp / "models").mkdir(parents=True)
+    try:
+        shutil.copyfile(stream, tmp / "stream.mkv")
+        model_parts = []
+        for unit, src in zip(units, models, strict=True):
+            rec = write_model(src, tmp / "models" / f"{unit}.pt", dtype)
+            if rec["scale"] != scale or rec["backbone"] != backbone:
+                raise StdoError(
+                    f"{src}: a x{rec['scale']} {rec['backbone']} model in a x{scale} {backbone} bundle"
+                )
+            model_parts.append({"unit": unit} | rec | _part(tmp / "models" / f"{unit}.pt", tmp))
+        side = None
+        if routing == "chunks":
+            if partition is None:
+                raise StdoError(f"method {method!r} routes by PSNR chunk: give --partition")
+            k = int(parsed["k"])
+            chunks = methods.check_chunks(io.open_array(partition), k, n, f"method {method!r}")
+            (tmp / "map.bin").write_bytes(pack_map(chunks, k, grid["cols"], grid["rows"]))
+            header = unpack_map((tmp / "map.bin").read_bytes())
+            side = _part(tmp / "map.bin", tmp) | {
+                "k": k,
+                "bits_per_patch": bits_per_patch(k),
+                "patches": n,
+                "compression": header["compression"],
+                "raw_bits": n * bits_per_patch(k),
+            }
+        stream_part = _part(tmp / "stream.mkv", tmp) | {
+            "codec": (stream_record or {}).get("codec"),
+            "payload_bytes": (stream_record or {}).get("payload_bytes"),
+            "coded_size": (stream_record or {}).get("coded_size"),
+        }
+        frames = int(grid["frames"])
+        fps = float(meta["fps"])
+        lr_h, lr_w = grid["lr_patch"][0] * grid["rows"], grid["lr_patch"][1] * grid["cols"]
+        sizes = {
+            "stream": stream_part["bytes"],
+            "models": sum(m["bytes"] for m in model_parts),
+            "side": side["bytes"] if side else 0,
+        }
+        manifest = {
+            "format": FORMAT,
+            "video": video,
+            "scale": scale,
+            "backbone": backbone,
+            "method": method,
+            "routing": routing,
+            "units": units,
+            "grid": {k: grid[k] for k in ("cols", "rows", "lr_patch", "hr_patch")},
+            "frames": frames,
+            "fps": fps,
+            "fps_fraction": meta.get("fps_fraction"),
+            "duration_s": frames / fps,
+            "lr_size": [lr_h, lr_w],
+            "hr_size": [lr_h * scale, lr_w * scale],
+            "model_dtype": dtype,
+            "stream": stream_part,
+            "models": model_parts,
+            "side": side,
+            "sizes": sizes | {"total": sum(sizes.values())},
+        }
+        io.write_json(tmp / "manifest.json", manifest)
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.replace(out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return manifest
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="stdo delivery.bundle", description=__doc__)
+    p.add_argument("--video", required=True)
+    p.add_argument("--scale", required=True, type=int)
+    p.add_argument("--backbone", required=True)
+    p.add_argument("--method", required=True)
+    p.add_argument("--stream", required=True, type=Path, help="degrade's lr_stream.mkv")
+    p.add_argument("--patches", required=True, type=Path, help="the patches folder (grid.json)")
+    p.add_argument("--meta", required=True, type=Path, help="ingest's meta.json (fps)")
+    p.add_argument("--models", required=True, nargs="+", type=Path)
+    p.add_argument("--partition", type=Path, default=None)
+    p.add_argument("--dtype", default="float16", choices=("float16", "float32"))
+    p.add_argument("--out", required=True, type=Path, help="the bundle directory")
+    a = p.parse_args(argv)
+    with io.stage_errors("bundle"):
+        side = a.stream.with_name(a.stream.name + io.SIDECAR_SUFFIX)
+        record = json.loads(side.read_text())["params"].get("stream") if side.exists() else None
+        manifest = build(
+            a.out,
+            video=a.video,
+            scale=a.scale,
+            backbone=a.backbone,
+            method=a.method,
+            stream=a.stream,
+            grid=json.loads((a.patches / "grid.json").read_text()),
+            meta=json.loads(a.meta.read_text()),
+            models=a.models,
+            partition=a.partition,
+            dtype=a.dtype,
+            stream_record=record,
+        )
+        io.write_sidecar(
+            a.out / "manifest.json",
+            stage="bundle",
+            params={"method": a.method, "dtype": a.dtype},
+            inputs=[a.stream, *a.models] + ([a.partition] if a.partition else []),
+        )
+        print(json.dumps(manifest["sizes"]))
+
+
+if __name__ == "__main__":
+    main()

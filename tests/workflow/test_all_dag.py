@@ -1,0 +1,123 @@
+"""`snakemake all` through the real DAG on a tiny config: tables, every figure of the paper
+(Figure 5 from the export with parity and the host benchmarks), the side-by-side clip, and the
+Snakemake report, opened in a real headless browser (Debian's chromium)."""
+
+import json
+import re
+import shutil
+import subprocess
+
+import av
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from matplotlib.image import imread
+from wfkit import TINY, snakemake
+
+from stdo.metrics import pooled_psnr, psnr_to_mse
+
+OVERLAY = {
+    "backbones": [{"name": "espcn", "kwargs": {"channels": [16, 16]}, "lr": 1.0e-3, "epochs": 2}],
+    "scales": [2],
+    "methods": ["awdnn", "cafm", "stdo", "jstdo"],
+    "stdo": {"k": [2]},
+    "jstdo": {"k": 2, "proportions": [1.0, 0.0]},
+    "bench": {"threads": 1, "warmup": 1, "runs": 3},
+    "ablations": {
+        "chunks": {"k": [1, 2]},  # k = 2 is Table 2's; one more model
+        "schedules": {"k": 2, "proportions": [[0.5, 0.5], [1.0, 0.0]]},
+    },
+}
+FIGURES = ["figure1", "figure3", "figure4", "figure5", "figure6"]
+
+
+@pytest.fixture(scope="module")
+def all_run(tmp_path_factory):
+    wd = tmp_path_factory.mktemp("all")
+    (wd / "overlay.yaml").write_text(yaml.safe_dump(OVERLAY))
+    snakemake(wd, "all", "--configfile", str(TINY), str(wd / "overlay.yaml"))
+    return wd
+
+
+def test_bench_exports_checks_parity_benchmarks_and_draws_figure5(all_run):
+    cell = all_run / "results/videos/tiny/x2/espcn"
+    manifest = json.loads((cell / "export/manifest.json").read_text())
+    assert {(f["unit"], f["size"]) for f in manifest["files"]} >= {("all", "frame"), ("stdo-k2-c1", "patch")}
+    assert all(f["max_abs"] <= manifest["parity_bounds"][f["dtype"]]["max_abs"] for f in manifest["files"])
+    assert {f["segment"] for f in manifest["files"] if f["unit"] == "cafm-n3"} == {0, 1, 2}  # per segment
+    table = pd.read_csv(all_run / "results/tables/bench.csv")
+    task = table[(table["size"] == "task") & (table["dtype"] == "float32") & ~table["routed"]]
+    assert sorted(task["method_id"]) == ["awdnn", "cafm-n3", "jstdo-k2", "stdo-k2"]
+    assert task["psnr_db"].notna().all() and (task["backend"] == "host").all()
+    assert table["routed"].sum() == 2  # STDO's chunks and CaFM's segments, patch by patch
+    md = (all_run / "results/tables/bench.md").read_text()
+    assert "host CPU" in md
+    assert imread(all_run / "results/figures/figure5.png").ndim == 3
+    assert len(pd.read_csv(all_run / "results/figures/figure5.csv")) == 4
+    assert (all_run / "results/figures/figure5.pdf").stat().st_size > 0
+
+
+def test_every_figure_is_written_with_its_data(all_run):
+    figures = all_run / "results/figures"
+    for name in FIGURES:
+        assert imread(figures / f"{name}.png").shape[0] > 100, name
+        assert (figures / f"{name}.pdf").read_bytes()[:5] == b"%PDF-", name
+        assert len(pd.read_csv(figures / f"{name}.csv")) > 0, name
+    for name in ("chunks", "schedules"):  # Figures 7a and 7b
+        assert imread(all_run / f"results/ablations/{name}.png").ndim == 3
+        assert (all_run / f"results/ablations/{name}.pdf").stat().st_size > 0
+    assert sorted(pd.read_csv(all_run / "results/ablations/chunks.csv")["k"]) == [1, 2]
+    f4 = pd.read_csv(figures / "figure4.csv")
+    assert list(f4["method"]) == ["bicubic", "awdnn", "cafm-n3", "stdo-k2", "jstdo-k2"]
+    for r in f4[f4["method"] != "bicubic"].itertuples():  # Figure 4's frames are the evaluated ones
+        pmap = np.load(all_run / f"results/videos/tiny/x2/espcn/eval/{r.method}/psnr_map.npy")
+        assert r.frame_psnr_db == pytest.approx(pooled_psnr(psnr_to_mse(pmap[r.frame]).ravel()), abs=1e-6)
+    f6 = pd.read_csv(figures / "figure6.csv")
+    assert list(f6["panel"].unique()) == ["JSTDO ρ = (0.5 0.5)", "JSTDO ρ = (1 0)"]
+
+
+def test_the_side_by_side_clip_plays_bicubic_beside_the_best_method(all_run):
+    data = pd.read_csv(all_run / "results/figures/side_by_side.csv")
+    metrics = {
+        m: json.loads((all_run / f"results/videos/tiny/x2/espcn/eval/{m}/metrics.json").read_text())["psnr"]
+        for m in ("awdnn", "cafm-n3", "stdo-k2", "jstdo-k2")
+    }
+    summary = json.loads((all_run / "results/videos/tiny/x2/score_summary.json").read_text())
+    left = data.set_index("side").loc["left"]
+    assert left["clip_psnr_db"] == pytest.approx(summary["bicubic_psnr"], abs=1e-6)  # the tables' bicubic
+    best = data.set_index("side").loc["right"]
+    assert best["method"] == max(metrics, key=metrics.get)
+    assert best["clip_psnr_db"] == pytest.approx(metrics[best["method"]], abs=1e-6)  # the whole video
+    with av.open(str(all_run / "results/figures/side_by_side.mp4")) as c:
+        frames = list(c.decode(video=0))
+    assert len(frames) == 12 and frames[0].width == 2 * 96 + 4 and frames[0].height == 48 + 18
+
+
+def test_the_report_renders_in_headless_chromium_and_names_every_figure(all_run, tmp_path):
+    report = all_run / "results/report.html"
+    text = report.read_text()
+    for name in [*FIGURES, "chunks", "schedules", "side_by_side", "paper_vs_run", "table2", "claims"]:
+        assert name in text, name
+    page = (all_run / "results/report/paper_vs_run.html").read_text()
+    assert "None of this run's videos (tiny) carries a paper label" in page
+    assert page.count("data-status=") == len(pd.read_csv(all_run / "results/tables/claims.csv"))
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert browser, "Debian's chromium is needed for this test (apt-get install chromium; .ci/run does)"
+    shot = tmp_path / "report.png"
+    common = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
+    subprocess.run(
+        [*common, f"--screenshot={shot}", "--window-size=1400,1000", "--virtual-time-budget=5000",
+         report.as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    image = imread(shot)
+    assert image.shape[:2] == (1000, 1400) and image[..., :3].std() > 0.05  # drawn, not blank
+    dom = subprocess.run(
+        [*common, "--dump-dom", "--virtual-time-budget=5000", report.as_uri()],
+        check=True, capture_output=True, text=True, timeout=120,
+    ).stdout  # fmt: skip
+    rendered = re.sub(r"<script.*?</script>", "", dom, flags=re.S)  # what the page's code drew
+    for label in ("Figures", "Tables", "Paper vs this run"):
+        assert label in rendered, label
