@@ -110,7 +110,12 @@ def main(argv: list[str] | None = None) -> None:
             if a.meta is None:
                 raise StdoError("--stream needs --meta (the video's fps)")
             meta = json.loads(a.meta.read_text())
-            fps = meta.get("fps_fraction") or meta["fps"]
+            fps = meta.get("fps_fraction") or meta.get("fps")
+            if not fps:
+                raise StdoError(
+                    f"{a.meta}: the video has no frame rate (image frames), which the LR stream needs: "
+                    "set videos.<name>.duration_s (its length in seconds)"
+                )
             decoded, record = codec.round_trip(lr, a.stream, a.codec, fps)
             if a.codec:  # the frames a client receives
                 lr = decoded

@@ -154,20 +154,29 @@ def compose_crops(first: list[int] | None, second: list[int] | None) -> list[int
 
 
 def ingest_vsd4k(
-    clips: list[Path], frames: list[int] | None = None, crop: list[int] | None = None
+    clips: list[Path],
+    frames: list[int] | None = None,
+    crop: list[int] | None = None,
+    duration_s: float | None = None,
 ) -> tuple[list[np.ndarray], dict[str, Any]]:
-    """HR frames of VSD4K clips (concatenated), with the same metadata keys as :func:`decode`."""
+    """HR frames of VSD4K clips (concatenated), with the same metadata keys as :func:`decode`.
+    PNG frames carry no frame rate: with ``duration_s`` (the video's configured length, its
+    ``duration_s`` or paper label) it is every frame of the clips over that length, so that the
+    parts of a split share it; without it, ``fps`` is null."""
     from stdo import vsd4k
 
     pairs = vsd4k.frame_list(clips, frames)
     imgs = vsd4k.read_hr(pairs, crop)
     start = int(frames[0]) if frames else 0
+    rate = None
+    if duration_s:
+        rate = Fraction(len(vsd4k.frame_list(clips, None)) / duration_s).limit_denominator(1001)
     meta = {
         "source": [str(c) for c in clips],
         "source_sha256": None,
         "codec": "png (VSD4K)",
-        "fps": None,
-        "fps_fraction": None,
+        "fps": float(rate) if rate else None,
+        "fps_fraction": str(rate) if rate else None,
         "source_width": None,
         "source_height": None,
         "frame_range": [start, start + len(imgs)],
@@ -190,9 +199,10 @@ def ingest(
     fit: str = "error",
     multiple: tuple[int, int, int] | None = None,
     split: str = "none",
+    duration_s: float | None = None,
 ) -> dict[str, Any]:
     if isinstance(path, list):
-        imgs, meta = ingest_vsd4k(path, frames, crop)
+        imgs, meta = ingest_vsd4k(path, frames, crop, duration_s)
     else:
         imgs, meta = decode(path, frames, crop, progress)
     if split != "none":
@@ -239,13 +249,24 @@ def main(argv: list[str] | None = None) -> None:
         default="none",
         help="CaFM's frame split: train = frames 1..n, test = the next n/10",
     )
+    p.add_argument(
+        "--duration-s", type=float, default=None, help="VSD4K: the video's length, for its frame rate"
+    )
     p.add_argument("--out-frames", required=True, type=Path)
     p.add_argument("--out-meta", required=True, type=Path)
     a = p.parse_args(argv)
     with io.stage_errors("ingest"):
         source = a.video if a.video is not None else a.vsd4k
         meta = ingest(
-            source, a.out_frames, a.out_meta, a.frames, a.crop, fit=a.fit, multiple=a.multiple, split=a.split
+            source,
+            a.out_frames,
+            a.out_meta,
+            a.frames,
+            a.crop,
+            fit=a.fit,
+            multiple=a.multiple,
+            split=a.split,
+            duration_s=a.duration_s,
         )
         inputs = [a.video] if a.video is not None else []
         params = {
@@ -254,6 +275,7 @@ def main(argv: list[str] | None = None) -> None:
             "fit": a.fit,
             "multiple": a.multiple,
             "split": a.split,
+            "duration_s": a.duration_s,
             "vsd4k": meta["source"] if a.vsd4k else None,
         }
         for out in (a.out_frames, a.out_meta):

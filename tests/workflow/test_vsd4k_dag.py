@@ -54,6 +54,9 @@ def test_loopback_http_vsd4k_download_ingest_and_score_through_snakemake(tmp_pat
     first = np.asarray(Image.open(wd / "data/vsd4k/game_15s_1/DIV2K_train_LR_bicubic/X4/00001_x4.png"))
     np.testing.assert_array_equal(lr[0], first)
     assert (wd / "results/videos/game/x4/scores.csv").stat().st_size > 0
+    # PNG frames carry no rate: every frame over the configured 1.2 s, for the LR stream's timestamps
+    meta = json.loads((wd / "results/videos/game/meta.json").read_text())
+    assert meta["fps_fraction"] == "10" and meta["fps"] == len(vsd4k_frames) / 1.2
 
 
 def test_loopback_http_vsd4k_checksum_mismatch_stops_the_dag(tmp_path, served):

@@ -18,7 +18,9 @@ rule bench_host:
         threads=config["bench"]["threads"],
         warmup=config["bench"]["warmup"],
         runs=config["bench"]["runs"],
-    threads: config["bench"]["threads"]
+    # every core Snakemake was given (threads are capped at --cores): nothing else, another
+    # benchmark included, runs beside the timing; LiteRT itself uses bench.threads (params)
+    threads: 256
     log:
         f"{LOGS}/bench/{{video}}_x{{scale}}_{{backbone}}_host.log",
     conda:

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 from stdo import methods as stdo_methods
 from stdo import plugins as stdo_plugins
+from stdo.errors import StdoError
 from stdo.plan import Plan
 
 # ------------------------------------------------------------------ path templates (each once)
@@ -158,6 +159,16 @@ def ingest_source(wildcards, input):
     if vsd4k_dirs(wildcards.video):
         return f"--vsd4k {shlex.quote(','.join(input))}"
     return f"--video {shlex.quote(input[0])}"
+
+
+def ingest_duration(wildcards):
+    """VSD4K's PNG frames carry no frame rate: the video's configured length gives it."""
+    if not vsd4k_dirs(wildcards.video):
+        return ""
+    try:
+        return f"--duration-s {PLAN.video_duration(wildcards.video)}"
+    except StdoError:
+        return ""  # fps stays unknown; the LR stream (degrade) then asks for duration_s
 
 
 def ingest_split(wildcards):

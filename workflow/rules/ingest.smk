@@ -11,10 +11,11 @@ rule ingest:
         crop=lambda w: json_arg(VIDEOS[w.video].get("crop")),
         fit=fit_args,
         split=ingest_split,
+        duration=ingest_duration,
     log:
         f"{LOGS}/ingest/{{video}}.log",
     conda:
         "../../envs/video.yaml"
     shell:
         "python -m stdo.ingest {params.source} --frames {params.frames} --crop {params.crop} "
-        "{params.fit} {params.split} --out-frames {output.frames} --out-meta {output.meta} > {log} 2>&1"
+        "{params.fit} {params.split} {params.duration} --out-frames {output.frames} --out-meta {output.meta} > {log} 2>&1"
