@@ -42,6 +42,7 @@ wildcard_constraints:
     unit=r"[a-z0-9-]+",
     method=r"[a-z0-9-]+",
     k=r"\d+",
+    seed=r"\d+",
     clip=r"[A-Za-z0-9_]+",
     item=r"[A-Za-z0-9_]+",
 
@@ -58,6 +59,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/claims.smk"
+include: "workflow/rules/regime.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/ablations.smk"
 include: "workflow/rules/export.smk"

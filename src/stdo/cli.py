@@ -35,9 +35,10 @@ STAGES = (
     "delivery.bundle",
     "delivery.rate",
     "upscale",
+    "plan",
 )
 # commands whose module is not stdo.<command>
-MODULES = {"upscale": "delivery.client"}
+MODULES = {"upscale": "delivery.client", "plan": "regime"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -42,6 +42,7 @@ class Ablation:
     name: str
     spec: Mapping[str, Any]
     cells: list[tuple[str, int, str, str]]  # (video, scale, backbone, method)
+    seeds: list[int]  # the seeds it trains (the first ``seeds`` of train.seeds)
 
 
 class Plan:
@@ -212,7 +213,7 @@ class Plan:
         the tables or an ablation: each such k is trained by one job (the k models one after
         another, in one process: together they cost one awDNN model, and a job per chunk model
         would spend most of its time starting up)."""
-        cells = [*self.metrics_cells(), *(c for a in self.ablations() for c in a.cells)]
+        cells = [*self.metrics_cells(), *(c for a in self.ablations() for c in a.cells)]  # any seed
         ks = set()
         for *_, method in cells:
             for unit in methods.method_units(method):
@@ -250,9 +251,28 @@ class Plan:
     def unit_proportions(self, unit: str) -> list[float] | None:
         return methods.unit_proportions(unit, self.config)
 
-    def train_settings(self, lr: float, batch_size: int | None = None) -> dict[str, Any]:
-        """TrainSettings fields (except steps) of a run: ``train`` without ``init``, with ``lr``."""
-        settings = {k: v for k, v in self.config["train"].items() if k != "init"} | {"lr": lr}
+    @property
+    def seeds(self) -> list[int]:
+        """``train.seeds``: every training unit trains once per seed."""
+        return [int(s) for s in self.config["train"].get("seeds", [0])]
+
+    @property
+    def multi_seed(self) -> bool:
+        """Whether result paths carry the seed (only when there is more than one)."""
+        return len(self.seeds) > 1
+
+    def metrics_runs(self) -> list[tuple[str, int, str, str, int]]:
+        """(video, scale, backbone, method, seed) of every evaluation the tables use."""
+        return [(*cell, seed) for cell in self.metrics_cells() for seed in self.seeds]
+
+    def train_settings(
+        self, lr: float, batch_size: int | None = None, seed: int | None = None
+    ) -> dict[str, Any]:
+        """TrainSettings fields (except steps) of a run: ``train`` without ``init`` and
+        ``seeds``, with ``lr`` and ``seed`` (the first of ``train.seeds`` unless given)."""
+        skip = {"init", "seeds"}
+        settings = {k: v for k, v in self.config["train"].items() if k not in skip} | {"lr": lr}
+        settings["seed"] = self.seeds[0] if seed is None else int(seed)
         if batch_size is not None:
             settings["batch_size"] = batch_size
         return settings
@@ -368,7 +388,15 @@ class Plan:
             ]
         for cell in cells:
             methods.parse_method(cell[3])
-        return Ablation(name, spec, cells)
+        n = spec.get("seeds") or len(self.seeds)
+        if n > len(self.seeds):
+            raise StdoError(f"config: ablations.{name}.seeds is {n}, but train.seeds has {len(self.seeds)}")
+        return Ablation(name, spec, cells, self.seeds[:n])
+
+    def ablation_runs(self, name: str) -> list[tuple[str, int, str, str, int]]:
+        """(video, scale, backbone, method, seed) of every evaluation one ablation is made of."""
+        a = self.ablation(name)
+        return [] if a is None else [(*cell, seed) for cell in a.cells for seed in a.seeds]
 
     def ablations(self) -> list[Ablation]:
         return [a for name in ABLATIONS if (a := self.ablation(name))]

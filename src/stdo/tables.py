@@ -11,6 +11,14 @@ Two PSNR columns: ``psnr_db`` (our convention, the headline) and ``psnr_authors_
 authors' protocol, see :mod:`stdo.metrics`); the difference from the paper, ``diff_db``, is
 computed against the authors' column, the protocol the paper's numbers were made with.
 
+Seeds (``train.seeds``): every method is trained and evaluated once per seed; each table gives
+the mean PSNR over seeds (``psnr_db``), its standard deviation (``psnr_std_db``, empty for one
+seed) and the number of seeds (``n_seeds``), and STDO's best k is the k of the highest mean.
+
+The regime (Tables 2 and 4, from the ``regime`` stage's table, :mod:`stdo.regime`): the optimiser
+steps each of a method's models takes (``steps_per_model``) and the LR pixels of a model's
+training share per parameter (``lr_pixels_per_param``), each beside the paper's matching cell.
+
 Every model is compared with plain bicubic upscaling of the same video and scale (the
 references from the score stage): Table 2 carries a ``bicubic`` and an ``f0`` row per video
 and scale, and Tables 1, 2 and 4 give each model's margin over bicubic (``vs_bicubic_db``) and
@@ -31,6 +39,8 @@ import pandas as pd
 from stdo import io, methods, paper
 
 CELL = ["video", "backbone", "scale"]
+PSNR_COLS = ["psnr", "psnr_authors"]  # averaged over seeds
+REGIME_COLS = ["steps_per_model", "paper_steps_per_model", "lr_pixels_per_param", "paper_lr_pixels_per_param"]
 REF_COLS = ["video", "scale", "bicubic_psnr", "bicubic_psnr_authors", "f0_psnr", "f0_psnr_authors"]
 
 
@@ -55,6 +65,60 @@ def load_metrics(paths: list[Path], stdo_k: Sequence[int] | None = None) -> pd.D
     for col in ("paper_video", "paper_duration_s", "psnr_authors"):
         if col not in df:
             df[col] = None
+    df["seed"] = pd.to_numeric(df["seed"], errors="coerce").fillna(0).astype(int) if "seed" in df else 0
+    dup = df.duplicated(["video", "scale", "backbone_id", "method", "seed"])
+    if dup.any():
+        r = df[dup].iloc[0]
+        what = f"{r['video']} x{r['scale']} {r['backbone_id']} {r['method']} seed {r['seed']}"
+        raise ValueError(f"two metrics files for {what}")
+    return df
+
+
+def aggregate_seeds(metrics: pd.DataFrame) -> pd.DataFrame:
+    """One row per video, scale, backbone and method from one row per seed: the PSNR columns
+    (:data:`PSNR_COLS`) are the means over seeds, ``psnr_std`` their standard deviation
+    (``ddof=1``; NaN for one seed), ``n_seeds`` how many seeds and ``seeds`` which; every other
+    column is the first seed's (they do not depend on the seed). Rows already aggregated
+    (``n_seeds`` present) come back unchanged."""
+    if "n_seeds" in metrics.columns or metrics.empty:
+        return metrics
+    df = metrics.copy()
+    if "seed" not in df:
+        df["seed"] = 0
+    for col in PSNR_COLS:
+        df[col] = pd.to_numeric(df[col], errors="coerce")
+    keys = ["video", "scale", "backbone_id" if "backbone_id" in df else "backbone", "method"]
+    df = df.sort_values([*keys, "seed"], kind="stable")
+    g = df.groupby(keys, sort=False, dropna=False)
+    out = g.first().reset_index()
+    for col in PSNR_COLS:
+        out[col] = g[col].mean().to_numpy()
+    out["psnr_std"] = g["psnr"].std(ddof=1).to_numpy()
+    out["n_seeds"] = g["seed"].count().to_numpy()
+    out["seeds"] = [",".join(str(int(x)) for x in v) for v in g["seed"].agg(list)]
+    out["k"] = pd.array(out["k"], dtype="Int64")
+    return out.drop(columns=["seed"])
+
+
+def add_regime(df: pd.DataFrame, regime: pd.DataFrame | None) -> pd.DataFrame:
+    """The regime columns (:data:`REGIME_COLS`) of each trained method, joined on video, scale,
+    backbone (registry id) and method id; empty where the regime table has no such row."""
+    df = df.copy()
+    if regime is None or regime.empty or "backbone_id" not in df:
+        for col in REGIME_COLS:
+            df[col] = np.nan
+        return df
+    missing = [c for c in ["video", "scale", "backbone", "method", *REGIME_COLS] if c not in regime]
+    if missing:
+        raise ValueError(f"the regime table lacks columns {missing}; rerun the regime stage")
+    keys = ["video", "scale", "backbone_id", "method"]
+    reg = regime.rename(columns={"backbone": "backbone_id"})[[*keys, *REGIME_COLS]]
+    reg = reg.astype({"video": str, "scale": int, "backbone_id": str, "method": str})
+    df = df.drop(columns=[c for c in REGIME_COLS if c in df])
+    left = df[keys].astype({"video": str, "scale": int, "backbone_id": str, "method": str})
+    joined = left.merge(reg.drop_duplicates(keys), on=keys, how="left")
+    for col in REGIME_COLS:
+        df[col] = joined[col].to_numpy()
     return df
 
 
@@ -146,8 +210,10 @@ def best_stdo(df: pd.DataFrame) -> pd.DataFrame:
     stdo = df[(df["paper_method"] == "STDO") & competing]
     if stdo.empty:
         return pd.DataFrame(columns=[*CELL, "best_k"])
-    best = stdo.loc[stdo.groupby(CELL)["psnr"].idxmax(), [*CELL, "k"]]
-    return best.rename(columns={"k": "best_k"})
+    # the mean over seeds (rows of one seed each, or already aggregated: one row per k)
+    means = stdo.assign(psnr=pd.to_numeric(stdo["psnr"])).groupby([*CELL, "k"], as_index=False)["psnr"].mean()
+    best = means.loc[means.groupby(CELL)["psnr"].idxmax(), [*CELL, "k"]]
+    return best.rename(columns={"k": "best_k"}).reset_index(drop=True)
 
 
 def _paper_value(n: int, r: pd.Series, method: str, **extra: Any) -> float | None:
@@ -163,16 +229,21 @@ def _paper_value(n: int, r: pd.Series, method: str, **extra: Any) -> float | Non
 
 
 def _finish(df: pd.DataFrame, paper_col: str = "paper_psnr_db") -> pd.DataFrame:
-    """Rounded PSNR columns, and the difference from the paper in the authors' protocol."""
+    """Rounded PSNR columns (means over seeds, their sd), and the difference from the paper in
+    the authors' protocol."""
     df["psnr_db"] = pd.to_numeric(df["psnr"]).round(2)
+    df["psnr_std_db"] = pd.to_numeric(df.get("psnr_std", pd.Series(np.nan, index=df.index))).round(3)
     df["psnr_authors_db"] = pd.to_numeric(df["psnr_authors"]).round(2)
     df["diff_db"] = (df["psnr_authors_db"] - pd.to_numeric(df[paper_col])).round(2)
     return df
 
 
-def table2(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFrame:
+def table2(
+    metrics: pd.DataFrame, refs: pd.DataFrame | None = None, regime: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Every method x backbone x scale x video; each STDO k of ``stdo.k``, the best marked
-    (``is_best_k``); bicubic and f0."""
+    (``is_best_k``); bicubic and f0; the regime of each trained method beside the paper's."""
+    metrics = add_regime(aggregate_seeds(metrics), regime)
     main = metrics["paper_method"].isin(methods.main_table_labels())
     stdo = metrics["paper_method"] == "STDO"
     df = metrics[main & (~stdo | metrics.get("best_of", stdo))].copy()
@@ -190,13 +261,14 @@ def table2(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFr
     df["_o"] = _order(df["paper_method"])
     df = df.sort_values(["video", "_o", "backbone", "scale", "k"])
     cols = ["video", "paper_video", "paper_duration_s", "backbone", "scale", "paper_method", "k", "is_best_k",
-            "models", "parameters", "psnr_db", "psnr_authors_db", "vs_bicubic_db", "below_bicubic",
-            "paper_psnr_db", "diff_db"]  # fmt: skip
+            "models", "parameters", "n_seeds", "psnr_db", "psnr_std_db", "psnr_authors_db", "vs_bicubic_db",
+            "below_bicubic", "paper_psnr_db", "diff_db", *REGIME_COLS]  # fmt: skip
     return df.reindex(columns=cols).rename(columns={"paper_method": "method"})
 
 
 def table1(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFrame:
     """awDNN, STDO and STDO's D0-only and Dk-only models alone on the whole video (best k)."""
+    metrics = aggregate_seeds(metrics)
     best = best_stdo(metrics)
     df = metrics.merge(best, on=CELL, how="inner")
     keep = (df["paper_method"] == "awDNN") | (
@@ -207,16 +279,21 @@ def table1(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFr
     df = flag_bicubic(_finish(df), refs)
     df["_o"] = _order(df["paper_method"])
     df = df.sort_values(["video", "backbone", "_o", "scale"])
-    cols = ["video", "paper_video", "paper_duration_s", "backbone", "paper_method", "k", "scale", "psnr_db",
-            "psnr_authors_db", "vs_bicubic_db", "below_bicubic", "paper_psnr_db", "diff_db"]  # fmt: skip
+    cols = ["video", "paper_video", "paper_duration_s", "backbone", "paper_method", "k", "scale", "n_seeds",
+            "psnr_db", "psnr_std_db", "psnr_authors_db", "vs_bicubic_db", "below_bicubic", "paper_psnr_db",
+            "diff_db"]  # fmt: skip
     return df.reindex(columns=cols).rename(columns={"paper_method": "method"})
 
 
 def table3(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Backbone x scale: MACs for one 48x48 LR input (ours and the paper's), CaFM and STDO PSNR."""
+    """Backbone x scale: MACs for one 48x48 LR input (ours and the paper's), CaFM and STDO PSNR
+    (means over seeds, with their sd)."""
+    metrics = aggregate_seeds(metrics)
     best = best_stdo(metrics)
     stdo = metrics.merge(best, on=CELL).query("paper_method == 'STDO' and k == best_k")
-    cafm = metrics[metrics["paper_method"] == "CaFM"][[*CELL, "psnr"]].rename(columns={"psnr": "psnr_cafm"})
+    cafm = metrics[metrics["paper_method"] == "CaFM"][[*CELL, "psnr", "psnr_std"]].rename(
+        columns={"psnr": "psnr_cafm", "psnr_std": "psnr_cafm_std"}
+    )
     df = stdo.merge(cafm, on=CELL, how="left")
     rows = []
     for _, r in df.iterrows():
@@ -234,9 +311,12 @@ def table3(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFr
                 "scale": int(r["scale"]),
                 "gmacs_48x48": round(r["macs_48"] / 1e9, 3),
                 "paper_gflops": float(hit["gflops"].iloc[0]) if not hit.empty else None,
+                "n_seeds": int(r["n_seeds"]),
                 "psnr_cafm_db": round(r["psnr_cafm"], 2) if pd.notna(r["psnr_cafm"]) else None,
+                "psnr_cafm_std_db": round(r["psnr_cafm_std"], 3) if pd.notna(r["psnr_cafm_std"]) else None,
                 "paper_psnr_cafm_db": float(hit["psnr_cafm_db"].iloc[0]) if has_cell else None,
                 "psnr_stdo_db": round(r["psnr"], 2),
+                "psnr_stdo_std_db": round(r["psnr_std"], 3) if pd.notna(r["psnr_std"]) else None,
                 "stdo_k": int(r["k"]),
                 "paper_psnr_stdo_db": float(hit["psnr_stdo_db"].iloc[0]) if has_cell else None,
             }
@@ -250,8 +330,12 @@ def table3(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFr
     )
 
 
-def table4(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFrame:
-    """STDO against JSTDO at JSTDO's k: chunks, models, parameters, PSNR and the drop."""
+def table4(
+    metrics: pd.DataFrame, refs: pd.DataFrame | None = None, regime: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """STDO against JSTDO at JSTDO's k: chunks, models, parameters, PSNR (mean over seeds, sd),
+    the drop (of the means) and the regime of each beside the paper's."""
+    metrics = add_regime(aggregate_seeds(metrics), regime)
     jstdo = metrics[metrics["paper_method"] == "JSTDO"]
     rows = []
     for _, j in jstdo.iterrows():
@@ -270,15 +354,18 @@ def table4(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFr
                     "models": int(r["models"]),
                     "params_m": round(r["parameters"] / 1e6, 3),
                     "train_patches": int(r["train_patches"]),
+                    "n_seeds": int(r["n_seeds"]),
                     "psnr": r["psnr"],
+                    "psnr_std": r["psnr_std"],
                     "psnr_authors": r["psnr_authors"],
                     "paper_psnr_db": _paper_value(4, r, label),
                 }
+                | {col: r.get(col) for col in REGIME_COLS}
             )
     out = pd.DataFrame(rows)
     if out.empty:
         return out
-    out = flag_bicubic(_finish(out), refs).drop(columns=["psnr", "psnr_authors"])
+    out = flag_bicubic(_finish(out), refs).drop(columns=["psnr", "psnr_std", "psnr_authors"])
     stdo_psnr = out[out["method"] == "STDO"].set_index(CELL)["psnr_db"]
     out["drop_db"] = [
         round(stdo_psnr.get(tuple(r[CELL]), float("nan")) - r["psnr_db"], 2)
@@ -286,7 +373,8 @@ def table4(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFr
         else None
         for _, r in out.iterrows()
     ]
-    out = out.reindex(columns=[c for c in out.columns if c != "diff_db"] + ["diff_db"])
+    last = ["diff_db", *REGIME_COLS]
+    out = out.reindex(columns=[c for c in out.columns if c not in last] + last)
     return out.sort_values(["video", "backbone", "scale", "method"], ascending=[True, True, True, False])
 
 
@@ -325,7 +413,8 @@ def to_markdown(df: pd.DataFrame, title: str, footer: dict[str, Any], notes: lis
         "PSNR in dB: `psnr_db` is ours (RGB, 0..255, no border shave, pooled over every pixel of the "
         "video); `psnr_authors_db` is the STDO authors' protocol (each patch shaved by 4 pixels, patch "
         "MSEs averaged), against which `diff_db` is computed (see `stdo.metrics`). `vs_bicubic_db`: "
-        "margin over bicubic upscaling of the same video and scale (ours).",
+        "margin over bicubic upscaling of the same video and scale (ours). With several seeds "
+        "(`n_seeds`), PSNR columns are means over seeds and `psnr_std_db` their standard deviation.",
         "",
     ]
     lines += [f"- {k}: {v}" for k, v in footer.items()]
@@ -362,14 +451,18 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="the config's stdo.k (comma-separated): the k that compete for the best of k",
     )
+    p.add_argument("--regime", type=Path, default=None, help="results/tables/regime.csv (Tables 2 and 4)")
     p.add_argument("--out-csv", required=True, type=Path)
     p.add_argument("--out-md", required=True, type=Path)
     a = p.parse_args(argv)
     with io.stage_errors("tables"):
         make, title = TABLES[a.table]
         refs = load_references(a.references) if a.references else None
-        df = make(load_metrics(a.metrics, a.stdo_k), refs)
-        write_table(df, a.out_csv, a.out_md, title, [*a.metrics, *a.references])
+        regime = pd.read_csv(a.regime) if a.regime else None
+        extra = {"regime": regime} if a.table in (2, 4) else {}
+        df = make(load_metrics(a.metrics, a.stdo_k), refs, **extra)
+        inputs = [*a.metrics, *a.references, *([a.regime] if a.regime else [])]
+        write_table(df, a.out_csv, a.out_md, title, inputs)
         print(df.to_string(index=False))
 
 

@@ -35,6 +35,7 @@ from stdo.cafm import CaFM
 from stdo.errors import StdoError
 from stdo.infer import to_tensor
 from stdo.models import build_model
+from stdo.optim import Adam, Schedule
 
 CHECKPOINT_NAME = ".checkpoint.pt"
 SCHEDULES = ("multistep", "cosine")
@@ -147,14 +148,16 @@ def _milestones(settings: TrainSettings) -> list[int]:
     return sorted({max(1, int(round(f * settings.steps))) for f in settings.lr_milestones})
 
 
-def make_scheduler(
-    opt: torch.optim.Optimizer, settings: TrainSettings
-) -> torch.optim.lr_scheduler.LRScheduler:
+def make_scheduler(opt: Adam, settings: TrainSettings) -> Schedule:
     """The learning-rate schedule of a run, stepped once per optimiser step."""
-    if settings.schedule == "cosine":
-        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=settings.steps, eta_min=settings.lr_min)
-    milestones = _milestones(settings)
-    return torch.optim.lr_scheduler.MultiStepLR(opt, milestones=milestones, gamma=settings.lr_gamma)
+    return Schedule(
+        opt,
+        settings.schedule,
+        steps=settings.steps,
+        lr_min=settings.lr_min,
+        milestones=_milestones(settings),
+        gamma=settings.lr_gamma,
+    )
 
 
 def train_model(
@@ -182,7 +185,7 @@ def train_model(
     if indices.size == 0:
         raise StdoError("no patches selected for training")
     model.to(device).train()
-    opt = torch.optim.Adam(model.parameters(), lr=settings.lr, betas=settings.betas, eps=settings.eps)
+    opt = Adam(model.parameters(), lr=settings.lr, betas=settings.betas, eps=settings.eps)
     sched = make_scheduler(opt, settings)
     use_amp = settings.amp and device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)

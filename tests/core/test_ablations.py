@@ -82,3 +82,86 @@ def test_long_video_uses_best_k_and_paper_values_only_where_they_apply(tmp_path)
     assert df2["paper_psnr_db"].isna().all()
     with pytest.raises(SystemExit):
         _run("long_video", _metrics(tmp_path, rows[:2]), tmp_path, "--long", "long", "--parts", "game")
+
+
+def test_tables_carry_one_row_per_seed(tmp_path):
+    rows = [{"method": f"stdo-k{k}", "seed": s, "psnr": 30 + k + s / 10} for k in (1, 2) for s in (1, 0)]
+    df = _run("chunks", _metrics(tmp_path, rows), tmp_path)
+    assert list(df["k"]) == [1, 1, 2, 2] and list(df["seed"]) == [0, 1, 0, 1]
+    assert list(df["psnr_db"]) == [31.0, 31.1, 32.0, 32.1]
+    one_dir = tmp_path / "one"
+    one_dir.mkdir()
+    one = _run("chunks", _metrics(one_dir, [{"method": "stdo-k2", "psnr": 30.0}]), one_dir)
+    assert list(one["seed"]) == [0]  # metrics without a seed: seed 0
+    props = [[0.5, 0.5], [1.0, 0.0]]
+    rows = [{"method": f"jstdo-k2-p{i}", "seed": s, "psnr": 35 + i + s} for i in (1, 0) for s in (0, 1)]
+    sched = _run("schedules", _metrics(tmp_path, rows), tmp_path, "--proportions", json.dumps(props))
+    assert list(sched["schedule"]) == [0, 0, 1, 1] and list(sched["seed"]) == [0, 1, 0, 1]
+    with pytest.raises(SystemExit):  # a schedule the proportions do not list: a clear error
+        _run("schedules", _metrics(tmp_path, rows), tmp_path, "--proportions", json.dumps(props[:1]))
+
+
+def test_long_video_table_per_seed_and_mean_of_parts_only_where_every_part_has_the_seed(tmp_path):
+    rows = [
+        {"video": "long", "method": "stdo-k2", "seed": 0, "psnr": 39.0},
+        {"video": "long", "method": "stdo-k2", "seed": 1, "psnr": 39.4},
+        {"video": "game", "method": "stdo-k2", "seed": 0, "psnr": 44.0},
+        {"video": "game", "method": "stdo-k2", "seed": 1, "psnr": 44.2},
+        {"video": "vlog", "method": "stdo-k2", "seed": 0, "psnr": 38.0},
+    ]
+    df = _run("long_video", _metrics(tmp_path, rows), tmp_path, "--long", "long", "--parts", "game,vlog")
+    assert list(zip(df["seed"], df["video"], strict=True)) == [
+        (0, "game"), (0, "vlog"), (0, "mean of parts"), (0, "long"), (1, "game"), (1, "long"),
+    ]  # fmt: skip
+    assert df.loc[2, "psnr_db"] == pytest.approx(41.0)
+
+
+def test_figures_show_the_spread_over_seeds(tmp_path):
+    chunks = pd.DataFrame(
+        [
+            {"video": "v", "scale": 4, "backbone": "WDSR", "k": k, "seed": s, "psnr_db": 30 + k + d}
+            for k in (1, 2, 4)
+            for s, d in enumerate((-0.2, 0.0, 0.2))
+        ]  # fmt: skip
+    )
+    fig = ablations.plot_chunks(chunks)
+    try:
+        ax = fig.axes[0]
+        (line,) = [ln for ln in ax.get_lines() if ln.get_label() == "WDSR"]
+        assert list(line.get_ydata()) == pytest.approx([31.0, 32.0, 34.0])  # the means over seeds
+        (bars,) = [c for c in ax.collections if c.get_segments()]
+        half = [abs(seg[1][1] - seg[0][1]) / 2 for seg in bars.get_segments()]
+        assert half == pytest.approx([0.2, 0.2, 0.2])  # +-1 sd (ddof 1) of -0.2, 0, +0.2
+        assert ax.get_ylabel() == "PSNR (dB), mean ± 1 sd over 3 seeds"
+    finally:
+        plt.close(fig)
+    schedules = pd.DataFrame(
+        [
+            {
+                "video": "v",
+                "scale": 4,
+                "backbone": "WDSR",
+                "schedule": i,
+                "proportions": f"p{i}",
+                "seed": s,
+                "psnr_db": 35 + i + d,
+            }
+            for i in (0, 1)
+            for s, d in enumerate((-0.1, 0.1))
+        ]  # fmt: skip
+    )
+    fig = ablations.plot_schedules(schedules)
+    try:
+        ax = fig.axes[0]
+        assert list(ax.get_lines()[0].get_ydata()) == pytest.approx([35.0, 36.0])
+        (bars,) = [c for c in ax.collections if c.get_segments()]
+        assert [abs(s[1][1] - s[0][1]) / 2 for s in bars.get_segments()] == pytest.approx([2**0.5 * 0.1] * 2)
+        assert "2 seeds" in ax.get_ylabel()
+    finally:
+        plt.close(fig)
+    fig = ablations.plot_chunks(chunks[chunks["seed"] == 0])  # one seed: no error bars
+    try:
+        assert not [c for c in fig.axes[0].collections if c.get_segments()]
+        assert fig.axes[0].get_ylabel() == "PSNR (dB)"
+    finally:
+        plt.close(fig)

@@ -82,13 +82,39 @@ def test_method_ids_tables_and_the_best_of_k_set():
 def test_fit_multiple_train_settings_and_generic_kwargs():
     plan = Plan(config())
     assert plan.fit_multiple() == (8, 8, 4)  # lcm(2*4, 4*2), lcm(2*2, 4*2), lcm(2, 4)
-    assert plan.train_settings(1e-3) == {"batch_size": 8, "lr_min": 4e-8, "lr": 1e-3}
+    assert plan.train_settings(1e-3) == {"batch_size": 8, "lr_min": 4e-8, "lr": 1e-3, "seed": 0}
     assert plan.train_settings(2e-3, 16)["batch_size"] == 16
     assert plan.generic_kwargs("espcn") == {} and plan.init_from_generic()
     clash = Plan(config(pretrain=BASE["pretrain"] | {"kwargs": {"channels": [8]}}))
     with pytest.raises(StdoError, match="pretrain.kwargs .* differ from backbones' espcn kwargs"):
         clash.generic_kwargs("espcn")
     assert Plan(config()).demo_photos() == ["astronaut", "rocket", "stereo_motorcycle"]
+
+
+def test_seeds_multiply_the_evaluations_and_ablations_take_their_first_seeds():
+    """train.seeds: every table evaluation once per seed, the job's seed in its train settings
+    (never the list); an ablation's ``seeds: n`` takes the first n seeds, more than there are
+    stops naming both numbers; one seed (the default) keeps paths without a seed."""
+    one = Plan(config())
+    assert one.seeds == [0] and not one.multi_seed
+    assert one.metrics_runs() == [(*cell, 0) for cell in one.metrics_cells()]
+    cfg = config(
+        train=BASE["train"] | {"seeds": [3, 1, 4]},
+        ablations={"chunks": {"k": [1, 2], "seeds": 2}, "schedules": {"k": 4, "proportions": [[1, 1, 0, 0]]}},
+    )
+    plan = Plan(cfg)
+    assert plan.seeds == [3, 1, 4] and plan.multi_seed
+    runs = plan.metrics_runs()
+    assert len(runs) == 3 * len(plan.metrics_cells()) and {r[-1] for r in runs} == {3, 1, 4}
+    settings = plan.train_settings(1e-3, seed=4)
+    assert settings["seed"] == 4 and "seeds" not in settings
+    assert plan.train_settings(1e-3)["seed"] == 3  # the first seed (pretraining's)
+    assert plan.ablation("chunks").seeds == [3, 1] and plan.ablation("schedules").seeds == [3, 1, 4]
+    assert {r[-1] for r in plan.ablation_runs("chunks")} == {3, 1}
+    assert len(plan.ablation_runs("chunks")) == 2 * len(plan.ablation("chunks").cells)
+    too_many = config(train=BASE["train"] | {"seeds": [0]}, ablations={"chunks": {"k": [1, 2], "seeds": 2}})
+    with pytest.raises(StdoError, match=r"ablations.chunks.seeds is 2, but train.seeds has 1"):
+        Plan(too_many).ablations()
 
 
 def test_unknown_names_stop_with_what_is_known():

@@ -165,3 +165,73 @@ def test_table1_title_names_the_configured_backbones(metrics, tmp_path):
 def test_an_unknown_method_stops_with_the_known_ones(tmp_path):
     with pytest.raises(StdoError, match="unknown method 'stdo-k4-d1'; known forms: awdnn"):
         _metrics(tmp_path, [BASE | {"method": "stdo-k4-d1", "psnr": 30.0}])
+
+
+def _seeded(tmp_path, psnrs):
+    """Metrics of one cell, one row per (method, seed) from ``{method: [psnr of seed 0, 1, ...]}``."""
+    rows = [
+        BASE
+        | {"method": m, "seed": s, "psnr": v, "psnr_authors": v + 0.5}
+        | ({"models": int(m[-1])} if m.startswith("stdo") else {})
+        for m, values in psnrs.items()
+        for s, v in enumerate(values)
+    ]
+    return _metrics(tmp_path, rows)
+
+
+def test_seeds_give_the_mean_sd_and_count_and_the_best_k_by_the_mean(tmp_path):
+    """Three seeds: Table 2's PSNR is the mean over seeds, psnr_std_db their sd (ddof 1) and
+    n_seeds 3; STDO's best k is the k of the highest mean, though k=2 wins on seed 0."""
+    m = _seeded(
+        tmp_path,
+        {"awdnn": [30.0, 30.2, 30.4], "stdo-k2": [31.0, 30.0, 30.2], "stdo-k4": [30.8, 30.9, 31.0],
+         "jstdo-k4": [30.5, 30.5, 30.8]},
+    )  # fmt: skip
+    assert len(m) == 12 and sorted(m["seed"].unique()) == [0, 1, 2]
+    t = table2(m).set_index(["method", "k"])
+    aw = t.loc[("awDNN", pd.NA)]
+    assert aw["psnr_db"].item() == pytest.approx(30.2) and aw["n_seeds"].item() == 3
+    assert aw["psnr_std_db"].item() == pytest.approx(0.2)
+    assert t.loc[("STDO", 4), "is_best_k"] and not t.loc[("STDO", 2), "is_best_k"]
+    assert t.loc[("STDO", 2), "psnr_db"] == pytest.approx(30.4)
+    assert t.loc[("STDO", 4), "psnr_authors_db"] == pytest.approx(31.4)
+    t4 = table4(m).set_index("method")
+    assert t4.loc["JSTDO", "drop_db"] == pytest.approx(30.9 - 30.6)  # of the means
+    assert t4.loc["JSTDO", "n_seeds"] == 3 and t4.loc["STDO", "psnr_std_db"] == pytest.approx(0.1)
+    (tmp_path / "one").mkdir()
+    one = table2(_seeded(tmp_path / "one", {"awdnn": [30.0]}))
+    assert one["n_seeds"].tolist() == [1] and one["psnr_std_db"].isna().all()  # no sd from one seed
+
+
+def test_the_same_seed_twice_is_an_error(tmp_path):
+    rows = [
+        BASE | {"method": "awdnn", "seed": 1, "psnr": 30.0},
+        BASE | {"method": "awdnn", "seed": 1, "psnr": 31.0},
+    ]
+    with pytest.raises(ValueError, match="two metrics files for g15 x4 wdsr awdnn seed 1"):
+        _metrics(tmp_path, rows)
+
+
+def test_the_regime_stands_beside_each_trained_method(tmp_path, metrics):
+    """The regime table's rows join on video, scale, backbone id and method id; a method it has
+    no row for keeps empty cells; a regime table without its columns is refused."""
+    regime = pd.DataFrame(
+        [
+            {"video": "g15", "scale": 4, "backbone": "wdsr", "method": "awdnn", "steps_per_model": 300,
+             "paper_steps_per_model": 70313, "lr_pixels_per_param": 0.8, "paper_lr_pixels_per_param": 48.47},
+            {"video": "g15", "scale": 4, "backbone": "wdsr", "method": "stdo-k4", "steps_per_model": 75,
+             "paper_steps_per_model": 17579, "lr_pixels_per_param": 0.2, "paper_lr_pixels_per_param": 12.12},
+            {"video": "other", "scale": 4, "backbone": "wdsr", "method": "awdnn", "steps_per_model": 1,
+             "paper_steps_per_model": 1, "lr_pixels_per_param": 1, "paper_lr_pixels_per_param": 1},
+        ]
+    )  # fmt: skip
+    t = table2(metrics, regime=regime).set_index(["method", "k"])
+    assert t.loc[("awDNN", pd.NA), "steps_per_model"].item() == 300
+    assert t.loc[("awDNN", pd.NA), "paper_steps_per_model"].item() == 70313
+    assert t.loc[("STDO", 4), "lr_pixels_per_param"] == 0.2 and pd.isna(t.loc[("STDO", 2), "steps_per_model"])
+    t4 = table4(metrics, regime=regime).set_index("method")
+    assert t4.loc["STDO", "paper_lr_pixels_per_param"] == 12.12 and pd.isna(
+        t4.loc["JSTDO", "steps_per_model"]
+    )
+    with pytest.raises(ValueError, match="regime table lacks columns"):
+        table2(metrics, regime=regime.drop(columns=["paper_steps_per_model"]))

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from stdo import claims as claims_mod
 from stdo import paper
 from stdo.figures import paper_vs_run, table_page
 
@@ -78,7 +79,34 @@ def test_the_page_colours_claims_and_says_when_no_video_has_a_paper_cell():
     assert "None of this run's videos (demo) carries a paper label" in text
     assert 'data-status="held"' in text and paper_vs_run.STATUS_COLOURS["held"] in text
     assert 'data-status="not run"' in text and html.escape("x < y") in text
-    assert "1 held, 0 failed, 1 not run" in text
+    assert "1 held, 0 failed, 0 inconclusive, 1 not run" in text
+    assert "Margins are paired by seed" in text  # the rule under the claims table
+
+
+def test_claims_show_the_margin_with_its_interval_and_colour_every_status():
+    rows = [
+        {"claim": "a", "status": "held", "n_seeds": 3, "margin_db": 0.5, "ci_low_db": 0.2, "ci_high_db": 0.8},
+        {"claim": "b", "status": "inconclusive", "n_seeds": 3, "margin_db": 0.02, "ci_low_db": -0.1,
+         "ci_high_db": 0.14},
+        {"claim": "c", "status": claims_mod.FAILED_ONE_SEED, "n_seeds": 1, "margin_db": -0.2,
+         "ci_low_db": np.nan, "ci_high_db": np.nan},
+        {"claim": "d", "status": "not run", "n_seeds": np.nan, "margin_db": np.nan, "ci_low_db": np.nan,
+         "ci_high_db": np.nan},
+    ]  # fmt: skip
+    claims = pd.DataFrame(rows)
+    assert [paper_vs_run.margin_text(r) for _, r in claims.iterrows()] == [
+        "+0.50 ± 0.30 (n=3)",
+        "+0.02 ± 0.12 (n=3)",
+        "-0.20 (one seed: noise not measured)",
+        "",
+    ]
+    text = paper_vs_run.claims_html(claims)
+    assert "<th>margin ± 95 % interval (dB)</th>" in text and "<td>-0.10 .. +0.14</td>" in text
+    for status in claims["status"]:
+        assert f'<tr style="background:{paper_vs_run.STATUS_COLOURS[status]}" data-status="{status}">' in text
+    assert len(set(paper_vs_run.STATUS_COLOURS.values())) == len(claims_mod.STATUSES)
+    summary = paper_vs_run.claims_summary(claims)
+    assert summary == "1 held, 0 failed, 1 failed (one seed: noise not measured), 1 inconclusive, 1 not run"
 
 
 def test_table_page_has_the_markdown_title_notes_and_the_csv_rows(tmp_path):

@@ -199,10 +199,11 @@ def test_cosine_schedule_is_the_authors_and_multistep_decays_at_milestones():
     """Cosine: CosineAnnealingLR(T_max=steps, eta_min=4e-8), stepped per optimiser step."""
     import math
 
+    from stdo.optim import Adam
     from stdo.train import make_scheduler
 
     def lrs(settings):
-        opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=settings.lr)
+        opt = Adam([torch.nn.Parameter(torch.zeros(1))], lr=settings.lr)
         sched, out = make_scheduler(opt, settings), []
         for _ in range(settings.steps):
             out.append(opt.param_groups[0]["lr"])

@@ -24,6 +24,7 @@ OVERLAY = {
     "stdo": {"k": [2]},
     "jstdo": {"k": 2, "proportions": [1.0, 0.0]},
     "bench": {"threads": 1, "warmup": 1, "runs": 3},
+    "train": {"seeds": [0, 1]},  # two seeds: paths carry the seed; figures and exports show seed 0
     "ablations": {
         "chunks": {"k": [1, 2]},  # k = 2 is Table 2's; one more model
         "schedules": {"k": 2, "proportions": [[0.5, 0.5], [1.0, 0.0]]},
@@ -67,20 +68,51 @@ def test_every_figure_is_written_with_its_data(all_run):
     for name in ("chunks", "schedules"):  # Figures 7a and 7b
         assert imread(all_run / f"results/ablations/{name}.png").ndim == 3
         assert (all_run / f"results/ablations/{name}.pdf").stat().st_size > 0
-    assert sorted(pd.read_csv(all_run / "results/ablations/chunks.csv")["k"]) == [1, 2]
+    chunks = pd.read_csv(all_run / "results/ablations/chunks.csv")
+    assert sorted(zip(chunks["k"], chunks["seed"], strict=True)) == [(1, 0), (1, 1), (2, 0), (2, 1)]
     f4 = pd.read_csv(figures / "figure4.csv")
     assert list(f4["method"]) == ["bicubic", "awdnn", "cafm-n3", "stdo-k2", "jstdo-k2"]
     for r in f4[f4["method"] != "bicubic"].itertuples():  # Figure 4's frames are the evaluated ones
-        pmap = np.load(all_run / f"results/videos/tiny/x2/espcn/eval/{r.method}/psnr_map.npy")
+        pmap = np.load(all_run / f"results/videos/tiny/x2/espcn/seed0/eval/{r.method}/psnr_map.npy")
         assert r.frame_psnr_db == pytest.approx(pooled_psnr(psnr_to_mse(pmap[r.frame]).ravel()), abs=1e-6)
     f6 = pd.read_csv(figures / "figure6.csv")
     assert list(f6["panel"].unique()) == ["JSTDO ρ = (0.5 0.5)", "JSTDO ρ = (1 0)"]
 
 
+def test_two_seeds_train_apart_and_the_tables_and_claims_carry_their_noise(all_run):
+    """train.seeds [0, 1]: each unit trained and evaluated once per seed under seed<s>/; Table 2
+    gives the mean of the two seeds' PSNRs, their sd and n_seeds 2, and the regime beside the
+    paper's; every decided claim has an interval around its paired mean margin."""
+    cell = all_run / "results/videos/tiny/x2/espcn"
+    psnr = {}
+    for seed in (0, 1):
+        m = json.loads((cell / f"seed{seed}/eval/awdnn/metrics.json").read_text())
+        assert m["seed"] == seed
+        side = json.loads((cell / f"seed{seed}/units/all/model.pt.prov.json").read_text())
+        assert side["params"]["settings"]["seed"] == seed
+        psnr[seed] = m["psnr"]
+    assert psnr[0] != psnr[1]  # other batches: another model
+    assert not (cell / "units").exists() and not (cell / "eval").exists()
+    t = pd.read_csv(all_run / "results/tables/table2.csv")
+    aw = t[t.method == "awDNN"].iloc[0]
+    assert aw.n_seeds == 2 and aw.psnr_db == pytest.approx((psnr[0] + psnr[1]) / 2, abs=0.006)
+    assert aw.psnr_std_db == pytest.approx(abs(psnr[0] - psnr[1]) / np.sqrt(2), abs=6e-4)
+    trained = t[~t.method.isin(["bicubic", "f0"])]
+    assert (trained.steps_per_model > 0).all()
+    assert (trained.paper_steps_per_model > trained.steps_per_model).all()
+    assert trained.lr_pixels_per_param.notna().all() and trained.paper_lr_pixels_per_param.notna().all()
+    c = pd.read_csv(all_run / "results/tables/claims.csv")
+    decided = c[c.status != "not run"]
+    assert len(decided) and (decided.n_seeds == 2).all()
+    assert (decided.ci_low_db <= decided.margin_db).all() and (decided.margin_db <= decided.ci_high_db).all()
+    assert not decided.status.str.contains("one seed").any()
+
+
 def test_the_side_by_side_clip_plays_bicubic_beside_the_best_method(all_run):
     data = pd.read_csv(all_run / "results/figures/side_by_side.csv")
+    cell = all_run / "results/videos/tiny/x2/espcn/seed0"  # the figures' run: the first seed
     metrics = {
-        m: json.loads((all_run / f"results/videos/tiny/x2/espcn/eval/{m}/metrics.json").read_text())["psnr"]
+        m: json.loads((cell / f"eval/{m}/metrics.json").read_text())["psnr"]
         for m in ("awdnn", "cafm-n3", "stdo-k2", "jstdo-k2")
     }
     summary = json.loads((all_run / "results/videos/tiny/x2/score_summary.json").read_text())

@@ -9,6 +9,7 @@ import yaml
 from PIL import Image
 from wfkit import REPO, TINY, TINY_BACKBONES, snakemake
 
+from stdo import claims
 from stdo.cli import STAGES
 from stdo.models import build_model, count_parameters
 
@@ -63,7 +64,10 @@ def test_table2_holds_every_method_for_each_scale_and_backbone(tiny_run):
 
 def test_claims_table_is_made_from_the_metrics(tiny_run):
     c = pd.read_csv(tiny_run / "results/tables/claims.csv")
-    assert set(c["status"]) <= {"held", "failed", "not run"}
+    assert set(c["status"]) <= set(claims.STATUSES)
+    decided = c[c["status"] != claims.NOT_RUN]
+    assert decided["status"].str.endswith(f"({claims.ONE_SEED})").all()  # tiny.yaml: one seed
+    assert (decided["n_seeds"] == 1).all() and decided["ci_low_db"].isna().all()
     beats = c[c.claim == "stdo_beats_baselines"]
     assert len(beats) == 2 * 2  # one row per backbone and scale
     t = pd.read_csv(tiny_run / "results/tables/table2.csv")
@@ -72,7 +76,9 @@ def test_claims_table_is_made_from_the_metrics(tiny_run):
         stdo = cell[(cell.method == "STDO") & cell.is_best_k]["psnr_db"].item()
         best_baseline = cell[cell.method.isin(["awDNN", "NAS", "CaFM"])]["psnr_db"].max()
         assert r.margin_db == pytest.approx(stdo - best_baseline, abs=0.011)
-        assert r.status == ("held" if r.margin_db > 0 else "failed") or abs(r.margin_db) < 0.011
+        assert r.status == (claims.HELD_ONE_SEED if r.margin_db > 0 else claims.FAILED_ONE_SEED) or (
+            abs(r.margin_db) < 0.011
+        )
     assert (c.loc[c.claim == "best_k_near_4", "status"] == "not run").all()  # no ablation configured
     assert (c.loc[c.claim == "real_time_on_device", "status"] == "not run").all()
     assert "held in" in (tiny_run / "results/tables/claims.md").read_text()

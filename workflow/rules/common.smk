@@ -21,15 +21,14 @@ PATCH_FILES = ["lr.npy", "hr.npy", "index.csv", "grid.json"]
 SCORES = "results/videos/{video}/x{scale}/scores.csv"
 PARTITION = "results/videos/{video}/x{scale}/partition/k{k}/chunks.npy"
 THRESHOLDS = "results/videos/{video}/x{scale}/partition/k{k}/thresholds.csv"
-UNIT = "results/videos/{video}/x{scale}/{backbone}/units/{unit}"
-EVAL = "results/videos/{video}/x{scale}/{backbone}/eval/{method}"
-METRICS = "results/videos/{video}/x{scale}/{backbone}/eval/{method}/metrics.json"
+CELL_DIR = "results/videos/{video}/x{scale}/{backbone}"
 SCORE_SUMMARY = "results/videos/{video}/x{scale}/score_summary.json"
 PRETRAINED = "results/pretrain/{backbone}/x{scale}/model.pt"
 IMPORTED_F0 = "results/pretrain/imported/{backbone}/x{scale}/model.pt"
 ABLATION = "results/ablations/{name}"
 TABLE = "results/tables/table{n}"
 CLAIMS = "results/tables/claims"
+REGIME = "results/tables/regime"  # .csv and .md: the training regime of every cell beside the paper's
 HEATMAP = "results/figures/heatmaps/{video}_x{scale}_{backbone}.png"
 EXPORT_MANIFEST = "results/videos/{video}/x{scale}/{backbone}/export/manifest.json"
 EXPORT_FILES = "results/videos/{video}/x{scale}/{backbone}/export/tflite"
@@ -58,6 +57,14 @@ RATE_FIGURE = "results/figures/rate"
 # ------------------------------------------------------------------ the plan
 PLUGINS = stdo_plugins.activate(config.get("plugins", []))  # before any registry look-up
 PLAN = Plan(config).check()
+SEEDS = PLAN.seeds
+SEED0 = SEEDS[0]  # the run that figures, exports, benchmarks and bundles show
+# a trained run: one seed per directory when there are several (train.seeds), else none
+RUN = CELL_DIR + ("/seed{seed}" if PLAN.multi_seed else "")
+UNIT = RUN + "/units/{unit}"
+EVAL = RUN + "/eval/{method}"
+METRICS = EVAL + "/metrics.json"
+SEED_LOG = "_seed{seed}" if PLAN.multi_seed else ""  # log names carry the seed as RUN does
 VIDEOS = PLAN.videos
 BACKBONES = PLAN.backbones
 TABLE_VIDEOS = PLAN.table_videos
@@ -126,12 +133,18 @@ def patch_files(video="{video}", scale="{scale}"):
     return [f"{PATCHES}/{name}".format(video=video, scale=scale) for name in PATCH_FILES]
 
 
-def metrics_file(video, scale, backbone, method):
-    return METRICS.format(video=video, scale=scale, backbone=backbone, method=method)
+def seed_of(wildcards):
+    """The seed of a job (its wildcard when paths carry one, else the only seed)."""
+    return int(getattr(wildcards, "seed", SEED0))
+
+
+def metrics_file(video, scale, backbone, method, seed=SEED0):
+    return METRICS.format(video=video, scale=scale, backbone=backbone, method=method, seed=seed)
 
 
 def metrics_files():
-    return [metrics_file(*cell) for cell in PLAN.metrics_cells()]
+    """Every seed's metrics of every table cell."""
+    return [metrics_file(*run) for run in PLAN.metrics_runs()]
 
 
 def score_summaries():
@@ -142,8 +155,8 @@ def stdo_k_arg():
     return f"--stdo-k {','.join(map(str, PLAN.stdo_ks()))}" if PLAN.stdo_ks() else ""
 
 
-def train_settings(lr, batch_size=None):
-    return json_arg(PLAN.train_settings(lr, batch_size))
+def train_settings(lr, batch_size=None, seed=None):
+    return json_arg(PLAN.train_settings(lr, batch_size, seed))
 
 
 def vsd4k_dirs(video):
@@ -248,18 +261,18 @@ def chunk_units(k):
     return [f"stdo-k{k}-c{c}" for c in range(k)]
 
 
+def unit_model(wildcards, unit):
+    """model.pt of one unit of a cell, for the job's seed (the first seed where it has none)."""
+    w = wildcards
+    return f"{UNIT}/model.pt".format(video=w.video, scale=w.scale, backbone=w.backbone, unit=unit, seed=seed_of(w))
+
+
 def method_models(wildcards):
-    return [
-        f"{UNIT}/model.pt".format(video=wildcards.video, scale=wildcards.scale, backbone=wildcards.backbone, unit=u)
-        for u in stdo_methods.method_units(wildcards.method)
-    ]
+    return [unit_model(wildcards, u) for u in stdo_methods.method_units(wildcards.method)]
 
 
 def cell_models(wildcards):
-    return [
-        f"{UNIT}/model.pt".format(video=wildcards.video, scale=wildcards.scale, backbone=wildcards.backbone, unit=u)
-        for u in PLAN.cell_units(wildcards.video, wildcards.backbone)
-    ]
+    return [unit_model(wildcards, u) for u in PLAN.cell_units(wildcards.video, wildcards.backbone)]
 
 
 def cell_partitions(wildcards):
@@ -286,8 +299,8 @@ def method_partition(wildcards):
 
 
 def ablation_metrics(name):
-    """Evaluation metrics one ablation is made of."""
-    return [metrics_file(*cell) for cell in PLAN.ablation(name).cells]
+    """Evaluation metrics one ablation is made of (each of its seeds)."""
+    return [metrics_file(*run) for run in PLAN.ablation_runs(name)]
 
 
 def ablation_outputs():
@@ -333,7 +346,7 @@ def fig_methods():
 def fig_eval(name, methods=None):
     """``eval/<method>/<name>`` of the figures' cell for each of its methods."""
     return [
-        f"{EVAL}/{name}".format(video=FIG_VIDEO, scale=FIG_SCALE, backbone=FIG_BACKBONE, method=m)
+        f"{EVAL}/{name}".format(video=FIG_VIDEO, scale=FIG_SCALE, backbone=FIG_BACKBONE, method=m, seed=SEED0)
         for m in (methods if methods is not None else fig_methods())
     ]
 
@@ -355,7 +368,7 @@ def figure_outputs():
 def schedule_maps():
     """psnr_map.npy of the JSTDO schedule models (Figure 6)."""
     return [
-        f"{EVAL}/psnr_map.npy".format(video=v, scale=s, backbone=b, method=m)
+        f"{EVAL}/psnr_map.npy".format(video=v, scale=s, backbone=b, method=m, seed=SEED0)
         for v, s, b, m in PLAN.ablation("schedules").cells
     ]
 
@@ -389,7 +402,7 @@ def bundle_dirs():
 
 
 def delivery_metrics():
-    return [metrics_file(*cell) for cell in PLAN.delivery_cells()]
+    return [metrics_file(*cell) for cell in PLAN.delivery_cells()]  # the first seed's
 
 
 def ladders():

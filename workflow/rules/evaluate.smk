@@ -10,14 +10,14 @@ rule evaluate:
     params:
         patches=lambda w, input: os.path.dirname(input.patches[0]),
         partition=lambda w, input: f"--partition {input.partition[0]}" if input.partition else "",
-        labels=lambda w: labels(w, backbone=w.backbone, evaluated_on=eval_video(w.video)),
+        labels=lambda w: labels(w, backbone=w.backbone, evaluated_on=eval_video(w.video), seed=seed_of(w)),
         batch_size=config["evaluate"]["batch_size"],
         device=config["device"],
     threads: torch_threads()
     resources:
         gpu=GPUS,
     log:
-        f"{LOGS}/evaluate/{{video}}_x{{scale}}_{{backbone}}_{{method}}.log",
+        f"{LOGS}/evaluate/{{video}}_x{{scale}}_{{backbone}}_{{method}}" + SEED_LOG + ".log",
     conda:
         "../../envs/torch.yaml"
     shell:

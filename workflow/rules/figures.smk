@@ -140,7 +140,7 @@ rule heatmaps:
         scores=lambda w: SCORES.format(video=eval_video(w.video), scale=w.scale),
         grid=lambda w: f"{PATCHES}/grid.json".format(video=eval_video(w.video), scale=w.scale),
         maps=lambda w: [
-            f"{EVAL}/psnr_map.npy".format(video=w.video, scale=w.scale, backbone=w.backbone, method=m)
+            f"{EVAL}/psnr_map.npy".format(video=w.video, scale=w.scale, backbone=w.backbone, method=m, seed=SEED0)
             for m in method_ids(w.video, w.backbone, single_chunk=False)
         ],
     output:

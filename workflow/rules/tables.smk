@@ -3,6 +3,7 @@ rule table:
     input:
         metrics=metrics_files(),
         references=score_summaries(),
+        regime=f"{REGIME}.csv",
     output:
         csv=f"{TABLE}.csv",
         md=f"{TABLE}.md",
@@ -16,7 +17,7 @@ rule table:
         "../../envs/report.yaml"
     shell:
         "python -m stdo.tables --table {wildcards.n} --metrics {input.metrics} {params.stdo_k} "
-        "--references {input.references} --out-csv {output.csv} "
+        "--references {input.references} --regime {input.regime} --out-csv {output.csv} "
         "--out-md {output.md} > {log} 2>&1"
 
 
@@ -24,5 +25,6 @@ rule tables:
     input:
         expand(f"{TABLE}.{{ext}}", n=PLAN.tables_to_build(), ext=["csv", "md"]),
         rules.claims.output,
+        rules.regime.output,
         rules.figures.input,
         ablation_outputs(),

@@ -18,7 +18,7 @@ rule train:
         init=lambda w, input: f"--init {input.init[0]}" if input.init else "",
         epochs=lambda w: BACKBONES[w.backbone]["epochs"],
         kwargs=lambda w: json_arg(BACKBONES[w.backbone].get("kwargs", {})),
-        settings=lambda w: train_settings(BACKBONES[w.backbone]["lr"]),
+        settings=lambda w: train_settings(BACKBONES[w.backbone]["lr"], seed=seed_of(w)),
         device=config["device"],
     wildcard_constraints:
         unit=r"(?!stdo-k\d+-c\d+/)[a-z0-9-]+",  # not STDO's chunk models (the rules below)
@@ -26,7 +26,7 @@ rule train:
     resources:
         gpu=GPUS,
     log:
-        f"{LOGS}/train/{{video}}_x{{scale}}_{{backbone}}_{{unit}}.log",
+        f"{LOGS}/train/{{video}}_x{{scale}}_{{backbone}}_{{unit}}" + SEED_LOG + ".log",
     conda:
         "../../envs/torch.yaml"
     shell:
@@ -55,13 +55,13 @@ for _k in PLAN.chunk_unit_ks():
             init=lambda w, input: f"--init {input.init[0]}" if input.init else "",
             epochs=lambda w: BACKBONES[w.backbone]["epochs"],
             kwargs=lambda w: json_arg(BACKBONES[w.backbone].get("kwargs", {})),
-            settings=lambda w: train_settings(BACKBONES[w.backbone]["lr"]),
+            settings=lambda w: train_settings(BACKBONES[w.backbone]["lr"], seed=seed_of(w)),
             device=config["device"],
         threads: torch_threads()
         resources:
             gpu=GPUS,
         log:
-            f"{LOGS}/train/{{video}}_x{{scale}}_{{backbone}}_stdo-k{_k}.log",
+            f"{LOGS}/train/{{video}}_x{{scale}}_{{backbone}}_stdo-k{_k}" + SEED_LOG + ".log",
         conda:
             "../../envs/torch.yaml"
         shell:

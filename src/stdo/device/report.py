@@ -377,7 +377,7 @@ def main(argv: list[str] | None = None) -> None:
     a = p.parse_args(argv)
     out_data = a.out_data or a.out_png.with_name(a.out_png.stem + ".csv")
     with io.stage_errors(STAGE):
-        table = bench_table(load_bench(a.bench), tables.load_metrics(a.metrics))
+        table = bench_table(load_bench(a.bench), tables.aggregate_seeds(tables.load_metrics(a.metrics)))
         title = TITLE.format(devices=_devices(table))
         io.write_csv(a.out_csv, table)
         io.write_text(a.out_md, tables.to_markdown(table, title, tables.footer(), notes(table)))

@@ -12,7 +12,9 @@ Three sections, written as one self-contained HTML page and a CSV of every compa
    change against STDO (Table 4), ours (mean over our videos) beside the paper's (mean over
    the paper's videos for that backbone and scale, with its range), both in the authors'
    protocol.
-3. **Claims.** The claims table (:mod:`stdo.claims`), each claim held, failed or not run.
+3. **Claims.** The claims table (:mod:`stdo.claims`), each claim held, failed, inconclusive
+   or not run (held and failed on one seed marked "one seed: noise not measured"), with its
+   mean paired margin and the margin's 95 % interval over seeds (``margin ± half-width``).
 """
 
 from __future__ import annotations
@@ -24,9 +26,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stdo import claims as claims_
 from stdo import io, paper
 
-STATUS_COLOURS = {"held": "#d8f0d8", "failed": "#f6d5d5", "not run": "#e8e8e8"}
+STATUS_COLOURS = {
+    claims_.HELD: "#b9e4b9",
+    claims_.HELD_ONE_SEED: "#e3f3e3",
+    claims_.FAILED: "#f1b8b8",
+    claims_.FAILED_ONE_SEED: "#f9e1e1",
+    claims_.INCONCLUSIVE: "#fbeeb8",
+    claims_.NOT_RUN: "#e8e8e8",
+}
 KEY = ["video", "backbone", "scale", "method"]
 
 
@@ -141,28 +151,59 @@ def _cell(v: object) -> str:
     return str(v)
 
 
+def margin_text(r: pd.Series) -> str:
+    """A claim's margin as shown: ``+0.12 ± 0.05 (n=3)`` (the 95 % interval's half-width),
+    ``+0.12 (one seed: noise not measured)``, or empty where nothing was decided."""
+    m = pd.to_numeric(pd.Series([r.get("margin_db")]), errors="coerce").iloc[0]
+    if pd.isna(m):
+        return ""
+    lo, hi = (
+        pd.to_numeric(pd.Series([r.get(c)]), errors="coerce").iloc[0] for c in ("ci_low_db", "ci_high_db")
+    )
+    n = pd.to_numeric(pd.Series([r.get("n_seeds")]), errors="coerce").iloc[0]
+    if pd.isna(lo) or pd.isna(hi):
+        return f"{m:+.2f} ({claims_.ONE_SEED})" if n == 1 else f"{m:+.2f}"
+    seeds = "" if pd.isna(n) else f" (n={int(n)})"
+    return f"{m:+.2f} ± {(hi - lo) / 2:.2f}{seeds}"
+
+
 def claims_html(claims: pd.DataFrame) -> str:
-    """The claims table, each row coloured by its status."""
+    """The claims table, each row coloured by its status; the margin with its 95 % interval."""
     if claims.empty:
         return "<p><em>no claims</em></p>"
-    cols = ["claim", "source", "statement", "video", "backbone", "scale", "status", "margin_db",
-            "margin_authors_db", "details"]  # fmt: skip
+    cols = ["claim", "source", "statement", "video", "backbone", "scale", "status", "margin_db", "ci_low_db",
+            "ci_high_db", "threshold_db", "margin_authors_db", "details"]  # fmt: skip
     cols = [c for c in cols if c in claims]
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    heads = {"margin_db": "margin ± 95 % interval (dB)", "ci_low_db": "95 % interval (dB)"}
+    shown = [c for c in cols if c != "ci_high_db"]
+    head = "".join(f"<th>{html.escape(heads.get(c, c))}</th>" for c in shown)
     body = []
     for _, r in claims.iterrows():
         colour = STATUS_COLOURS.get(str(r["status"]), "#ffffff")
-        cells = "".join(f"<td>{html.escape(_cell(r[c]))}</td>" for c in cols)
+        values = {c: _cell(r[c]) for c in shown}
+        if "margin_db" in values:
+            values["margin_db"] = margin_text(r)
+        if "ci_low_db" in values:
+            low, high = r.get("ci_low_db"), r.get("ci_high_db")
+            values["ci_low_db"] = "" if pd.isna(low) or pd.isna(high) else f"{low:+.2f} .. {high:+.2f}"
+        cells = "".join(f"<td>{html.escape(values[c])}</td>" for c in shown)
         body.append(
             f'<tr style="background:{colour}" data-status="{html.escape(str(r["status"]))}">{cells}</tr>'
         )
     return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
+def claims_summary(claims: pd.DataFrame) -> str:
+    """``2 held, 1 held (one seed: ...), 0 failed, 1 inconclusive, 1 not run``: the four main
+    statuses always, the one-seed variants where present."""
+    counts = claims["status"].value_counts().to_dict() if not claims.empty else {}
+    main = (claims_.HELD, claims_.FAILED, claims_.INCONCLUSIVE, claims_.NOT_RUN)
+    return ", ".join(f"{counts.get(s, 0)} {s}" for s in claims_.STATUSES if s in main or counts.get(s, 0))
+
+
 def page(absolute: pd.DataFrame, gains: pd.DataFrame, claims: pd.DataFrame, *, videos: list[str]) -> str:
     """The page as HTML."""
-    counts = claims["status"].value_counts().to_dict() if not claims.empty else {}
-    summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("held", "failed", "not run"))
+    summary = claims_summary(claims)
     if absolute.empty:
         absolute_note = (
             "<p>None of this run's videos (" + html.escape(", ".join(videos)) + ") carries a paper label "
@@ -197,6 +238,7 @@ backbone and scale (Table 2: game, inter and vlog at 15 s and 45 s; Table 4: gam
 {_table_html(gains)}
 <h2>3. The paper's claims, checked on this run</h2>
 <p>{html.escape(summary)}.</p>
+<p>{html.escape(claims_.RULE.replace("`", "").replace("**", ""))}</p>
 {claims_html(claims)}
 </body></html>
 """
