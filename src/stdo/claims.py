@@ -19,7 +19,7 @@ real_time_on_device         Figure 5            STDO's whole 1080p frame on the 
 ==========================  ==================  ==================================================
 
 Margins are in our PSNR convention (the ``psnr`` column, see :mod:`stdo.metrics`); when the
-metrics carry the authors' protocol (``psnr_authors``) the same margin under it is added as
+metrics carry the authors' protocol (``psnr_trainer``) the same margin under it is added as
 ``margin_authors_db``. The status is always decided on our convention.
 """
 
@@ -145,9 +145,9 @@ def _describe(label: str, r: pd.Series, with_id: bool = False) -> str:
 
 def _authors_diff(a: pd.Series, b: pd.Series, authors: bool) -> float | None:
     """``a - b`` under the authors' protocol, where both rows have it."""
-    if not authors or pd.isna(a.get("psnr_authors")) or pd.isna(b.get("psnr_authors")):
+    if not authors or pd.isna(a.get("psnr_trainer")) or pd.isna(b.get("psnr_trainer")):
         return None
-    return float(a["psnr_authors"]) - float(b["psnr_authors"])
+    return float(a["psnr_trainer"]) - float(b["psnr_trainer"])
 
 
 def _versus_baselines(
@@ -457,10 +457,10 @@ def check_claims(
 ) -> pd.DataFrame:
     """The claims table from ``metrics`` (as :func:`stdo.tables.load_metrics` returns them) and
     the optional ablation tables of :mod:`stdo.ablations`; columns :data:`COLUMNS`, plus
-    ``margin_authors_db`` where the metrics have ``psnr_authors`` values."""
+    ``margin_authors_db`` where the metrics have ``psnr_trainer`` values."""
     _require(metrics, ["video", "backbone", "scale", "method", "paper_method", "k", "psnr"], "metrics")
-    # load_metrics may add an empty psnr_authors column: the authors' margin only where it has values
-    authors = "psnr_authors" in metrics.columns and pd.to_numeric(metrics["psnr_authors"]).notna().any()
+    # load_metrics may add an empty psnr_trainer column: the authors' margin only where it has values
+    authors = "psnr_trainer" in metrics.columns and pd.to_numeric(metrics["psnr_trainer"]).notna().any()
     m = metrics[pd.to_numeric(metrics["psnr"], errors="coerce").notna()].copy()
     m["psnr"] = m["psnr"].astype(float)
     rows = [
@@ -518,8 +518,9 @@ def to_markdown(df: pd.DataFrame, footer: dict[str, Any] | None = None) -> str:
     ]
     if AUTHORS_COLUMN in df.columns:
         lines.append(
-            f"`{AUTHORS_COLUMN}`: the same margin under the STDO authors' protocol (`psnr_authors`: "
-            "4-pixel shave at each border of each patch), the protocol of the paper's numbers."
+            f"`{AUTHORS_COLUMN}`: the same margin under the STDO authors' protocol (`psnr_trainer`: "
+            "scale + 4 pixels shaved at each border of each patch, the mean of the chunks' MSEs), the "
+            "protocol of the STDO authors' numbers in the paper."
         )
     lines.append("")
     lines += [f"- {k}: {v}" for k, v in (tables.footer() if footer is None else footer).items()]

@@ -5,7 +5,9 @@ STDO sends it to its PSNR chunk's model, NAS to its time segment's model, CaFM t
 shared model with its segment's modulation, single-model methods to the one model), and
 the SR patches tile the frame back exactly, so the video's PSNR is computed from the MSE
 pooled over all pixels of all frames (:mod:`stdo.metrics`); the same pass also gives the STDO
-authors' protocol (``psnr_authors``: each patch shaved by 4 pixels). Writes ``metrics.json`` and
+trainer's protocol that made the paper's numbers (``psnr_trainer``: each patch shaved by
+scale + 4 pixels, the mean of the routing groups' MSEs) and VSD4K.py's offline one
+(``psnr_vsd4k``: each patch shaved by 4 pixels). Writes ``metrics.json`` and
 the per-patch PSNR map ``psnr_map.npy`` ``[frames, rows, cols]`` for heatmaps.
 """
 
@@ -25,7 +27,7 @@ from stdo import io, methods, runtime
 from stdo.cafm import CaFM
 from stdo.errors import StdoError
 from stdo.infer import patch_errors, to_tensor
-from stdo.metrics import error_shaves, mse_to_psnr, pooled_psnr, quantize
+from stdo.metrics import chunk_psnr, error_shaves, mse_to_psnr, pooled_psnr, quantize
 from stdo.models import build_model, count_macs, count_parameters
 from stdo.patches import grid_map, stitch
 
@@ -122,7 +124,8 @@ def evaluate(
     routed = load_routed(patches, method, model_paths, partition=partition, device=dev)
     grid, index, routing, loaded = routed.grid, routed.index, routed.routing, routed.loaded
     lr, hr = io.open_array(patches / "lr.npy"), io.open_array(patches / "hr.npy")
-    shaves = error_shaves(hr.shape[1], hr.shape[2])
+    shaves = error_shaves(hr.shape[1], hr.shape[2], grid["scale"])
+    col = {name: j for j, name in enumerate(shaves)}
     errors = np.full((len(index), len(shaves)), np.nan)
     per_group = []
     for g in range(routed.groups):
@@ -136,7 +139,7 @@ def evaluate(
                 batch_size=batch_size,
                 device=dev,
                 desc=f"{method} group {g}",
-                shaves=shaves,
+                shaves=list(shaves.values()),
             )
         mse = errors[:, 0]
         per_group.append(
@@ -154,7 +157,10 @@ def evaluate(
     metrics = {
         "method": method,
         "psnr": pooled_psnr(mse),
-        "psnr_authors": pooled_psnr(errors[:, 1]) if len(shaves) > 1 else None,
+        "psnr_trainer": (
+            chunk_psnr(errors[:, col["psnr_trainer"]], routing) if "psnr_trainer" in col else None
+        ),  # the trainer's protocol: one chunk per routing group (a model, or a CaFM modulation)
+        "psnr_vsd4k": pooled_psnr(errors[:, col["psnr_vsd4k"]]) if "psnr_vsd4k" in col else None,
         "mse": float(mse.mean()),
         "models": len(routed.units),
         "parameters": sum(count_parameters(m) for m, _ in loaded),

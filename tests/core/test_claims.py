@@ -190,8 +190,8 @@ def test_missing_ablations_and_methods_are_not_run_rows(tmp_path):
 
 def test_authors_margin_beside_ours_when_metrics_have_it(tmp_path):
     rows = [
-        {"method": "awdnn", "psnr": 34.0, "psnr_authors": 35.0},
-        {"method": "stdo-k4", "psnr": 34.5, "psnr_authors": 35.8},
+        {"method": "awdnn", "psnr": 34.0, "psnr_trainer": 35.0},
+        {"method": "stdo-k4", "psnr": 34.5, "psnr_trainer": 35.8},
     ]
     t = claims.check_claims(_load(tmp_path, rows))
     assert list(t.columns).index("margin_authors_db") == list(t.columns).index("margin_db") + 1

@@ -55,7 +55,9 @@ def test_awdnn_psnr_equals_an_independent_computation(tmp_path, patch_dir, array
 
     sr = super_resolve(model, lr)
     assert out["psnr"] == pytest.approx(video_psnr(sr, hr), abs=1e-9)
-    assert out["psnr_authors"] == pytest.approx(metrics.psnr_authors(sr, hr), abs=1e-9)
+    assert out["psnr_vsd4k"] == pytest.approx(metrics.psnr_vsd4k(sr, hr), abs=1e-9)
+    one = np.zeros(len(sr), dtype=np.int64)
+    assert out["psnr_trainer"] == pytest.approx(metrics.psnr_trainer(sr, hr, one, scale=SCALE), abs=1e-9)
     assert pmap.shape == (FRAMES, ROWS, COLS)
     np.testing.assert_allclose(pmap.ravel(), patch_psnr(sr, hr), rtol=0, atol=1e-9)
     assert out["mse"] == pytest.approx(255.0**2 / 10 ** (out["psnr"] / 10), rel=1e-12)
@@ -117,6 +119,14 @@ def test_stdo_routes_each_psnr_chunk_to_its_model(tmp_path, patch_dir, arrays, c
     assert out["models"] == 2 and out["parameters"] == 2 * count_parameters(good)
     assert out["backbone_parameters"] == count_parameters(good)
     assert out["train_patches"] == N
+    # the STDO trainer's protocol: each patch shaved by scale + 4 = 6 HR pixels, then the unweighted
+    # mean of the two chunks' mean patch MSEs (README "Evaluate"); chunks of unequal size (about 2:1)
+    # make it differ from the pooled mean
+    shaved = (np.clip(np.round(routed), 0, 255) - hr.astype(np.float64))[:, 6:-6, 6:-6, :]
+    patch_mse = (shaved**2).reshape(N, -1).mean(axis=1)
+    chunk_means = [patch_mse[chunks == c].mean() for c in (0, 1)]
+    assert out["psnr_trainer"] == pytest.approx(10 * np.log10(255.0**2 / np.mean(chunk_means)), abs=1e-9)
+    assert out["psnr_trainer"] != pytest.approx(10 * np.log10(255.0**2 / patch_mse.mean()), abs=1e-3)
 
     # the models swapped: the chunk-1 patches now get the good model and chunk 0 the bad one
     swapped, smap = run(patch_dir, "stdo-k2", paths[::-1], part)
@@ -161,11 +171,11 @@ def test_cafm_serves_each_time_chunk_with_its_modulation(tmp_path, patch_dir, ar
     assert out["parameters"] - out["backbone_parameters"] == 2 * per_chunk
 
 
-def test_patches_of_at_most_8_pixels_have_no_authors_psnr(tmp_path, demo_frames):
+def test_patches_of_at_most_8_pixels_have_no_shaved_psnr(tmp_path, demo_frames):
     patches = make_patches(demo_frames[:1, :32, :32], tmp_path / "small", cols=4, rows=4)  # HR 8x8
     model = offset_vdsr(0)
     out, pmap = run(patches, "awdnn", [save(tmp_path / "m.pt", model, "vdsr", VDSR_KW)])
-    assert out["psnr_authors"] is None
+    assert out["psnr_vsd4k"] is None and out["psnr_trainer"] is None
     lr_p, hr_p = np.load(patches / "lr.npy"), np.load(patches / "hr.npy")
     sr = super_resolve(model, lr_p)
     assert out["psnr"] == pytest.approx(metrics.psnr(sr, hr_p), abs=1e-9)
