@@ -150,6 +150,13 @@ class Plan:
                 stop = total if frames[1] is None else min(frames[1], total)
                 total = max(0, stop - frames[0])
             return total, fps
+        if entry.get("vsd4k") and entry.get("clip_frames"):
+            total = len(entry["vsd4k"]) * int(entry["clip_frames"])
+            frames = entry.get("frames")
+            if frames:
+                stop = total if frames[1] is None else min(frames[1], total)
+                total = max(0, stop - frames[0])
+            return total, 30.0  # VSD4K.py: "Default FPS is 30" (num_frames = time * 30)
         if entry.get("source") and Path(entry["source"]).exists():
             from stdo.ingest import probe_video  # PyAV, only for a user video of unknown length
 
