@@ -264,6 +264,11 @@ class Plan:
             settings["batch_size"] = batch_size
         return settings
 
+    def cafm_settings(self) -> dict[str, Any]:
+        """:class:`stdo.cafm.CaFM`'s ``kernel_size`` and ``placement`` as config ``cafm`` gives
+        them; absent ones take :class:`stdo.cafm.CaFM`'s defaults (1, ``cafm``)."""
+        return dict(self.config.get("cafm") or {})
+
     def generic_kwargs(self, backbone: str) -> dict[str, Any]:
         """Constructor arguments of a backbone's generic model (pretrained on photographs): the
         backbone entry's, or pretrain.kwargs for f0's backbone when it is not trained itself."""

@@ -30,7 +30,7 @@ from srkit import (
 )
 
 from stdo import evaluate, io, metrics
-from stdo.cafm import CaFM, ModulatedConv
+from stdo.cafm import CaFM, Modulated
 from stdo.degrade import upscale_bicubic
 from stdo.errors import StdoError
 from stdo.models import count_parameters
@@ -150,13 +150,15 @@ def test_nas_routes_each_time_chunk_to_its_model(tmp_path, patch_dir, arrays):
 
 def test_cafm_serves_each_time_chunk_with_its_modulation(tmp_path, patch_dir, arrays):
     lr, hr = arrays
-    model = CaFM(offset_vdsr(0), 2)
+    model = CaFM(offset_vdsr(0), 2, placement="all")  # VDSR_KW has no hidden conv, CaFM's site
     with torch.no_grad():
         for m in model.modules():
-            if isinstance(m, ModulatedConv):
-                m.alpha.copy_(torch.tensor([0.0, 1.0]))  # chunk 0: the plain backbone; chunk 1: modulated
+            if isinstance(m, Modulated):
+                m.gamma.copy_(torch.tensor([0.0, 1.0]))  # chunk 0: the plain backbone; chunk 1: modulated
     per_chunk = model.parameters_per_chunk()
-    path = save(tmp_path / "cafm.pt", model, "vdsr", VDSR_KW, cafm_chunks=2, cafm_params_per_chunk=per_chunk)
+    path = save(
+        tmp_path / "cafm.pt", model, "vdsr", VDSR_KW, **model.record(), cafm_params_per_chunk=per_chunk
+    )
     out, pmap = run(patch_dir, "cafm-n2", [path])
 
     groups = np.repeat([0, 1], N // 2)

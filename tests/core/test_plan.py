@@ -211,3 +211,8 @@ def test_paper_config_plans_the_authors_450_and_1350_frames():
     for v in ("game_45s", "inter_45s", "vlog_45s"):
         assert frames[v] == (1350, 30.0)
     assert frames["long_90s"] == (2 * 1350, 30.0)
+
+
+def test_paper_config_builds_cafm_as_its_authors():
+    """CaFM's ContentAwareFM(n_feats, 1) at its code's sites; config ``cafm`` passed to stdo.train."""
+    assert Plan(_paper_config()).cafm_settings() == {"kernel_size": 1, "placement": "cafm"}
