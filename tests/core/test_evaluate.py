@@ -287,3 +287,37 @@ def test_rendered_frames_are_the_routed_patches_stitched_with_the_evaluated_psnr
         assert (chunks[f * per_patch : (f + 1) * per_patch] == 1).any()  # both models in the frame
     with pytest.raises(StdoError, match=r"frames \[4\] are outside the video's 4 frames"):
         evaluate.render_frames(routed, lr, [4], batch_size=3, device=torch.device("cpu"))
+
+
+def test_cafm_protocol_is_the_mean_of_per_frame_psnrs_of_whole_frames(tmp_path, patch_dir, arrays):
+    """CaFM's calc_psnr: a scale + 6 shave, one PSNR per whole frame, their mean (not pooled)."""
+    _, hr = arrays
+    model = nearest_espcn(seed=0)
+    with torch.no_grad():  # every output pixel 100.4 (quantised to 100): the error is HR - 100
+        model.body[-2].weight.zero_()
+        model.body[-2].bias.fill_(100.4 / 255.0)
+    path = save(tmp_path / "c.pt", model, "espcn", ESPCN_KW)
+    out, _ = evaluate.evaluate(patch_dir, "awdnn", [path], partition=None, batch_size=64, device="cpu",
+                               cafm_protocol=True)  # fmt: skip
+    frames = stitch(np.asarray(hr, dtype=np.float64), COLS, ROWS)
+    s = SCALE + 6
+    by_hand = [10 * np.log10(255.0**2 / ((f[s:-s, s:-s] - 100.0) ** 2).mean()) for f in frames]
+    assert out["psnr_cafm"] == pytest.approx(float(np.mean(by_hand)), abs=1e-9)
+    assert out["psnr_cafm_inference"] == "frame"
+    pooled = 10 * np.log10(255.0**2 / np.mean([((f[s:-s, s:-s] - 100.0) ** 2).mean() for f in frames]))
+    assert abs(out["psnr_cafm"] - pooled) > 1e-3  # the mean of PSNRs, not the PSNR of the mean
+    assert "psnr_cafm" not in run(patch_dir, "awdnn", [path])[0]  # only on held-out frames
+
+
+def test_cafm_protocol_runs_whole_frames_not_stitched_patches(tmp_path, patch_dir, arrays):
+    """A bicubic model on the whole LR frame differs from bicubic patches stitched (patch borders)."""
+    lr, hr = arrays
+    path = save(tmp_path / "b.pt", offset_vdsr(0), "vdsr", VDSR_KW)
+    out, _ = evaluate.evaluate(patch_dir, "awdnn", [path], partition=None, batch_size=64, device="cpu",
+                               cafm_protocol=True)  # fmt: skip
+    whole = torch.from_numpy(stitch(np.asarray(lr), COLS, ROWS)).permute(0, 3, 1, 2).float()
+    sr = upscale_bicubic(whole, SCALE).round().clamp(0, 255).permute(0, 2, 3, 1).numpy()
+    hr_frames = stitch(np.asarray(hr), COLS, ROWS)
+    assert out["psnr_cafm"] == pytest.approx(metrics.psnr_cafm(sr, hr_frames, scale=SCALE), abs=1e-9)
+    patched = stitch(super_resolve(offset_vdsr(0), lr).round().clip(0, 255), COLS, ROWS)
+    assert abs(out["psnr_cafm"] - metrics.psnr_cafm(patched, hr_frames, scale=SCALE)) > 1e-3
