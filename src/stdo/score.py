@@ -1,6 +1,7 @@
 """Per-patch PSNR of the generic model f0 against HR (the scores STDO partitions by).
 
-Writes ``scores.csv`` (``patch, frame, row, col, mse, psnr``; PSNR per
+Writes ``scores.csv`` (``patch, frame, row, col, mse, psnr``, and ``psnr_trainer``, each patch's
+PSNR with the STDO trainer's scale + 4 shave, where a patch keeps pixels after it; PSNR per
 :mod:`stdo.metrics`) and ``summary.json`` with the pooled PSNR of f0 and of plain bicubic
 upscaling over the whole video (ours and the authors' protocol), the references every
 trained model is compared with in the tables.
@@ -55,6 +56,8 @@ def score(patches: Path, model_path: Path, batch_size: int, device: str) -> tupl
     table["mse"] = mse
     table["psnr"] = mse_to_psnr(mse)
     cols = {name: j for j, name in enumerate(shaves)}
+    if "psnr_trainer" in cols:  # what the authors partition by (see stdo.partition.scores_of)
+        table["psnr_trainer"] = mse_to_psnr(f0[:, cols["psnr_trainer"]])
     one = np.zeros(ids.size, dtype=np.int64)  # f0 and bicubic: one model, one chunk
     summary = {
         "f0_psnr": pooled_psnr(mse),

@@ -48,7 +48,7 @@ def test_table_has_one_row_per_patch_in_index_order(patch_dir, arrays, f0):
     lr, hr = arrays
     model, path = f0
     table, _ = score.score(patch_dir, path, batch_size=64, device="cpu")
-    assert list(table.columns) == ["patch", "frame", "row", "col", "mse", "psnr"]
+    assert list(table.columns) == ["patch", "frame", "row", "col", "mse", "psnr", "psnr_trainer"]
     assert len(table) == N
     pd.testing.assert_frame_equal(table[["patch", "frame", "row", "col"]], index_table(FRAMES, COLS, ROWS))
     expected = patch_psnr(super_resolve(model, lr), hr)
@@ -157,3 +157,17 @@ def test_main_reports_a_missing_model_without_a_traceback(tmp_path, patch_dir, c
     assert e.value.code == 2
     assert "stdo score: error:" in (err := capsys.readouterr().err) and "none.pt: model file not found" in err
     assert not (tmp_path / "scores.csv").exists()
+
+
+def test_psnr_trainer_is_each_patchs_psnr_with_the_trainers_shave(patch_dir, arrays, f0):
+    """The authors' labels (trainer.py --save_label): common.metrics.psnr, shave scale + 4, one
+    patch per eval batch, output rounded and clamped."""
+    lr, hr = arrays
+    model, path = f0
+    table, _ = score.score(patch_dir, path, batch_size=64, device="cpu")
+    sr = np.clip(np.round(super_resolve(model, lr)), 0, 255)
+    s = SCALE + 4
+    diff = sr[:, s:-s, s:-s].astype(np.float64) - np.asarray(hr)[:, s:-s, s:-s]
+    by_hand = 10 * np.log10(255.0**2 / (diff**2).mean(axis=(1, 2, 3)))
+    np.testing.assert_allclose(table["psnr_trainer"].to_numpy(), by_hand, rtol=0, atol=1e-9)
+    assert np.abs(table["psnr_trainer"] - table["psnr"]).max() > 0.01
