@@ -40,7 +40,7 @@ with the mean of its parts per seed and holds when the interval lies inside [-1,
 measured value and carries no seeds or interval.
 
 Margins are in our PSNR convention (the ``psnr`` column, see :mod:`stdo.metrics`); when the
-metrics carry the authors' protocol (``psnr_authors``) the same paired mean margin under it is
+metrics carry the authors' protocol (``psnr_trainer``) the same paired mean margin under it is
 added as ``margin_authors_db``. The status is always decided on our convention.
 """
 
@@ -359,7 +359,7 @@ def _authors_diff(a: pd.DataFrame, b: pd.DataFrame, authors: bool) -> float | No
     """The mean paired ``a - b`` under the authors' protocol, over the seeds both have it for."""
     if not authors:
         return None
-    p = paired(_series(a, "psnr_authors"), _series(b, "psnr_authors"))
+    p = paired(_series(a, "psnr_trainer"), _series(b, "psnr_trainer"))
     return p.mean if p.n else None
 
 
@@ -775,10 +775,10 @@ def check_claims(
 ) -> pd.DataFrame:
     """The claims table from ``metrics`` (as :func:`stdo.tables.load_metrics` returns them: one
     row per method and seed) and the optional ablation tables of :mod:`stdo.ablations`; columns
-    :data:`COLUMNS`, plus ``margin_authors_db`` where the metrics have ``psnr_authors`` values."""
+    :data:`COLUMNS`, plus ``margin_authors_db`` where the metrics have ``psnr_trainer`` values."""
     _require(metrics, ["video", "backbone", "scale", "method", "paper_method", "k", "psnr"], "metrics")
-    # load_metrics may add an empty psnr_authors column: the authors' margin only where it has values
-    authors = "psnr_authors" in metrics.columns and pd.to_numeric(metrics["psnr_authors"]).notna().any()
+    # load_metrics may add an empty psnr_trainer column: the authors' margin only where it has values
+    authors = "psnr_trainer" in metrics.columns and pd.to_numeric(metrics["psnr_trainer"]).notna().any()
     m = with_seed(metrics[pd.to_numeric(metrics["psnr"], errors="coerce").notna()])
     m["psnr"] = m["psnr"].astype(float)
     rows = [
@@ -852,8 +852,8 @@ def to_markdown(df: pd.DataFrame, footer: dict[str, Any] | None = None) -> str:
     if AUTHORS_COLUMN in df.columns:
         lines.append(
             f"`{AUTHORS_COLUMN}`: the same mean paired margin under the STDO authors' protocol "
-            "(`psnr_authors`: 4-pixel shave at each border of each patch), the protocol of the paper's "
-            "numbers."
+            "(`psnr_trainer`: scale + 4 pixels shaved at each border of each patch, the mean of the chunks' "
+            "MSEs), the protocol of the STDO authors' numbers in the paper."
         )
     lines.append("")
     lines += [f"- {k}: {v}" for k, v in (tables.footer() if footer is None else footer).items()]

@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
             if a.meta is None:
                 raise StdoError("--vsd4k needs --meta (the frame range and crop ingest used)")
             meta = json.loads(a.meta.read_text())
-            pairs = vsd4k.frame_list(a.vsd4k, meta["frame_range"])
+            pairs = vsd4k.frame_list(a.vsd4k, meta["frame_range"], meta.get("clip_frames"))
             if len(pairs) != len(hr):
                 raise StdoError(f"{a.hr}: {len(hr)} HR frames but the clips give {len(pairs)}")
             lr = vsd4k.read_lr(pairs, a.scale, hr.shape[1:3], meta.get("effective_crop"))

@@ -5,7 +5,12 @@ STDO sends it to its PSNR chunk's model, NAS to its time segment's model, CaFM t
 shared model with its segment's modulation, single-model methods to the one model), and
 the SR patches tile the frame back exactly, so the video's PSNR is computed from the MSE
 pooled over all pixels of all frames (:mod:`stdo.metrics`); the same pass also gives the STDO
-authors' protocol (``psnr_authors``: each patch shaved by 4 pixels). Writes ``metrics.json`` and
+trainer's protocol that made the paper's numbers (``psnr_trainer``: each patch shaved by
+scale + 4 pixels, the mean of the routing groups' MSEs) and VSD4K.py's offline one
+(``psnr_vsd4k``: each patch shaved by 4 pixels). On the held-out frames of a ``split: cafm``
+video (``--cafm-protocol``) also CaFM's (``psnr_cafm``: whole frames, see
+:func:`render_whole_frames`, scale + 6 shave, the mean of per-frame PSNRs), in which the paper's
+cells reported from CaFM are compared (:mod:`stdo.tables`). Writes ``metrics.json`` and
 the per-patch PSNR map ``psnr_map.npy`` ``[frames, rows, cols]`` for heatmaps.
 """
 
@@ -25,7 +30,7 @@ from stdo import io, methods, runtime
 from stdo.cafm import CaFM
 from stdo.errors import StdoError
 from stdo.infer import patch_errors, to_tensor
-from stdo.metrics import error_shaves, mse_to_psnr, pooled_psnr, quantize
+from stdo.metrics import chunk_psnr, error_shaves, mse_to_psnr, pooled_psnr, psnr_cafm, quantize
 from stdo.models import build_model, count_macs, count_parameters
 from stdo.patches import grid_map, stitch
 
@@ -109,6 +114,33 @@ def render_frames(
     return np.stack(out)
 
 
+@torch.no_grad()
+def render_whole_frames(
+    routed: Routed, lr: np.ndarray, *, batch_size: int, device: torch.device
+) -> tuple[np.ndarray, str]:
+    """Every frame of the video super-resolved as CaFM's test does (``src/trainer_cafm.py``,
+    ``test``: the whole LR frame through the model of its time segment): a frame whose patches
+    all go to one group (awDNN, NAS, CaFM) is stitched into its LR frame and run whole, quantised
+    (:func:`stdo.metrics.quantize`); a frame whose patches go to several models (STDO) cannot be,
+    and is rendered as the client does (:func:`render_frames`). Returns the frames
+    ``[F, H, W, 3]`` and how they were made: ``frame``, ``patches`` or ``mixed``."""
+    cols, rows = routed.grid["cols"], routed.grid["rows"]
+    per_frame = cols * rows
+    out, kinds = [], set()
+    for f in range(len(routed.index) // per_frame):
+        ids = np.arange(f * per_frame, (f + 1) * per_frame)
+        groups = np.unique(routed.routing[ids])
+        if groups.size == 1:
+            frame = stitch(np.asarray(lr[ids]), cols, rows)
+            y = quantize(routed.model(int(groups[0])).eval()(to_tensor(frame, device)))
+            out.append(y.permute(0, 2, 3, 1).to(torch.uint8).cpu().numpy()[0])
+            kinds.add("frame")
+        else:
+            out.append(render_frames(routed, lr, [f], batch_size=batch_size, device=device)[0])
+            kinds.add("patches")
+    return np.stack(out), kinds.pop() if len(kinds) == 1 else "mixed"
+
+
 def evaluate(
     patches: Path,
     method: str,
@@ -117,12 +149,17 @@ def evaluate(
     partition: Path | None,
     batch_size: int,
     device: str,
+    cafm_protocol: bool = False,
 ) -> tuple[dict, np.ndarray]:
+    """The method's metrics on the video of ``patches`` and its per-patch PSNR map. With
+    ``cafm_protocol`` (the held-out frames of a ``split: cafm`` video) also ``psnr_cafm``:
+    :func:`stdo.metrics.psnr_cafm` of :func:`render_whole_frames` against the stitched HR frames."""
     dev = runtime.resolve_device(device)
     routed = load_routed(patches, method, model_paths, partition=partition, device=dev)
     grid, index, routing, loaded = routed.grid, routed.index, routed.routing, routed.loaded
     lr, hr = io.open_array(patches / "lr.npy"), io.open_array(patches / "hr.npy")
-    shaves = error_shaves(hr.shape[1], hr.shape[2])
+    shaves = error_shaves(hr.shape[1], hr.shape[2], grid["scale"])
+    col = {name: j for j, name in enumerate(shaves)}
     errors = np.full((len(index), len(shaves)), np.nan)
     per_group = []
     for g in range(routed.groups):
@@ -136,7 +173,7 @@ def evaluate(
                 batch_size=batch_size,
                 device=dev,
                 desc=f"{method} group {g}",
-                shaves=shaves,
+                shaves=list(shaves.values()),
             )
         mse = errors[:, 0]
         per_group.append(
@@ -154,7 +191,10 @@ def evaluate(
     metrics = {
         "method": method,
         "psnr": pooled_psnr(mse),
-        "psnr_authors": pooled_psnr(errors[:, 1]) if len(shaves) > 1 else None,
+        "psnr_trainer": (
+            chunk_psnr(errors[:, col["psnr_trainer"]], routing) if "psnr_trainer" in col else None
+        ),  # the trainer's protocol: one chunk per routing group (a model, or a CaFM modulation)
+        "psnr_vsd4k": pooled_psnr(errors[:, col["psnr_vsd4k"]]) if "psnr_vsd4k" in col else None,
         "mse": float(mse.mean()),
         "models": len(routed.units),
         "parameters": sum(count_parameters(m) for m, _ in loaded),
@@ -166,6 +206,12 @@ def evaluate(
         "cafm_params_per_chunk": record.get("extra", {}).get("cafm_params_per_chunk"),
         "per_group": per_group,
     }
+    if cafm_protocol:
+        sr, how = render_whole_frames(routed, lr, batch_size=batch_size, device=dev)
+        metrics["psnr_cafm"] = psnr_cafm(
+            sr, stitch(np.asarray(hr), grid["cols"], grid["rows"]), scale=grid["scale"]
+        )
+        metrics["psnr_cafm_inference"] = how
     return metrics, grid_map(mse_to_psnr(mse), grid["cols"], grid["rows"])
 
 
@@ -179,13 +225,24 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument(
+        "--cafm-protocol",
+        action="store_true",
+        help="also psnr_cafm, CaFM's protocol on whole frames (the held-out frames of a split: cafm video)",
+    )
     p.add_argument("--out-metrics", required=True, type=Path)
     p.add_argument("--out-map", required=True, type=Path)
     a = p.parse_args(argv)
     with io.stage_errors("evaluate"):
         runtime.set_threads(a.threads)
         metrics, pmap = evaluate(
-            a.patches, a.method, a.models, partition=a.partition, batch_size=a.batch_size, device=a.device
+            a.patches,
+            a.method,
+            a.models,
+            partition=a.partition,
+            batch_size=a.batch_size,
+            device=a.device,
+            cafm_protocol=a.cafm_protocol,
         )
         metrics |= a.labels
         io.save_array(a.out_map, pmap)
@@ -193,7 +250,10 @@ def main(argv: list[str] | None = None) -> None:
         inputs = [a.patches / "index.csv", *a.models] + ([a.partition] if a.partition else [])
         for out in (a.out_metrics, a.out_map):
             io.write_sidecar(
-                out, stage="evaluate", params={"method": a.method, "labels": a.labels}, inputs=inputs
+                out,
+                stage="evaluate",
+                params={"method": a.method, "labels": a.labels, "cafm_protocol": a.cafm_protocol},
+                inputs=inputs,
             )
         print(json.dumps({k: metrics[k] for k in ("method", "psnr", "models", "parameters")}))
 

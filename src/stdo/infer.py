@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from stdo.metrics import AUTHORS_SHAVE, mse_per_item
+from stdo.metrics import mse_per_item
 
 
 def to_tensor(batch: np.ndarray, device: torch.device) -> torch.Tensor:
@@ -28,11 +28,11 @@ def patch_errors(
     device: torch.device | str = "cpu",
     desc: str = "patches",
     progress: bool = True,
-    shaves: Sequence[int] = (0, AUTHORS_SHAVE),
+    shaves: Sequence[int] = (0,),
 ) -> np.ndarray:
     """Per-patch MSEs ``[len(indices), len(shaves)]`` of ``model`` on the given patch ids, one
-    column per border shave (0: our convention; :data:`stdo.metrics.AUTHORS_SHAVE`: the
-    authors'), from one forward pass (see :mod:`stdo.metrics`)."""
+    column per border shave (0: our convention; the shaved protocols of
+    :func:`stdo.metrics.error_shaves`), from one forward pass (see :mod:`stdo.metrics`)."""
     device = torch.device(device)
     indices = np.asarray(indices, dtype=np.int64)
     out = np.empty((indices.size, len(shaves)), dtype=np.float64)

@@ -158,19 +158,21 @@ def ingest_vsd4k(
     frames: list[int] | None = None,
     crop: list[int] | None = None,
     duration_s: float | None = None,
+    clip_frames: int | None = None,
 ) -> tuple[list[np.ndarray], dict[str, Any]]:
     """HR frames of VSD4K clips (concatenated), with the same metadata keys as :func:`decode`.
     PNG frames carry no frame rate: with ``duration_s`` (the video's configured length, its
     ``duration_s`` or paper label) it is every frame of the clips over that length, so that the
-    parts of a split share it; without it, ``fps`` is null."""
+    parts of a split share it; without it, ``fps`` is null. ``clip_frames``: the frames kept from
+    the start of each clip (:func:`stdo.vsd4k.frame_list`)."""
     from stdo import vsd4k
 
-    pairs = vsd4k.frame_list(clips, frames)
+    pairs = vsd4k.frame_list(clips, frames, clip_frames)
     imgs = vsd4k.read_hr(pairs, crop)
     start = int(frames[0]) if frames else 0
     rate = None
     if duration_s:
-        rate = Fraction(len(vsd4k.frame_list(clips, None)) / duration_s).limit_denominator(1001)
+        rate = Fraction(len(vsd4k.frame_list(clips, None, clip_frames)) / duration_s).limit_denominator(1001)
     meta = {
         "source": [str(c) for c in clips],
         "source_sha256": None,
@@ -182,6 +184,7 @@ def ingest_vsd4k(
         "frame_range": [start, start + len(imgs)],
         "first_frame": str(pairs[0][1]),
         "crop": crop,
+        "clip_frames": clip_frames,
         "frames": len(imgs),
         "height": int(imgs[0].shape[0]),
         "width": int(imgs[0].shape[1]),
@@ -200,9 +203,10 @@ def ingest(
     multiple: tuple[int, int, int] | None = None,
     split: str = "none",
     duration_s: float | None = None,
+    clip_frames: int | None = None,
 ) -> dict[str, Any]:
     if isinstance(path, list):
-        imgs, meta = ingest_vsd4k(path, frames, crop, duration_s)
+        imgs, meta = ingest_vsd4k(path, frames, crop, duration_s, clip_frames)
     else:
         imgs, meta = decode(path, frames, crop, progress)
     if split != "none":
@@ -252,6 +256,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--duration-s", type=float, default=None, help="VSD4K: the video's length, for its frame rate"
     )
+    p.add_argument(
+        "--clip-frames", type=int, default=None, help="VSD4K: frames kept from the start of each clip"
+    )
     p.add_argument("--out-frames", required=True, type=Path)
     p.add_argument("--out-meta", required=True, type=Path)
     a = p.parse_args(argv)
@@ -267,6 +274,7 @@ def main(argv: list[str] | None = None) -> None:
             multiple=a.multiple,
             split=a.split,
             duration_s=a.duration_s,
+            clip_frames=a.clip_frames,
         )
         inputs = [a.video] if a.video is not None else []
         params = {
@@ -276,6 +284,7 @@ def main(argv: list[str] | None = None) -> None:
             "multiple": a.multiple,
             "split": a.split,
             "duration_s": a.duration_s,
+            "clip_frames": a.clip_frames,
             "vsd4k": meta["source"] if a.vsd4k else None,
         }
         for out in (a.out_frames, a.out_meta):

@@ -33,13 +33,24 @@ def backbone_rank(display: str) -> tuple[int, str]:
     return order, display
 
 
-def lookup(n: int, **where: object) -> float | None:
-    """The paper's PSNR for one cell of table ``n``, or None where the paper has no such cell."""
+def lookup(n: int, column: str = "psnr_db", **where: object) -> float | str | None:
+    """The paper's PSNR (or another ``column``, e.g. ``source``) for one cell of table ``n``, or
+    None where the paper has no such cell.
+
+    ``source`` says where a cell's number comes from: ``stdo`` (the STDO authors' own runs, made
+    in their trainer's protocol, :func:`stdo.metrics.psnr_trainer`) or ``cafm`` (equal to CaFM's
+    published number for that cell in CaFM's README, made in CaFM's protocol,
+    :func:`stdo.metrics.psnr_cafm`)."""
     if any(v is None for v in where.values()):
         return None
     df = table(n)
     mask = pd.Series(True, index=df.index)
     for col, val in where.items():
         mask &= df[col] == val
-    hits = df.loc[mask, "psnr_db"] if "psnr_db" in df else df.loc[mask]
-    return float(hits.iloc[0]) if len(hits) == 1 else None
+    if column not in df:
+        return None
+    hits = df.loc[mask, column]
+    if len(hits) != 1:
+        return None
+    v = hits.iloc[0]
+    return v if isinstance(v, str) else float(v)

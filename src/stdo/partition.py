@@ -4,6 +4,13 @@ Chunk 0 holds the lowest-PSNR patches (the paper's D0, the most informative), ch
 the highest (Dk). Patches are ordered by PSNR with ties broken by patch id (a stable sort),
 and the order is cut into k contiguous pieces whose sizes differ by at most one
 (``numpy.array_split``). Thresholds are the PSNR range ``[min, max]`` of each chunk.
+
+The PSNR partitioned by is f0's per-patch PSNR in the protocol the authors' labels were made in
+(:func:`scores_of`): github coulsonlee/STDO-CVPR2023 ``script/vlog_15/pre_processX2`` runs
+``trainer.py --eval_only --save_label``, which stores ``metrics['PSNR'](output, target)`` of each
+eval batch, ``common.metrics.psnr`` with ``shave = scale + 4`` (``models/wdsr.py``,
+``get_model_spec``), output rounded and clamped, over batches of one patch
+(``datasets/vsd4k.py``: ``eval_batch_size=1``); ``VSD4K.py`` cuts those labels into quantiles.
 """
 
 from __future__ import annotations
@@ -16,6 +23,14 @@ import pandas as pd
 
 from stdo import io
 from stdo.errors import StdoError
+
+
+def scores_of(scores: pd.DataFrame) -> np.ndarray:
+    """The per-patch PSNR of ``scores.csv`` a partition uses: ``psnr_trainer`` (the authors'
+    labels, see the module docstring), or ``psnr`` (no shave) where patches are too small for the
+    trainer's shave and the score stage wrote none."""
+    column = "psnr_trainer" if "psnr_trainer" in scores else "psnr"
+    return scores[column].to_numpy()
 
 
 def partition(psnr: np.ndarray, k: int) -> np.ndarray:
@@ -83,11 +98,11 @@ def main(argv: list[str] | None = None) -> None:
             ref = pd.read_csv(a.assign_by)
             if len(ref) != a.k:
                 raise StdoError(f"{a.assign_by}: a partition into {len(ref)} chunks, not k={a.k}")
-            chunks = assign(scores["psnr"].to_numpy(), ref)
+            chunks = assign(scores_of(scores), ref)
         else:
-            chunks = partition(scores["psnr"].to_numpy(), a.k)
+            chunks = partition(scores_of(scores), a.k)
         io.save_array(a.out_map, chunks)
-        io.write_csv(a.out_thresholds, thresholds(scores["psnr"].to_numpy(), chunks, a.k))
+        io.write_csv(a.out_thresholds, thresholds(scores_of(scores), chunks, a.k))
         inputs = [a.scores] + ([a.assign_by] if a.assign_by else [])
         params = {"k": a.k, "assigned_by": str(a.assign_by) if a.assign_by else None}
         for out in (a.out_map, a.out_thresholds):

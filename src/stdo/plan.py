@@ -151,6 +151,13 @@ class Plan:
                 stop = total if frames[1] is None else min(frames[1], total)
                 total = max(0, stop - frames[0])
             return total, fps
+        if entry.get("vsd4k") and entry.get("clip_frames"):
+            total = len(entry["vsd4k"]) * int(entry["clip_frames"])
+            frames = entry.get("frames")
+            if frames:
+                stop = total if frames[1] is None else min(frames[1], total)
+                total = max(0, stop - frames[0])
+            return total, 30.0  # VSD4K.py: "Default FPS is 30" (num_frames = time * 30)
         if entry.get("source") and Path(entry["source"]).exists():
             from stdo.ingest import probe_video  # PyAV, only for a user video of unknown length
 
@@ -276,6 +283,11 @@ class Plan:
         if batch_size is not None:
             settings["batch_size"] = batch_size
         return settings
+
+    def cafm_settings(self) -> dict[str, Any]:
+        """:class:`stdo.cafm.CaFM`'s ``kernel_size`` and ``placement`` as config ``cafm`` gives
+        them; absent ones take :class:`stdo.cafm.CaFM`'s defaults (1, ``cafm``)."""
+        return dict(self.config.get("cafm") or {})
 
     def generic_kwargs(self, backbone: str) -> dict[str, Any]:
         """Constructor arguments of a backbone's generic model (pretrained on photographs): the

@@ -75,11 +75,9 @@ def load_model(path: str | Path, device: torch.device | str = "cpu") -> tuple[nn
     if not isinstance(payload, dict) or payload.get("format") != MODEL_FORMAT:
         raise StdoError(f"{path}: not an stdo model file (expected format {MODEL_FORMAT})")
     model = build_model(payload["backbone"], scale=payload["scale"], **payload["kwargs"])
-    cafm_chunks = payload.get("extra", {}).get("cafm_chunks")
-    if cafm_chunks:
-        from stdo.cafm import CaFM
+    from stdo import cafm
 
-        model = CaFM(model, int(cafm_chunks))
+    model = cafm.from_record(model, payload.get("extra", {}))
     try:
         model.load_state_dict(payload["state_dict"])
     except RuntimeError as e:

@@ -1,6 +1,7 @@
 """Per-patch PSNR of the generic model f0 against HR (the scores STDO partitions by).
 
-Writes ``scores.csv`` (``patch, frame, row, col, mse, psnr``; PSNR per
+Writes ``scores.csv`` (``patch, frame, row, col, mse, psnr``, and ``psnr_trainer``, each patch's
+PSNR with the STDO trainer's scale + 4 shave, where a patch keeps pixels after it; PSNR per
 :mod:`stdo.metrics`) and ``summary.json`` with the pooled PSNR of f0 and of plain bicubic
 upscaling over the whole video (ours and the authors' protocol), the references every
 trained model is compared with in the tables.
@@ -21,7 +22,7 @@ from stdo import io, runtime
 from stdo.degrade import upscale_bicubic
 from stdo.errors import StdoError
 from stdo.infer import patch_errors
-from stdo.metrics import error_shaves, mse_to_psnr, pooled_psnr
+from stdo.metrics import chunk_psnr, error_shaves, mse_to_psnr, pooled_psnr
 from stdo.models import count_parameters
 
 
@@ -47,19 +48,25 @@ def score(patches: Path, model_path: Path, batch_size: int, device: str) -> tupl
     lr, hr = io.open_array(patches / "lr.npy"), io.open_array(patches / "hr.npy")
     table = pd.read_csv(patches / "index.csv")
     ids = table["patch"].to_numpy()
-    shaves = error_shaves(hr.shape[1], hr.shape[2])
-    kw = {"batch_size": batch_size, "device": dev, "shaves": shaves}
+    shaves = error_shaves(hr.shape[1], hr.shape[2], grid["scale"])
+    kw = {"batch_size": batch_size, "device": dev, "shaves": list(shaves.values())}
     f0 = patch_errors(model, lr, hr, ids, desc="score f0", **kw)
     bic = patch_errors(Bicubic(grid["scale"]), lr, hr, ids, desc="bicubic", **kw)
     mse = f0[:, 0]
     table["mse"] = mse
     table["psnr"] = mse_to_psnr(mse)
-    authors = len(shaves) > 1
+    cols = {name: j for j, name in enumerate(shaves)}
+    if "psnr_trainer" in cols:  # what the authors partition by (see stdo.partition.scores_of)
+        table["psnr_trainer"] = mse_to_psnr(f0[:, cols["psnr_trainer"]])
+    one = np.zeros(ids.size, dtype=np.int64)  # f0 and bicubic: one model, one chunk
     summary = {
         "f0_psnr": pooled_psnr(mse),
         "bicubic_psnr": pooled_psnr(bic[:, 0]),
-        "f0_psnr_authors": pooled_psnr(f0[:, 1]) if authors else None,
-        "bicubic_psnr_authors": pooled_psnr(bic[:, 1]) if authors else None,
+    }
+    for name, pool in (("psnr_trainer", lambda m: chunk_psnr(m, one)), ("psnr_vsd4k", pooled_psnr)):
+        for ref, err in (("f0", f0), ("bicubic", bic)):
+            summary[f"{ref}_{name}"] = pool(err[:, cols[name]]) if name in cols else None
+    summary |= {
         "f0_backbone": record["backbone"],
         "f0_kwargs": record["kwargs"],
         "f0_parameters": count_parameters(model),

@@ -7,9 +7,15 @@ video's ``paper`` label in the config (``video`` and ``duration_s``); videos wit
 (the demo, a user's video) have no paper value. Each table is written as CSV and Markdown;
 the Markdown ends with a footer naming the config hash and git revision.
 
-Two PSNR columns: ``psnr_db`` (our convention, the headline) and ``psnr_authors_db`` (the STDO
-authors' protocol, see :mod:`stdo.metrics`); the difference from the paper, ``diff_db``, is
-computed against the authors' column, the protocol the paper's numbers were made with.
+PSNR columns (see :mod:`stdo.metrics`): ``psnr_db`` (our convention, the headline),
+``psnr_trainer_db`` (the STDO trainer's protocol, in which STDO's authors made the paper's
+numbers), ``psnr_vsd4k_db`` (VSD4K.py's offline evaluation) and ``psnr_cafm_db`` (CaFM's, where
+a video has ``split: cafm``). Each paper cell is compared in the protocol it was made in: its
+``source`` in the paper data (``stdo``: the STDO authors' runs, trainer protocol; ``cafm``:
+reported from CaFM's README, CaFM's protocol); ``paper_protocol`` names it and ``diff_db`` is
+that column minus the paper's. One protocol per comparison: the k that carries the paper's cell
+(``is_paper_best_k``, Tables 1 and 3 use it) is the best k in that same protocol, while
+``is_best_k`` (our headline) is the best k in ours.
 
 Seeds (``train.seeds``): every method is trained and evaluated once per seed; each table gives
 the mean PSNR over seeds (``psnr_db``), its standard deviation (``psnr_std_db``, empty for one
@@ -39,9 +45,11 @@ import pandas as pd
 from stdo import io, methods, paper
 
 CELL = ["video", "backbone", "scale"]
-PSNR_COLS = ["psnr", "psnr_authors"]  # averaged over seeds
+PSNR_COLS = ["psnr", "psnr_trainer", "psnr_vsd4k", "psnr_cafm"]  # averaged over seeds (where present)
 REGIME_COLS = ["steps_per_model", "paper_steps_per_model", "lr_pixels_per_param", "paper_lr_pixels_per_param"]
-REF_COLS = ["video", "scale", "bicubic_psnr", "bicubic_psnr_authors", "f0_psnr", "f0_psnr_authors"]
+REF_COLS = ["video", "scale", "bicubic_psnr", "bicubic_psnr_trainer", "bicubic_psnr_vsd4k", "f0_psnr",
+            "f0_psnr_trainer", "f0_psnr_vsd4k"]  # fmt: skip
+PROTOCOLS = {"stdo": "psnr_trainer", "cafm": "psnr_cafm"}  # paper source -> the column it is compared in
 
 
 def load_metrics(paths: list[Path], stdo_k: Sequence[int] | None = None) -> pd.DataFrame:
@@ -62,7 +70,7 @@ def load_metrics(paths: list[Path], stdo_k: Sequence[int] | None = None) -> pd.D
     df["backbone"] = df["backbone"].map(paper.backbone_name)
     stdo = df["paper_method"] == "STDO"
     df["best_of"] = stdo if stdo_k is None else stdo & df["k"].isin(list(stdo_k)).fillna(False).astype(bool)
-    for col in ("paper_video", "paper_duration_s", "psnr_authors"):
+    for col in ("paper_video", "paper_duration_s", "psnr_trainer", "psnr_vsd4k", "psnr_cafm"):
         if col not in df:
             df[col] = None
     df["seed"] = pd.to_numeric(df["seed"], errors="coerce").fillna(0).astype(int) if "seed" in df else 0
@@ -85,13 +93,14 @@ def aggregate_seeds(metrics: pd.DataFrame) -> pd.DataFrame:
     df = metrics.copy()
     if "seed" not in df:
         df["seed"] = 0
-    for col in PSNR_COLS:
+    psnr_cols = [c for c in PSNR_COLS if c in df]
+    for col in psnr_cols:
         df[col] = pd.to_numeric(df[col], errors="coerce")
     keys = ["video", "scale", "backbone_id" if "backbone_id" in df else "backbone", "method"]
     df = df.sort_values([*keys, "seed"], kind="stable")
     g = df.groupby(keys, sort=False, dropna=False)
     out = g.first().reset_index()
-    for col in PSNR_COLS:
+    for col in psnr_cols:
         out[col] = g[col].mean().to_numpy()
     out["psnr_std"] = g["psnr"].std(ddof=1).to_numpy()
     out["n_seeds"] = g["seed"].count().to_numpy()
@@ -146,12 +155,14 @@ def reference_rows(refs: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             base
             | {"paper_method": "bicubic", "backbone": "-", "models": 0, "parameters": 0}
-            | {"psnr": r["bicubic_psnr"], "psnr_authors": r["bicubic_psnr_authors"]}
+            | {"psnr": r["bicubic_psnr"], "psnr_trainer": r["bicubic_psnr_trainer"]}
+            | {"psnr_vsd4k": r["bicubic_psnr_vsd4k"]}
         )
         rows.append(
             base
             | {"paper_method": "f0", "backbone": paper.backbone_name(str(r["f0_backbone"])), "models": 1}
-            | {"parameters": r["f0_parameters"], "psnr": r["f0_psnr"], "psnr_authors": r["f0_psnr_authors"]}
+            | {"parameters": r["f0_parameters"], "psnr": r["f0_psnr"], "psnr_trainer": r["f0_psnr_trainer"]}
+            | {"psnr_vsd4k": r["f0_psnr_vsd4k"]}
         )
     return pd.DataFrame(rows)
 
@@ -203,22 +214,28 @@ def _order(labels: pd.Series) -> pd.Series:
     return labels.map(methods.label_order())
 
 
-def best_stdo(df: pd.DataFrame) -> pd.DataFrame:
-    """Per cell, the k whose STDO PSNR is highest among the STDO rows that compete for it
-    (``best_of``; the paper reports the best of its k)."""
+def best_stdo(df: pd.DataFrame, by: str = "psnr") -> pd.DataFrame:
+    """Per cell, the k whose STDO PSNR (column ``by``: ours, or the protocol of a comparison with
+    the paper) is highest among the STDO rows that compete for it (``best_of``; the paper reports
+    the best of its k)."""
     competing = df["best_of"] if "best_of" in df else df["paper_method"] == "STDO"
     stdo = df[(df["paper_method"] == "STDO") & competing]
     if stdo.empty:
         return pd.DataFrame(columns=[*CELL, "best_k"])
+    values = pd.to_numeric(stdo[by])
+    stdo = stdo.assign(_value=values)[values.notna()]
+    if stdo.empty:
+        return pd.DataFrame(columns=[*CELL, "best_k"])
     # the mean over seeds (rows of one seed each, or already aggregated: one row per k)
-    means = stdo.assign(psnr=pd.to_numeric(stdo["psnr"])).groupby([*CELL, "k"], as_index=False)["psnr"].mean()
-    best = means.loc[means.groupby(CELL)["psnr"].idxmax(), [*CELL, "k"]]
+    means = stdo.groupby([*CELL, "k"], as_index=False)["_value"].mean()
+    best = means.loc[means.groupby(CELL)["_value"].idxmax(), [*CELL, "k"]]
     return best.rename(columns={"k": "best_k"}).reset_index(drop=True)
 
 
-def _paper_value(n: int, r: pd.Series, method: str, **extra: Any) -> float | None:
+def _paper_value(n: int, r: pd.Series, method: str, column: str = "psnr_db", **extra: Any) -> Any:
     return paper.lookup(
         n,
+        column=column,
         backbone=r["backbone"],
         method=method,
         video=r.get("paper_video"),
@@ -228,13 +245,44 @@ def _paper_value(n: int, r: pd.Series, method: str, **extra: Any) -> float | Non
     )
 
 
+def _paper_cells(n: int, df: pd.DataFrame, method_col: str, keep: pd.Series | None = None) -> pd.DataFrame:
+    """The paper's value (``paper_psnr_db``) and its ``paper_source`` for each row where ``keep``."""
+    keep = pd.Series(True, index=df.index) if keep is None else keep
+    rows = list(zip(df.iterrows(), keep, strict=True))
+    df["paper_psnr_db"] = [_paper_value(n, r, r[method_col]) if k else None for (_, r), k in rows]
+    df["paper_source"] = [
+        _paper_value(n, r, r[method_col], column="source") if k else None for (_, r), k in rows
+    ]
+    return df
+
+
+def _paper_best(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Best k per cell in the protocol STDO's paper cells were made in (the trainer's); cells
+    without it (patches too small for its shave) fall back to ours, having no paper comparison."""
+    best = best_stdo(metrics, by="psnr_trainer")
+    ours = best_stdo(metrics)
+    rest = ours.merge(best[CELL], on=CELL, how="left", indicator=True)
+    rest = rest[rest["_merge"] == "left_only"].drop(columns="_merge")
+    return pd.concat([best, rest], ignore_index=True) if not rest.empty else best
+
+
 def _finish(df: pd.DataFrame, paper_col: str = "paper_psnr_db") -> pd.DataFrame:
-    """Rounded PSNR columns (means over seeds, their sd), and the difference from the paper in
-    the authors' protocol."""
+    """Rounded PSNR columns (means over seeds; ``psnr_std_db`` their sd), and the difference
+    from the paper in the protocol of its cell
+    (``paper_protocol``: the trainer's for STDO's own runs, CaFM's for cells reported from CaFM)."""
     df["psnr_db"] = pd.to_numeric(df["psnr"]).round(2)
     df["psnr_std_db"] = pd.to_numeric(df.get("psnr_std", pd.Series(np.nan, index=df.index))).round(3)
-    df["psnr_authors_db"] = pd.to_numeric(df["psnr_authors"]).round(2)
-    df["diff_db"] = (df["psnr_authors_db"] - pd.to_numeric(df[paper_col])).round(2)
+    for col in ("n_seeds", "steps_per_model", "paper_steps_per_model"):  # counts, empty for reference rows
+        if col in df:
+            df[col] = pd.array(pd.to_numeric(df[col]).round(), dtype="Int64")
+    for name in ("psnr_trainer", "psnr_vsd4k", "psnr_cafm"):
+        df[f"{name}_db"] = pd.to_numeric(df[name] if name in df else np.nan).round(2)
+    source = df["paper_source"] if "paper_source" in df else pd.Series(None, index=df.index, dtype=object)
+    has = pd.to_numeric(df[paper_col]).notna()
+    protocol = [PROTOCOLS.get(s or "stdo") if h else None for s, h in zip(source, has, strict=True)]
+    df["paper_protocol"] = protocol
+    ours = [r.get(f"{c}_db") if c else np.nan for (_, r), c in zip(df.iterrows(), protocol, strict=True)]
+    df["diff_db"] = (pd.to_numeric(pd.Series(ours, index=df.index)) - pd.to_numeric(df[paper_col])).round(2)
     return df
 
 
@@ -249,51 +297,54 @@ def table2(
     df = metrics[main & (~stdo | metrics.get("best_of", stdo))].copy()
     df = df.merge(best_stdo(metrics), on=CELL, how="left")
     df["is_best_k"] = ((df["paper_method"] == "STDO") & (df["k"] == df["best_k"])).fillna(False).astype(bool)
-    df["paper_psnr_db"] = [
-        _paper_value(2, r, r["paper_method"]) if (r["paper_method"] != "STDO" or r["is_best_k"]) else None
-        for _, r in df.iterrows()
-    ]
+    paper_best = _paper_best(metrics).rename(columns={"best_k": "paper_best_k"})
+    df = df.merge(paper_best, on=CELL, how="left")
+    stdo_rows = df["paper_method"] == "STDO"
+    df["is_paper_best_k"] = (stdo_rows & (df["k"] == df["paper_best_k"])).fillna(False).astype(bool)
+    df = _paper_cells(2, df, "paper_method", ~stdo_rows | df["is_paper_best_k"])
     if refs is not None and not refs.empty:
         ref = reference_rows(refs[refs["video"].isin(metrics["video"])])
-        ref["is_best_k"], ref["paper_psnr_db"] = False, None
+        ref["is_best_k"], ref["is_paper_best_k"], ref["paper_psnr_db"] = False, False, None
         df = pd.concat([ref, df], ignore_index=True)
     df = flag_bicubic(_finish(df), refs)
     df["_o"] = _order(df["paper_method"])
     df = df.sort_values(["video", "_o", "backbone", "scale", "k"])
     cols = ["video", "paper_video", "paper_duration_s", "backbone", "scale", "paper_method", "k", "is_best_k",
-            "models", "parameters", "n_seeds", "psnr_db", "psnr_std_db", "psnr_authors_db", "vs_bicubic_db",
-            "below_bicubic", "paper_psnr_db", "diff_db", *REGIME_COLS]  # fmt: skip
+            "is_paper_best_k", "models", "parameters", "n_seeds", "psnr_db", "psnr_std_db",
+            "psnr_trainer_db", "psnr_vsd4k_db", "psnr_cafm_db", "vs_bicubic_db", "below_bicubic",
+            "paper_psnr_db", "paper_source", "paper_protocol", "diff_db", *REGIME_COLS]  # fmt: skip
     return df.reindex(columns=cols).rename(columns={"paper_method": "method"})
 
 
 def table1(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFrame:
-    """awDNN, STDO and STDO's D0-only and Dk-only models alone on the whole video (best k)."""
+    """awDNN, STDO and STDO's D0-only and Dk-only models alone on the whole video (best k in the
+    protocol of the paper's cells, the trainer's)."""
     metrics = aggregate_seeds(metrics)
-    best = best_stdo(metrics)
+    best = _paper_best(metrics)
     df = metrics.merge(best, on=CELL, how="inner")
     keep = (df["paper_method"] == "awDNN") | (
         df["paper_method"].isin(["STDO", "STDO_D0_only", "STDO_Dk_only"]) & (df["k"] == df["best_k"])
     )
     df = df[keep & df["backbone"].isin(df.loc[df["paper_method"] == "STDO_D0_only", "backbone"])].copy()
-    df["paper_psnr_db"] = [_paper_value(1, r, r["paper_method"]) for _, r in df.iterrows()]
+    df = _paper_cells(1, df, "paper_method")
     df = flag_bicubic(_finish(df), refs)
     df["_o"] = _order(df["paper_method"])
     df = df.sort_values(["video", "backbone", "_o", "scale"])
     cols = ["video", "paper_video", "paper_duration_s", "backbone", "paper_method", "k", "scale", "n_seeds",
-            "psnr_db", "psnr_std_db", "psnr_authors_db", "vs_bicubic_db", "below_bicubic", "paper_psnr_db",
-            "diff_db"]  # fmt: skip
+            "psnr_db", "psnr_std_db", "psnr_trainer_db", "psnr_vsd4k_db", "vs_bicubic_db", "below_bicubic",
+            "paper_psnr_db", "paper_source", "paper_protocol", "diff_db"]  # fmt: skip
     return df.reindex(columns=cols).rename(columns={"paper_method": "method"})
 
 
 def table3(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Backbone x scale: MACs for one 48x48 LR input (ours and the paper's), CaFM and STDO PSNR
-    (means over seeds, with their sd)."""
+    """Backbone x scale: MACs for one 48x48 LR input (ours and the paper's), CaFM and STDO PSNR in
+    the protocol of the paper's Table 3 (the STDO trainer's; STDO at its best k in it), means over
+    seeds."""
     metrics = aggregate_seeds(metrics)
-    best = best_stdo(metrics)
+    best = _paper_best(metrics)
     stdo = metrics.merge(best, on=CELL).query("paper_method == 'STDO' and k == best_k")
-    cafm = metrics[metrics["paper_method"] == "CaFM"][[*CELL, "psnr", "psnr_std"]].rename(
-        columns={"psnr": "psnr_cafm", "psnr_std": "psnr_cafm_std"}
-    )
+    cafm = metrics[metrics["paper_method"] == "CaFM"][[*CELL, "psnr_trainer"]]
+    cafm = cafm.rename(columns={"psnr_trainer": "cafm_trainer"})
     df = stdo.merge(cafm, on=CELL, how="left")
     rows = []
     for _, r in df.iterrows():
@@ -312,11 +363,9 @@ def table3(metrics: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFr
                 "gmacs_48x48": round(r["macs_48"] / 1e9, 3),
                 "paper_gflops": float(hit["gflops"].iloc[0]) if not hit.empty else None,
                 "n_seeds": int(r["n_seeds"]),
-                "psnr_cafm_db": round(r["psnr_cafm"], 2) if pd.notna(r["psnr_cafm"]) else None,
-                "psnr_cafm_std_db": round(r["psnr_cafm_std"], 3) if pd.notna(r["psnr_cafm_std"]) else None,
+                "cafm_psnr_trainer_db": round(r["cafm_trainer"], 2) if pd.notna(r["cafm_trainer"]) else None,
                 "paper_psnr_cafm_db": float(hit["psnr_cafm_db"].iloc[0]) if has_cell else None,
-                "psnr_stdo_db": round(r["psnr"], 2),
-                "psnr_stdo_std_db": round(r["psnr_std"], 3) if pd.notna(r["psnr_std"]) else None,
+                "stdo_psnr_trainer_db": round(r["psnr_trainer"], 2) if pd.notna(r["psnr_trainer"]) else None,
                 "stdo_k": int(r["k"]),
                 "paper_psnr_stdo_db": float(hit["psnr_stdo_db"].iloc[0]) if has_cell else None,
             }
@@ -357,15 +406,19 @@ def table4(
                     "n_seeds": int(r["n_seeds"]),
                     "psnr": r["psnr"],
                     "psnr_std": r["psnr_std"],
-                    "psnr_authors": r["psnr_authors"],
+                    "psnr_trainer": r["psnr_trainer"],
+                    "psnr_vsd4k": r["psnr_vsd4k"],
+                    "psnr_cafm": r["psnr_cafm"],
                     "paper_psnr_db": _paper_value(4, r, label),
+                    "paper_source": _paper_value(4, r, label, column="source"),
                 }
                 | {col: r.get(col) for col in REGIME_COLS}
             )
     out = pd.DataFrame(rows)
     if out.empty:
         return out
-    out = flag_bicubic(_finish(out), refs).drop(columns=["psnr", "psnr_std", "psnr_authors"])
+    drop = ["psnr", "psnr_std", "psnr_trainer", "psnr_vsd4k", "psnr_cafm"]
+    out = flag_bicubic(_finish(out), refs).drop(columns=drop)
     stdo_psnr = out[out["method"] == "STDO"].set_index(CELL)["psnr_db"]
     out["drop_db"] = [
         round(stdo_psnr.get(tuple(r[CELL]), float("nan")) - r["psnr_db"], 2)
@@ -410,11 +463,19 @@ def to_markdown(df: pd.DataFrame, title: str, footer: dict[str, Any], notes: lis
     lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in df.itertuples(index=False)]
     lines += [""] + [f"{n}\n" for n in notes or []]
     lines += [
-        "PSNR in dB: `psnr_db` is ours (RGB, 0..255, no border shave, pooled over every pixel of the "
-        "video); `psnr_authors_db` is the STDO authors' protocol (each patch shaved by 4 pixels, patch "
-        "MSEs averaged), against which `diff_db` is computed (see `stdo.metrics`). `vs_bicubic_db`: "
-        "margin over bicubic upscaling of the same video and scale (ours). With several seeds "
-        "(`n_seeds`), PSNR columns are means over seeds and `psnr_std_db` their standard deviation.",
+        "PSNR in dB (see `stdo.metrics`): `psnr_db` is ours (RGB, 0..255, no border shave, pooled over "
+        "every pixel of the video); `psnr_trainer_db` the STDO trainer's protocol (each patch shaved by "
+        "scale + 4 pixels, the mean of the chunks' patch MSEs; models/wdsr.py, common/metrics.py psnr_mse); "
+        "`psnr_vsd4k_db` VSD4K.py's get_patch_psnr (shave 4, patch MSEs averaged); `psnr_cafm_db` CaFM's "
+        "(held-out whole frames, shave scale + 6, mean of per-frame PSNRs; src/utility.py calc_psnr). Each "
+        "paper cell is compared in the protocol it was made in (`paper_protocol`, from its `paper_source`: "
+        "`stdo` the STDO authors' runs, trainer protocol; `cafm` reported from CaFM's README, CaFM's "
+        "protocol): `diff_db` is that column minus the paper's, empty where this run lacks it; the k that "
+        "carries the paper's cell is the best k in that protocol (`is_paper_best_k`), `is_best_k` the "
+        "best in ours. `vs_bicubic_db`: margin over bicubic upscaling of the same video and scale (ours). "
+        "With several seeds (`n_seeds`), PSNR columns are means over seeds and `psnr_std_db` the "
+        "standard deviation of ours; the regime columns (`steps_per_model`, `lr_pixels_per_param`, each "
+        "beside the paper's) are those of `stdo plan` (results/tables/regime.md).",
         "",
     ]
     lines += [f"- {k}: {v}" for k, v in footer.items()]

@@ -301,8 +301,11 @@ def run_training(
     device: str = "auto",
     init: Path | None = None,
     progress: bool = True,
+    cafm_settings: dict[str, Any] | None = None,
 ) -> None:
-    """Train the model of one training unit (see :mod:`stdo.methods`) and write its outputs."""
+    """Train the model of one training unit (see :mod:`stdo.methods`) and write its outputs.
+    ``cafm_settings``: :class:`stdo.cafm.CaFM`'s ``kernel_size`` and ``placement`` for a CaFM unit
+    (config ``cafm``; its defaults when absent)."""
     lr = io.open_array(patches / "lr.npy")
     hr = io.open_array(patches / "hr.npy")
     grid = json.loads((patches / "grid.json").read_text())
@@ -322,7 +325,7 @@ def run_training(
     if cafm_chunks is not None:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(ts.seed)
-            model = CaFM(model, cafm_chunks)
+            model = CaFM(model, cafm_chunks, **(cafm_settings or {}))
         patch_chunk = torch.from_numpy(methods.patch_time_chunks(index, cafm_chunks))
 
         def conditioner(m: nn.Module, ids: np.ndarray) -> None:
@@ -339,10 +342,11 @@ def run_training(
             "selection": io.sha256_json(sel.tolist()),
             "init": str(init) if init else None,
         }
+        | ({"cafm": model.record()} if cafm_chunks is not None else {})
     )
     extra = {"unit": unit, "patches": int(sel.size), "steps": steps}
     if cafm_chunks is not None:
-        extra |= {"cafm_chunks": cafm_chunks, "cafm_params_per_chunk": model.parameters_per_chunk()}
+        extra |= model.record() | {"cafm_params_per_chunk": model.parameters_per_chunk()}
     print(
         f"unit {unit}: {sel.size} of {len(index)} patches, {steps} steps of batch {ts.batch_size} on {dev}",
         flush=True,
@@ -424,6 +428,12 @@ def main(argv: list[str] | None = None) -> None:
         "--proportions", type=json.loads, default=None, help="JSTDO sampling proportions (JSON list)"
     )
     p.add_argument("--init", type=Path, default=None, help="initialise from this stdo model file")
+    p.add_argument(
+        "--cafm",
+        type=json.loads,
+        default=None,
+        help="CaFM's kernel_size and placement (JSON object; config cafm)",
+    )
     p.add_argument("--out-model", required=True, nargs="+", type=Path)
     p.add_argument("--out-log", required=True, nargs="+", type=Path)
     add_common_args(p)
@@ -448,6 +458,7 @@ def main(argv: list[str] | None = None) -> None:
                 device=a.device,
                 init=a.init,
                 progress=not a.no_progress,
+                cafm_settings=a.cafm,
             )
 
 

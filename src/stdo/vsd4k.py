@@ -39,9 +39,20 @@ def lr_path(clip: Path, hr_file: Path, scale: int) -> Path:
     return Path(clip) / LR_DIR / f"X{scale}" / f"{hr_file.stem}_x{scale}.png"
 
 
-def frame_list(clips: list[Path], frames: list[int | None] | None) -> list[tuple[Path, Path]]:
-    """(clip, HR file) pairs of the concatenated clips, restricted to ``[start, stop)``."""
-    pairs = [(Path(c), f) for c in clips for f in hr_frames(Path(c))]
+def frame_list(
+    clips: list[Path], frames: list[int | None] | None, clip_frames: int | None = None
+) -> list[tuple[Path, Path]]:
+    """(clip, HR file) pairs of the concatenated clips, each clip cut to its first ``clip_frames``
+    frames (the STDO authors' ``VSD4K.py`` ``generate_test_data``: ``frame[0:num_frames]``,
+    ``num_frames = time * 30``; None: all), then restricted to ``[start, stop)``."""
+    pairs = []
+    for c in clips:
+        files = hr_frames(Path(c))
+        if clip_frames is not None:
+            if len(files) < clip_frames:
+                raise StdoError(f"{c}: {len(files)} frames, fewer than clip_frames {clip_frames}")
+            files = files[:clip_frames]
+        pairs += [(Path(c), f) for f in files]
     if frames:
         start, stop = int(frames[0]), frames[1]
         stop = len(pairs) if stop is None else int(stop)

@@ -205,8 +205,8 @@ def test_missing_ablations_and_methods_are_not_run_rows(tmp_path):
 
 def test_authors_margin_beside_ours_when_metrics_have_it(tmp_path):
     rows = [
-        {"method": "awdnn", "psnr": 34.0, "psnr_authors": 35.0},
-        {"method": "stdo-k4", "psnr": 34.5, "psnr_authors": 35.8},
+        {"method": "awdnn", "psnr": 34.0, "psnr_trainer": 35.0},
+        {"method": "stdo-k4", "psnr": 34.5, "psnr_trainer": 35.8},
     ]
     t = claims.check_claims(_load(tmp_path, rows))
     assert list(t.columns).index("margin_authors_db") == list(t.columns).index("threshold_db") + 1
@@ -361,10 +361,10 @@ def test_stdo_best_k_is_the_k_of_the_best_mean_over_seeds(tmp_path):
 
 def test_the_authors_margin_is_the_mean_paired_margin_under_their_protocol(tmp_path):
     rows = [
-        {"method": "awdnn", "seed": 0, "psnr": 34.0, "psnr_authors": 35.0},
-        {"method": "awdnn", "seed": 1, "psnr": 34.1, "psnr_authors": 35.2},
-        {"method": "stdo-k2", "seed": 0, "psnr": 34.5, "psnr_authors": 35.8},
-        {"method": "stdo-k2", "seed": 1, "psnr": 34.7, "psnr_authors": 35.6},
+        {"method": "awdnn", "seed": 0, "psnr": 34.0, "psnr_trainer": 35.0},
+        {"method": "awdnn", "seed": 1, "psnr": 34.1, "psnr_trainer": 35.2},
+        {"method": "stdo-k2", "seed": 0, "psnr": 34.5, "psnr_trainer": 35.8},
+        {"method": "stdo-k2", "seed": 1, "psnr": 34.7, "psnr_trainer": 35.6},
     ]
     row = _claim(claims.check_claims(_load(tmp_path, rows)), "stdo_beats_baselines").iloc[0]
     assert row["margin_authors_db"] == pytest.approx((0.8 + 0.4) / 2)

@@ -30,7 +30,7 @@ from srkit import (
 )
 
 from stdo import evaluate, io, metrics
-from stdo.cafm import CaFM, ModulatedConv
+from stdo.cafm import CaFM, Modulated
 from stdo.degrade import upscale_bicubic
 from stdo.errors import StdoError
 from stdo.models import count_parameters
@@ -55,7 +55,9 @@ def test_awdnn_psnr_equals_an_independent_computation(tmp_path, patch_dir, array
 
     sr = super_resolve(model, lr)
     assert out["psnr"] == pytest.approx(video_psnr(sr, hr), abs=1e-9)
-    assert out["psnr_authors"] == pytest.approx(metrics.psnr_authors(sr, hr), abs=1e-9)
+    assert out["psnr_vsd4k"] == pytest.approx(metrics.psnr_vsd4k(sr, hr), abs=1e-9)
+    one = np.zeros(len(sr), dtype=np.int64)
+    assert out["psnr_trainer"] == pytest.approx(metrics.psnr_trainer(sr, hr, one, scale=SCALE), abs=1e-9)
     assert pmap.shape == (FRAMES, ROWS, COLS)
     np.testing.assert_allclose(pmap.ravel(), patch_psnr(sr, hr), rtol=0, atol=1e-9)
     assert out["mse"] == pytest.approx(255.0**2 / 10 ** (out["psnr"] / 10), rel=1e-12)
@@ -117,6 +119,14 @@ def test_stdo_routes_each_psnr_chunk_to_its_model(tmp_path, patch_dir, arrays, c
     assert out["models"] == 2 and out["parameters"] == 2 * count_parameters(good)
     assert out["backbone_parameters"] == count_parameters(good)
     assert out["train_patches"] == N
+    # the STDO trainer's protocol: each patch shaved by scale + 4 = 6 HR pixels, then the unweighted
+    # mean of the two chunks' mean patch MSEs (README "Evaluate"); chunks of unequal size (about 2:1)
+    # make it differ from the pooled mean
+    shaved = (np.clip(np.round(routed), 0, 255) - hr.astype(np.float64))[:, 6:-6, 6:-6, :]
+    patch_mse = (shaved**2).reshape(N, -1).mean(axis=1)
+    chunk_means = [patch_mse[chunks == c].mean() for c in (0, 1)]
+    assert out["psnr_trainer"] == pytest.approx(10 * np.log10(255.0**2 / np.mean(chunk_means)), abs=1e-9)
+    assert out["psnr_trainer"] != pytest.approx(10 * np.log10(255.0**2 / patch_mse.mean()), abs=1e-3)
 
     # the models swapped: the chunk-1 patches now get the good model and chunk 0 the bad one
     swapped, smap = run(patch_dir, "stdo-k2", paths[::-1], part)
@@ -140,13 +150,15 @@ def test_nas_routes_each_time_chunk_to_its_model(tmp_path, patch_dir, arrays):
 
 def test_cafm_serves_each_time_chunk_with_its_modulation(tmp_path, patch_dir, arrays):
     lr, hr = arrays
-    model = CaFM(offset_vdsr(0), 2)
+    model = CaFM(offset_vdsr(0), 2, placement="all")  # VDSR_KW has no hidden conv, CaFM's site
     with torch.no_grad():
         for m in model.modules():
-            if isinstance(m, ModulatedConv):
-                m.alpha.copy_(torch.tensor([0.0, 1.0]))  # chunk 0: the plain backbone; chunk 1: modulated
+            if isinstance(m, Modulated):
+                m.gamma.copy_(torch.tensor([0.0, 1.0]))  # chunk 0: the plain backbone; chunk 1: modulated
     per_chunk = model.parameters_per_chunk()
-    path = save(tmp_path / "cafm.pt", model, "vdsr", VDSR_KW, cafm_chunks=2, cafm_params_per_chunk=per_chunk)
+    path = save(
+        tmp_path / "cafm.pt", model, "vdsr", VDSR_KW, **model.record(), cafm_params_per_chunk=per_chunk
+    )
     out, pmap = run(patch_dir, "cafm-n2", [path])
 
     groups = np.repeat([0, 1], N // 2)
@@ -161,11 +173,11 @@ def test_cafm_serves_each_time_chunk_with_its_modulation(tmp_path, patch_dir, ar
     assert out["parameters"] - out["backbone_parameters"] == 2 * per_chunk
 
 
-def test_patches_of_at_most_8_pixels_have_no_authors_psnr(tmp_path, demo_frames):
+def test_patches_of_at_most_8_pixels_have_no_shaved_psnr(tmp_path, demo_frames):
     patches = make_patches(demo_frames[:1, :32, :32], tmp_path / "small", cols=4, rows=4)  # HR 8x8
     model = offset_vdsr(0)
     out, pmap = run(patches, "awdnn", [save(tmp_path / "m.pt", model, "vdsr", VDSR_KW)])
-    assert out["psnr_authors"] is None
+    assert out["psnr_vsd4k"] is None and out["psnr_trainer"] is None
     lr_p, hr_p = np.load(patches / "lr.npy"), np.load(patches / "hr.npy")
     sr = super_resolve(model, lr_p)
     assert out["psnr"] == pytest.approx(metrics.psnr(sr, hr_p), abs=1e-9)
@@ -275,3 +287,37 @@ def test_rendered_frames_are_the_routed_patches_stitched_with_the_evaluated_psnr
         assert (chunks[f * per_patch : (f + 1) * per_patch] == 1).any()  # both models in the frame
     with pytest.raises(StdoError, match=r"frames \[4\] are outside the video's 4 frames"):
         evaluate.render_frames(routed, lr, [4], batch_size=3, device=torch.device("cpu"))
+
+
+def test_cafm_protocol_is_the_mean_of_per_frame_psnrs_of_whole_frames(tmp_path, patch_dir, arrays):
+    """CaFM's calc_psnr: a scale + 6 shave, one PSNR per whole frame, their mean (not pooled)."""
+    _, hr = arrays
+    model = nearest_espcn(seed=0)
+    with torch.no_grad():  # every output pixel 100.4 (quantised to 100): the error is HR - 100
+        model.body[-2].weight.zero_()
+        model.body[-2].bias.fill_(100.4 / 255.0)
+    path = save(tmp_path / "c.pt", model, "espcn", ESPCN_KW)
+    out, _ = evaluate.evaluate(patch_dir, "awdnn", [path], partition=None, batch_size=64, device="cpu",
+                               cafm_protocol=True)  # fmt: skip
+    frames = stitch(np.asarray(hr, dtype=np.float64), COLS, ROWS)
+    s = SCALE + 6
+    by_hand = [10 * np.log10(255.0**2 / ((f[s:-s, s:-s] - 100.0) ** 2).mean()) for f in frames]
+    assert out["psnr_cafm"] == pytest.approx(float(np.mean(by_hand)), abs=1e-9)
+    assert out["psnr_cafm_inference"] == "frame"
+    pooled = 10 * np.log10(255.0**2 / np.mean([((f[s:-s, s:-s] - 100.0) ** 2).mean() for f in frames]))
+    assert abs(out["psnr_cafm"] - pooled) > 1e-3  # the mean of PSNRs, not the PSNR of the mean
+    assert "psnr_cafm" not in run(patch_dir, "awdnn", [path])[0]  # only on held-out frames
+
+
+def test_cafm_protocol_runs_whole_frames_not_stitched_patches(tmp_path, patch_dir, arrays):
+    """A bicubic model on the whole LR frame differs from bicubic patches stitched (patch borders)."""
+    lr, hr = arrays
+    path = save(tmp_path / "b.pt", offset_vdsr(0), "vdsr", VDSR_KW)
+    out, _ = evaluate.evaluate(patch_dir, "awdnn", [path], partition=None, batch_size=64, device="cpu",
+                               cafm_protocol=True)  # fmt: skip
+    whole = torch.from_numpy(stitch(np.asarray(lr), COLS, ROWS)).permute(0, 3, 1, 2).float()
+    sr = upscale_bicubic(whole, SCALE).round().clamp(0, 255).permute(0, 2, 3, 1).numpy()
+    hr_frames = stitch(np.asarray(hr), COLS, ROWS)
+    assert out["psnr_cafm"] == pytest.approx(metrics.psnr_cafm(sr, hr_frames, scale=SCALE), abs=1e-9)
+    patched = stitch(super_resolve(offset_vdsr(0), lr).round().clip(0, 255), COLS, ROWS)
+    assert abs(out["psnr_cafm"] - metrics.psnr_cafm(patched, hr_frames, scale=SCALE)) > 1e-3

@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from stdo import partition as partition_stage
 from stdo.errors import StdoError
 from stdo.partition import partition, thresholds
 
@@ -75,3 +76,19 @@ def test_assign_by_another_partitions_thresholds():
     bounds = table["psnr_max"].to_numpy()
     new = np.array([bounds[0] - 5, bounds[0], bounds[0] + 1e-9, bounds[2] + 1, 99.0])
     np.testing.assert_array_equal(assign(new, pd.DataFrame(table)), [0, 0, 1, 3, 3])
+
+
+def test_the_partition_follows_the_trainer_shaved_scores(tmp_path):
+    """The authors cut their --save_label PSNRs (shave scale + 4) into quantiles, so a patch whose
+    unshaved PSNR is the lowest but whose shaved one is the highest goes to the last chunk."""
+    scores = pd.DataFrame({"patch": [0, 1, 2, 3], "psnr": [10.0, 20.0, 30.0, 40.0],
+                           "psnr_trainer": [45.0, 21.0, 31.0, 41.0]})  # fmt: skip
+    scores.to_csv(tmp_path / "scores.csv", index=False)
+    out = tmp_path / "chunks.npy"
+    partition_stage.main(["--scores", str(tmp_path / "scores.csv"), "--k", "2", "--out-map", str(out),
+                          "--out-thresholds", str(tmp_path / "t.csv")])  # fmt: skip
+    assert np.load(out).tolist() == [1, 0, 0, 1]  # by psnr_trainer: 21, 31 | 41, 45
+    t = pd.read_csv(tmp_path / "t.csv")
+    assert t["psnr_max"].tolist() == [31.0, 45.0]
+    no_shave = scores.drop(columns="psnr_trainer")  # patches too small for the trainer's shave
+    assert partition(partition_stage.scores_of(no_shave), 2).tolist() == [0, 0, 1, 1]

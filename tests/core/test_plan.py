@@ -207,3 +207,38 @@ def test_what_snakemake_imports_while_parsing_pulls_in_neither_pyav_nor_skimage(
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def _paper_config() -> dict:
+    """config/config.yaml overlaid by config/paper.yaml as Snakemake merges them (lists replace,
+    mappings merge key by key)."""
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+
+    def merge(base, over):
+        for k, v in over.items():
+            nested = isinstance(v, dict) and isinstance(base.get(k), dict)
+            base[k] = merge(base[k], v) if nested else v
+        return base
+
+    base = yaml.safe_load((root / "config/config.yaml").read_text())
+    return merge(base, yaml.safe_load((root / "config/paper.yaml").read_text()))
+
+
+def test_paper_config_plans_the_authors_450_and_1350_frames():
+    """VSD4K.py keeps frame[0:time*30] of each clip: 450 of 15 s, 1,350 of 45 s (both parts of 90 s)."""
+    plan = Plan(_paper_config())
+    frames = {v: plan.video_frames(v) for v in plan.videos}
+    for v in ("game_15s", "inter_15s", "vlog_15s"):
+        assert frames[v] == (450, 30.0)
+    for v in ("game_45s", "inter_45s", "vlog_45s"):
+        assert frames[v] == (1350, 30.0)
+    assert frames["long_90s"] == (2 * 1350, 30.0)
+
+
+def test_paper_config_builds_cafm_as_its_authors():
+    """CaFM's ContentAwareFM(n_feats, 1) at its code's sites; config ``cafm`` passed to stdo.train."""
+    assert Plan(_paper_config()).cafm_settings() == {"kernel_size": 1, "placement": "cafm"}

@@ -48,10 +48,11 @@ def test_demo_regime_is_what_train_does_counted_by_hand(demo):
     segments = math.ceil(d["seconds"] / config["nas"]["chunk_seconds"])
     nas = df.loc[("demo", 2, "espcn", f"nas-n{segments}")]
     assert nas["models"] == segments and nas["steps_per_model"] == math.ceil(epochs * n / segments / batch)
-    # CaFM: one model on every patch; its parameters add, per segment, a depthwise 3x3 conv
-    # with bias and a scalar after each of ESPCN's four convs
+    # CaFM: one model on every patch; its parameters add, per segment, CaFM's ESPCN modulation
+    # (espcn.py: a 1x1 conv of two channels per group, with bias, and a scalar) after each of
+    # ESPCN's three hidden convs
     cafm = df.loc[("demo", 2, "espcn", f"cafm-n{segments}")]
-    modulation = segments * sum(c * 9 + c + 1 for c in (64, 64, 32, 12))
+    modulation = segments * sum(c * 2 + c + 1 for c in (64, 64, 32))
     assert cafm["parameters"] == params + modulation and cafm["steps_per_model"] == awdnn["steps_per_model"]
     # JSTDO: budgeted on the whole video, trained on round(rho_i |D_i|) of each of its k chunks
     k, rho = config["jstdo"]["k"], config["jstdo"]["proportions"]

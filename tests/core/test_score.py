@@ -48,7 +48,7 @@ def test_table_has_one_row_per_patch_in_index_order(patch_dir, arrays, f0):
     lr, hr = arrays
     model, path = f0
     table, _ = score.score(patch_dir, path, batch_size=64, device="cpu")
-    assert list(table.columns) == ["patch", "frame", "row", "col", "mse", "psnr"]
+    assert list(table.columns) == ["patch", "frame", "row", "col", "mse", "psnr", "psnr_trainer"]
     assert len(table) == N
     pd.testing.assert_frame_equal(table[["patch", "frame", "row", "col"]], index_table(FRAMES, COLS, ROWS))
     expected = patch_psnr(super_resolve(model, lr), hr)
@@ -72,9 +72,9 @@ def test_summary_pools_f0_and_bicubic(patch_dir, arrays, f0):
     table, summary = score.score(patch_dir, path, batch_size=64, device="cpu")
     sr, bic = super_resolve(model, lr), bicubic_sr(lr)
     assert summary["f0_psnr"] == pytest.approx(video_psnr(sr, hr), abs=1e-9)
-    assert summary["f0_psnr_authors"] == pytest.approx(metrics.psnr_authors(sr, hr), abs=1e-9)
+    assert summary["f0_psnr_vsd4k"] == pytest.approx(metrics.psnr_vsd4k(sr, hr), abs=1e-9)
     assert summary["bicubic_psnr"] == pytest.approx(video_psnr(bic, hr), abs=1e-9)
-    assert summary["bicubic_psnr_authors"] == pytest.approx(metrics.psnr_authors(bic, hr), abs=1e-9)
+    assert summary["bicubic_psnr_vsd4k"] == pytest.approx(metrics.psnr_vsd4k(bic, hr), abs=1e-9)
     assert 20 < summary["bicubic_psnr"] < 45
     assert summary["bicubic_psnr"] > summary["f0_psnr"] + 1  # a noisy nearest-neighbour f0 is worse
     assert summary["f0_psnr"] == pytest.approx(metrics.pooled_psnr(table["mse"].to_numpy()), abs=1e-12)
@@ -93,7 +93,7 @@ def test_bicubic_reference_does_not_depend_on_f0(tmp_path, patch_dir, f0):
     _, a = score.score(patch_dir, path, batch_size=64, device="cpu")
     _, b = score.score(patch_dir, other, batch_size=64, device="cpu")
     assert a["bicubic_psnr"] == b["bicubic_psnr"]
-    assert a["bicubic_psnr_authors"] == b["bicubic_psnr_authors"]
+    assert a["bicubic_psnr_vsd4k"] == b["bicubic_psnr_vsd4k"]
     assert b["f0_psnr"] < a["f0_psnr"] - 1
 
 
@@ -109,7 +109,7 @@ def test_a_bicubic_f0_scores_the_bicubic_psnr(tmp_path, patch_dir):
     path = save(tmp_path / "vdsr_bicubic.pt", offset_vdsr(0), "vdsr", VDSR_KW)
     _, summary = score.score(patch_dir, path, batch_size=64, device="cpu")
     assert summary["f0_psnr"] == pytest.approx(summary["bicubic_psnr"], abs=1e-4)
-    assert summary["f0_psnr_authors"] == pytest.approx(summary["bicubic_psnr_authors"], abs=1e-4)
+    assert summary["f0_psnr_vsd4k"] == pytest.approx(summary["bicubic_psnr_vsd4k"], abs=1e-4)
     assert summary["f0_backbone"] == "vdsr" and summary["f0_kwargs"] == VDSR_KW
 
 
@@ -117,7 +117,7 @@ def test_patches_of_at_most_8_pixels_have_no_authors_psnr(tmp_path, demo_frames)
     patches = make_patches(demo_frames[:1, :32, :32], tmp_path / "small", cols=4, rows=4)  # HR 8x8
     model = nearest_espcn(seed=1)
     table, summary = score.score(patches, save(tmp_path / "f0.pt", model, "espcn", ESPCN_KW), 64, "cpu")
-    assert summary["f0_psnr_authors"] is None and summary["bicubic_psnr_authors"] is None
+    assert summary["f0_psnr_vsd4k"] is None and summary["bicubic_psnr_vsd4k"] is None
     lr, hr = np.load(patches / "lr.npy"), np.load(patches / "hr.npy")
     assert summary["f0_psnr"] == pytest.approx(metrics.psnr(super_resolve(model, lr), hr), abs=1e-9)
     assert summary["bicubic_psnr"] == pytest.approx(metrics.psnr(bicubic_sr(lr), hr), abs=1e-9)
@@ -157,3 +157,17 @@ def test_main_reports_a_missing_model_without_a_traceback(tmp_path, patch_dir, c
     assert e.value.code == 2
     assert "stdo score: error:" in (err := capsys.readouterr().err) and "none.pt: model file not found" in err
     assert not (tmp_path / "scores.csv").exists()
+
+
+def test_psnr_trainer_is_each_patchs_psnr_with_the_trainers_shave(patch_dir, arrays, f0):
+    """The authors' labels (trainer.py --save_label): common.metrics.psnr, shave scale + 4, one
+    patch per eval batch, output rounded and clamped."""
+    lr, hr = arrays
+    model, path = f0
+    table, _ = score.score(patch_dir, path, batch_size=64, device="cpu")
+    sr = np.clip(np.round(super_resolve(model, lr)), 0, 255)
+    s = SCALE + 4
+    diff = sr[:, s:-s, s:-s].astype(np.float64) - np.asarray(hr)[:, s:-s, s:-s]
+    by_hand = 10 * np.log10(255.0**2 / (diff**2).mean(axis=(1, 2, 3)))
+    np.testing.assert_allclose(table["psnr_trainer"].to_numpy(), by_hand, rtol=0, atol=1e-9)
+    assert np.abs(table["psnr_trainer"] - table["psnr"]).max() > 0.01

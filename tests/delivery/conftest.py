@@ -35,9 +35,7 @@ def cell(demo_frames, tmp_path_factory) -> dict:
         for p in cafm.parameters():
             p.add_(0.01 * torch.randn_like(p))
     models["cafm-n2"] = root / "units" / "cafm-n2" / "model.pt"
-    runtime.save_model(
-        models["cafm-n2"], cafm, backbone="espcn", scale=SCALE, kwargs=KW, extra={"cafm_chunks": 2}
-    )
+    runtime.save_model(models["cafm-n2"], cafm, backbone="espcn", scale=SCALE, kwargs=KW, extra=cafm.record())
     chunks = np.random.default_rng(0).integers(0, 2, FRAMES * ROWS * COLS)
     io.save_array(root / "chunks.npy", chunks)
     return {"root": root, "hr": root / "hr.npy", "stream": root / "lr_stream.mkv", "record": record,

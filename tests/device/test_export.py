@@ -71,8 +71,8 @@ def test_weight_norm_is_folded_and_cafm_exports_one_graph_per_segment():
     cafm = CaFM(build_model("espcn", scale=SCALE, seed=0, channels=(8,)), 3).eval()
     with torch.no_grad():
         for m in cafm.modules():
-            if hasattr(m, "alpha"):
-                m.alpha.copy_(torch.tensor([0.0, 0.5, 1.0]))
+            if hasattr(m, "gamma"):
+                m.gamma.copy_(torch.tensor([0.0, 0.5, 1.0]))
     segments = export.graphs(cafm)
     assert [s for s, _ in segments] == ["_s0", "_s1", "_s2"]
     for g, (_, graph) in enumerate(segments):

@@ -59,7 +59,7 @@ def _write_metrics(folder: Path) -> list[Path]:
     paths = []
     for i, (backbone, method, psnr, *video) in enumerate(METRICS):
         p = folder / f"metrics{i}.json"
-        row = BASE | {"backbone": backbone, "method": method, "psnr": psnr, "psnr_authors": psnr + 0.5}
+        row = BASE | {"backbone": backbone, "method": method, "psnr": psnr, "psnr_trainer": psnr + 0.5}
         p.write_text(json.dumps(row | ({"video": video[0]} if video else {})))
         paths.append(p)
     return paths
@@ -134,7 +134,7 @@ def test_psnr_joins_on_video_scale_backbone_and_method(table):
     assert "cafm-n2" not in set(table["method_id"])
     stdo = table[table["method_id"] == "stdo-k4"]
     assert set(stdo["method"]) == {"STDO"} and set(stdo["k"]) == {4}
-    assert stdo["psnr_authors_db"].dropna().tolist() == [33.62, 33.62, 36.96, 36.96, 36.96]
+    assert stdo["psnr_trainer_db"].dropna().tolist() == [33.62, 33.62, 36.96, 36.96, 36.96]
 
 
 def test_rows_sort_by_paper_backbone_scale_method_then_size_dtype_routed(table):

@@ -15,23 +15,23 @@ from stdo.figures import paper_vs_run, table_page
 
 def _table2(rows):
     cols = {"video": "game15", "paper_video": "game", "paper_duration_s": 15, "backbone": "ESPCN", "scale": 2,
-            "k": None, "is_best_k": False, "psnr_db": 0.0}  # fmt: skip
+            "k": None, "is_paper_best_k": False, "psnr_db": 0.0}  # fmt: skip
     return pd.DataFrame([cols | r for r in rows])
 
 
-def test_absolute_rows_compare_the_authors_protocol_with_the_papers_cell():
+def test_absolute_rows_compare_the_cells_protocol_with_the_papers_cell():
     ours = _table2(
         [
-            {"method": "awDNN", "psnr_authors_db": 37.0, "psnr_db": 36.8, "paper_psnr_db": 37.94},
+            {"method": "awDNN", "psnr_trainer_db": 37.0, "psnr_db": 36.8, "paper_psnr_db": 37.94},
             {
                 "method": "STDO",
                 "k": 4,
-                "is_best_k": True,
-                "psnr_authors_db": 39.0,
+                "is_paper_best_k": True,
+                "psnr_trainer_db": 39.0,
                 "psnr_db": 38.7,
                 "paper_psnr_db": 39.5,
             },  # fmt: skip
-            {"method": "NAS", "psnr_authors_db": 37.1, "psnr_db": 36.9, "paper_psnr_db": None},
+            {"method": "NAS", "psnr_trainer_db": 37.1, "psnr_db": 36.9, "paper_psnr_db": None},
         ]
     )
     rows = paper_vs_run.absolute_rows({2: ours})
@@ -43,7 +43,7 @@ def test_absolute_rows_compare_the_authors_protocol_with_the_papers_cell():
 def test_gains_over_awdnn_beside_the_papers_mean_over_its_videos():
     ours = _table2(
         [
-            {"video": v, "method": m, "k": k, "is_best_k": best, "psnr_authors_db": p}
+            {"video": v, "method": m, "k": k, "is_paper_best_k": best, "psnr_trainer_db": p}
             for v, base in (("a", 30.0), ("b", 32.0))
             for m, k, best, p in (("awDNN", None, False, base), ("STDO", 2, False, base + 5),
                                   ("STDO", 4, True, base + 1 + (v == "b")), ("NAS", None, False, base - 0.5))

@@ -87,7 +87,7 @@ def _metrics_files(tmp_path, rows):
     for r in rows:
         d = tmp_path / "eval" / r["method"]
         d.mkdir(parents=True, exist_ok=True)
-        m = {"video": "demo", "scale": 4, "backbone": "wdsr", "psnr_authors": r["psnr"] + 0.2, "models": 1,
+        m = {"video": "demo", "scale": 4, "backbone": "wdsr", "psnr_trainer": r["psnr"] + 0.2, "models": 1,
              "parameters": 10} | r  # fmt: skip
         io.write_json(d / "metrics.json", m)
         paths.append(d / "metrics.json")

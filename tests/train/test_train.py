@@ -261,3 +261,22 @@ def test_chunk_models_trained_in_one_process_equal_one_process_each(patch_dir, t
     bad = bad[: bad.index("--out-log") + 2]  # one --out-log for two units
     proc = subprocess.run(bad, capture_output=True, text=True)
     assert proc.returncode == 2 and "2 --unit for 2 --out-model and 1 --out-log" in proc.stderr
+
+
+def test_cafm_unit_is_built_and_recorded_as_config_cafm_says(patch_dir, tmp_path):
+    """``--cafm`` (config ``cafm``, Plan.cafm_settings) reaches the model; absent, CaFM's defaults."""
+    from stdo import train
+
+    def run(out, *extra):
+        cmd = _train_cmd(patch_dir, out, 0.05)[3:]
+        cmd[cmd.index("--unit") + 1] = "cafm-n2"
+        cmd[cmd.index("--backbone") + 1] = "vdsr"
+        train.main([*cmd, "--backbone-kwargs", '{"depth":3,"features":4}', *extra])
+        return runtime.load_model(out / "model.pt")
+
+    model, record = run(tmp_path / "default")
+    assert (model.kernel_size, model.placement) == (1, "cafm")
+    assert record["extra"]["cafm_params_per_chunk"] == 4 + 4 + 1  # VDSR's one hidden conv, 4 channels
+    model, record = run(tmp_path / "all", "--cafm", '{"kernel_size":3,"placement":"all"}')
+    assert (model.kernel_size, model.placement) == (3, "all")
+    assert record["extra"]["cafm_params_per_chunk"] == sum(c * 9 + c + 1 for c in (4, 4, 3))

@@ -88,3 +88,21 @@ def test_ingest_cafm_split_train_and_test_frames(tmp_path, vsd4k_frames):
                   "--vsd4k", str(clip), "--meta", str(tmp_path / "b/meta.json")])  # fmt: skip
     last = np.asarray(Image.open(clip / "DIV2K_train_LR_bicubic/X2/00012_x2.png"))
     np.testing.assert_array_equal(io.open_array(tmp_path / "b/lr.npy")[0], last)
+
+
+def test_clip_frames_keeps_the_first_frames_of_each_clip(tmp_path, vsd4k_frames):
+    """VSD4K.py's frame[0:time*30], per clip: of clips of 5 and 4 frames, clip_frames 3 keeps frames
+    0-2 of each (the held-out tail of each clip is left out), and the LR frames follow."""
+    a = make_vsd4k_clip(tmp_path, "game_45s_1", vsd4k_frames[:5])
+    b = make_vsd4k_clip(tmp_path, "vlog_45s_1", vsd4k_frames[5:9])
+    out = tmp_path / "v"
+    meta = ingest.ingest([a, b], out / "hr.npy", out / "meta.json", clip_frames=3, duration_s=0.2)
+    hr = io.open_array(out / "hr.npy")
+    np.testing.assert_array_equal(hr, vsd4k_frames[[0, 1, 2, 5, 6, 7]])
+    assert meta["frames"] == 6 and meta["clip_frames"] == 3 and meta["fps"] == pytest.approx(30.0)
+    degrade.main(["--hr", str(out / "hr.npy"), "--scale", "2", "--out", str(out / "lr.npy"),
+                  "--vsd4k", f"{a},{b}", "--meta", str(out / "meta.json")])  # fmt: skip
+    lr = io.open_array(out / "lr.npy")
+    np.testing.assert_array_equal(lr[3], np.asarray(Image.open(b / "DIV2K_train_LR_bicubic/X2/00001_x2.png")))
+    with pytest.raises(StdoError, match="fewer than clip_frames 5"):
+        vsd4k.frame_list([a, b], None, 5)

@@ -35,7 +35,7 @@ def test_table2_holds_every_method_for_each_scale_and_backbone(tiny_run):
     for r in refs.itertuples():  # the references are the score stage's, both conventions
         summary = json.loads((tiny_run / f"results/videos/tiny/x{r.scale}/score_summary.json").read_text())
         assert r.psnr_db == round(summary[f"{r.method}_psnr"], 2)
-        assert r.psnr_authors_db == round(summary[f"{r.method}_psnr_authors"], 2)
+        assert r.psnr_vsd4k_db == round(summary[f"{r.method}_psnr_vsd4k"], 2)
     bicubic = refs[refs.method == "bicubic"].set_index("scale")["psnr_db"]
     # every trained model's margin over bicubic, and the flag where it is below
     assert (t["vs_bicubic_db"] - (t["psnr_db"] - t["scale"].map(bicubic))).abs().max() <= 0.011
@@ -50,7 +50,7 @@ def test_table2_holds_every_method_for_each_scale_and_backbone(tiny_run):
             ).read_text()
         )
         assert r.psnr_db == round(m["psnr"], 2) and r.parameters == m["parameters"]
-        assert r.psnr_authors_db == round(m["psnr_authors"], 2) and m["psnr_authors"] > m["psnr"] - 3
+        assert r.psnr_vsd4k_db == round(m["psnr_vsd4k"], 2) and m["psnr_vsd4k"] > m["psnr"] - 3
     assert t["paper_psnr_db"].isna().all()  # the tiny video has no paper cell
     best = t[t.method == "STDO"].groupby(["backbone", "scale"])["is_best_k"].sum()
     assert (best == 1).all()
@@ -168,7 +168,7 @@ def test_every_backbone_at_the_papers_size_trains_and_evaluates_through_the_dag(
     expected = {b: count_parameters(build_model(b, scale=2)) for b in ALL_BACKBONES}
     for b in ALL_BACKBONES:
         m = json.loads((tmp_path / f"results/videos/tiny/x2/{b}/eval/awdnn/metrics.json").read_text())
-        assert m["parameters"] == expected[b] and 5 < m["psnr"] < 60 and m["psnr_authors"] is not None
+        assert m["parameters"] == expected[b] and 5 < m["psnr"] < 60 and m["psnr_vsd4k"] is not None
     assert expected["wdsr"] > 1_000_000  # the paper's WDSR, not the tiny config's narrow one
 
 

@@ -12,6 +12,7 @@ rule evaluate:
         partition=lambda w, input: f"--partition {input.partition[0]}" if input.partition else "",
         labels=lambda w: labels(w, backbone=w.backbone, evaluated_on=eval_video(w.video), seed=seed_of(w)),
         batch_size=config["evaluate"]["batch_size"],
+        cafm=lambda w: "--cafm-protocol" if eval_video(w.video) != w.video else "",  # held-out frames
         device=config["device"],
     threads: torch_threads()
     resources:
@@ -23,5 +24,5 @@ rule evaluate:
     shell:
         "python -m stdo.evaluate --patches {params.patches} --method {wildcards.method} "
         "--models {input.models} {params.partition} --labels {params.labels} "
-        "--batch-size {params.batch_size} --device {params.device} --threads {threads} "
+        "--batch-size {params.batch_size} {params.cafm} --device {params.device} --threads {threads} "
         "--out-metrics {output.metrics} --out-map {output.psnr_map} > {log} 2>&1"

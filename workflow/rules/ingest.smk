@@ -12,10 +12,13 @@ rule ingest:
         fit=fit_args,
         split=ingest_split,
         duration=ingest_duration,
+        clip_frames=lambda w: (
+            f"--clip-frames {VIDEOS[w.video]['clip_frames']}" if VIDEOS[w.video].get("clip_frames") else ""
+        ),
     log:
         f"{LOGS}/ingest/{{video}}.log",
     conda:
         "../../envs/video.yaml"
     shell:
         "python -m stdo.ingest {params.source} --frames {params.frames} --crop {params.crop} "
-        "{params.fit} {params.split} {params.duration} --out-frames {output.frames} --out-meta {output.meta} > {log} 2>&1"
+        "{params.fit} {params.split} {params.duration} {params.clip_frames} --out-frames {output.frames} --out-meta {output.meta} > {log} 2>&1"

@@ -19,6 +19,7 @@ rule train:
         epochs=lambda w: BACKBONES[w.backbone]["epochs"],
         kwargs=lambda w: json_arg(BACKBONES[w.backbone].get("kwargs", {})),
         settings=lambda w: train_settings(BACKBONES[w.backbone]["lr"], seed=seed_of(w)),
+        cafm=lambda w: f"--cafm {json_arg(PLAN.cafm_settings())}" if w.unit.startswith("cafm-") else "",
         device=config["device"],
     wildcard_constraints:
         unit=r"(?!stdo-k\d+-c\d+/)[a-z0-9-]+",  # not STDO's chunk models (the rules below)
@@ -31,7 +32,7 @@ rule train:
         "../../envs/torch.yaml"
     shell:
         "python -m stdo.train --patches {params.patches} --unit {wildcards.unit} "
-        "--epochs {params.epochs} {params.partition} {params.proportions} {params.init} "
+        "--epochs {params.epochs} {params.partition} {params.proportions} {params.init} {params.cafm} "
         "--backbone {wildcards.backbone} --backbone-kwargs {params.kwargs} "
         "--scale {wildcards.scale} --settings {params.settings} --device {params.device} "
         "--threads {threads} --out-model {output.model} --out-log {output.log_csv} > {log} 2>&1"

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from stdo import io, methods, runtime
+from stdo import cafm, io, methods, runtime
 from stdo.errors import StdoError
 
 FORMAT = "stdo-bundle/1"
@@ -119,13 +119,13 @@ def unpack_map(data: bytes, what: str = "map") -> dict[str, Any]:
 
 def write_model(src: Path, dst: Path, dtype: str) -> dict[str, Any]:
     """Copy a trained model into a bundle with ``dtype`` weights and only what rebuilding needs
-    (backbone, scale, kwargs, CaFM's number of chunks); returns its record."""
+    (backbone, scale, kwargs, CaFM's chunks, kernel size and placement); returns its record."""
     payload = torch.load(src, map_location="cpu", weights_only=True)
     if not isinstance(payload, dict) or payload.get("format") != runtime.MODEL_FORMAT:
         raise StdoError(f"{src}: not an stdo model file")
     target = {"float16": torch.float16, "float32": torch.float32}[dtype]
     state = {k: (v.to(target) if v.is_floating_point() else v) for k, v in payload["state_dict"].items()}
-    extra = {k: payload.get("extra", {})[k] for k in ("cafm_chunks",) if payload.get("extra", {}).get(k)}
+    extra = {k: v for k, v in payload.get("extra", {}).items() if k in cafm.RECORD_KEYS}
     slim = {key: payload[key] for key in ("format", "backbone", "scale", "kwargs")} | {
         "state_dict": state,
         "extra": extra,

@@ -5,7 +5,7 @@ One job per video, scale and backbone, over every method of the cell:
 - ``size: task``, one whole frame of the paper's task through one model: 270x480 LR to
   1080x1920 at x4, and the matching LR sizes at x2 (540x960) and x3 (360x640). Latency is a
   property of the graph, not of the weights, so the backbone is converted at that size once
-  (and once with CaFM's modulation, which adds a depthwise conv after every conv); every method
+  (and once with CaFM's modulation, the grouped convs at its sites, see :mod:`stdo.cafm`); every method
   of the backbone gets that figure. The task-size files are kept (``task/``) for the phone (adb).
 - ``size: frame``, one frame of the video's own size through the method's first exported model.
 - ``routed: true``: the client of a method with several models (STDO, NAS) or modulations

@@ -7,10 +7,11 @@ and rounds and clips the output. Shapes are static (LiteRT's XNNPACK delegate ca
 graphs), so each model is exported at the sizes it runs at: the video's LR frame (``frame``) and
 one LR patch of its grid (``patch``, what STDO's client sends through a chunk's model).
 
-Before conversion weight norm is folded into plain weights (WDSR). CaFM's modulation cannot be
-folded into the shared convolutions exactly (its depthwise kernel would widen every conv and
-the zero padding differs at frame borders), so a CaFM model is exported once per time segment,
-the segment's modulation fixed in the graph (``..._s{g}.tflite``).
+Before conversion weight norm is folded into plain weights (WDSR). CaFM's modulation is not
+folded into the shared convolutions (with kernel size 1 after a conv it could be, a per-channel
+scale and bias per segment; after a ReLU, or with a wider kernel, whose zero padding differs at
+frame borders, it cannot exactly), so a CaFM model is exported once per time segment, the
+segment's modulation fixed in the graph (``..._s{g}.tflite``).
 
 ``float32`` is the converted graph; ``float16`` stores the weights as float16 (ai-edge-quantizer's
 float casting, dequantized at load: half the size, float32 compute on CPU). The parity check runs

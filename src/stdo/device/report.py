@@ -51,7 +51,7 @@ SIZE_ORDER = ("task", "frame")
 DTYPE_ORDER = ("float32", "float16")
 TABLE_COLS = ["backend", "device", "video", "scale", "backbone", "backbone_id", "method", "k", "method_id",
               "dtype", "size", "routed", "lr_h", "lr_w", "hr_h", "hr_w", "switches", "psnr_db",
-              "psnr_authors_db", "latency_ms", "p95_ms", "fps", "real_time", "verdict"]  # fmt: skip
+              "psnr_trainer_db", "latency_ms", "p95_ms", "fps", "real_time", "verdict"]  # fmt: skip
 FIGURE_COLS = ["backend", "device", "video", "scale", "backbone", "method", "k", "method_id", "series",
                "dtype", "size", "lr_h", "lr_w", "hr_h", "hr_w", "latency_ms", "fps", "psnr_db",
                "real_time"]  # fmt: skip
@@ -137,12 +137,12 @@ def _rank(values: Iterable[Any], first: Sequence[Any] = (), key: Any = None) -> 
 
 def _metrics_psnr(metrics: pd.DataFrame) -> pd.DataFrame:
     """PSNR per (video, scale, backbone id, method id); duplicate keys are a :class:`StdoError`."""
-    m = metrics.reindex(columns=["video", "scale", "backbone_id", "method", "psnr", "psnr_authors"])
+    m = metrics.reindex(columns=["video", "scale", "backbone_id", "method", "psnr", "psnr_trainer"])
     m = m.rename(columns={"backbone_id": "backbone"})
     m["video"] = m["video"].astype(str)
     m["scale"] = pd.to_numeric(m["scale"]).astype(int)
     m["psnr"] = pd.to_numeric(m["psnr"])
-    m["psnr_authors"] = pd.to_numeric(m["psnr_authors"])
+    m["psnr_trainer"] = pd.to_numeric(m["psnr_trainer"])
     key = ["video", "scale", "backbone", "method"]
     dup = m[m.duplicated(key, keep=False)]
     if not dup.empty:
@@ -154,7 +154,7 @@ def _metrics_psnr(metrics: pd.DataFrame) -> pd.DataFrame:
 def bench_table(bench: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
     """One row per backend/device, video, scale, backbone, method, dtype, size and routing: the
     method's paper label (``method``; the registry id in ``method_id``) and ``k``, the backbone's
-    display name (``backbone``; the id in ``backbone_id``), ``psnr_db`` and ``psnr_authors_db``
+    display name (``backbone``; the id in ``backbone_id``), ``psnr_db`` and ``psnr_trainer_db``
     (empty where the method has no metrics), latency, p95 and fps, ``real_time`` and ``verdict``.
 
     Sorted by backend and device, video, then backbone in the paper's order, scale, method in
@@ -178,7 +178,7 @@ def bench_table(bench: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
     df["backbone_id"] = df["backbone"]
     df["backbone"] = df["backbone_id"].map({b: paper.backbone_name(str(b)) for b in set(df["backbone_id"])})
     df["psnr_db"] = df["psnr"].round(2)
-    df["psnr_authors_db"] = df["psnr_authors"].round(2)
+    df["psnr_trainer_db"] = df["psnr_trainer"].round(2)
     df["latency_ms"] = pd.to_numeric(df["latency_ms"]).round(2)
     df["p95_ms"] = pd.to_numeric(df["p95_ms"]).round(2)
     df["fps"] = pd.to_numeric(df["fps"]).round(3)

@@ -8,6 +8,7 @@ import math
 import torch
 from torch import nn
 
+from stdo.cafm import Site
 from stdo.models import register
 
 DIV2K_MEAN = (0.4488, 0.4371, 0.4040)
@@ -49,6 +50,17 @@ class EDSR(nn.Module):
         )
         self.tail = nn.Sequential(upsampler(scale, n_feats), nn.Conv2d(n_feats, 3, 3, padding=1))
         self.scale = scale
+
+    def cafm_sites(self) -> list[Site]:
+        """CaFM's EDSR (``src/model/common.py``, ``ResBlock``): after each of the two convs of
+        every residual block (``cafms1`` after ``conv1``, before the ReLU; ``cafms2`` after
+        ``conv2``), depthwise; not the head, the conv after the blocks, the upsampler or the tail."""
+        return [
+            Site(block.body, str(i), block.body[i].out_channels)
+            for block in self.body
+            if isinstance(block, ResBlock)
+            for i in (0, 2)
+        ]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.head(x - self.rgb_mean)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from stdo.cafm import Site, after_relus
 from stdo.models import register
 
 
@@ -23,6 +24,12 @@ class ESPCN(nn.Module):
         ]
         self.body = nn.Sequential(*layers)
         self.scale = scale
+
+    def cafm_sites(self) -> list[Site]:
+        """CaFM's ESPCN (``src/model/espcn.py``): after the ReLU of each hidden conv (``cafms1..3``
+        after ``act_func(conv1..3)``; not the last conv), two channels per group (their
+        ``ContentAwareFM`` there has ``groups=in_channel//2``)."""
+        return after_relus(self.body, group_width=2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.body(x / 255.0) * 255.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from stdo.cafm import Site, after_relus
 from stdo.degrade import upscale_bicubic
 from stdo.models import register
 
@@ -25,6 +26,11 @@ class SRCNN(nn.Module):
             nn.Conv2d(f2, 3, k3, padding=k3 // 2),
         )
         self.scale = scale
+
+    def cafm_sites(self) -> list[Site]:
+        """CaFM's SRCNN (``src/model/srcnn.py``): after the ReLU of each hidden conv (``cafms1``,
+        ``cafms2``; not the last conv), two channels per group (``groups=in_channel//2``)."""
+        return after_relus(self.body, group_width=2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.body(upscale_bicubic(x, self.scale) / 255.0) * 255.0

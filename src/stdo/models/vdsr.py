@@ -6,6 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from stdo.cafm import Site
 from stdo.degrade import upscale_bicubic
 from stdo.models import register
 
@@ -20,6 +21,12 @@ class VDSR(nn.Module):
         layers.append(nn.Conv2d(features, 3, 3, padding=1))
         self.body = nn.Sequential(*layers)
         self.scale = scale
+
+    def cafm_sites(self) -> list[Site]:
+        """CaFM's VDSR (``src/model/vdsrr.py`` with ``common.BasicBlock_``): after each of the
+        ``depth - 2`` hidden convs, before its ReLU, depthwise; not the first or the last conv."""
+        convs = [i for i, m in enumerate(self.body) if isinstance(m, nn.Conv2d)]
+        return [Site(self.body, str(i), self.body[i].out_channels) for i in convs[1:-1]]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         up = upscale_bicubic(x, self.scale) / 255.0

@@ -26,6 +26,7 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
+from stdo.cafm import Site
 from stdo.models import register
 
 AUTHORS_MEAN = (0.5, 0.5, 0.5)  # the authors' ``image_mean`` on 0..1 images
@@ -77,6 +78,12 @@ class WDSR(nn.Module):
         self.tail = nn.Sequential(_wn_conv(n_feats, out, 3, gain=1.0), nn.PixelShuffle(scale))
         self.skip = nn.Sequential(_wn_conv(3, out, 5, gain=1.0), nn.PixelShuffle(scale))
         self.scale = scale
+
+    def cafm_sites(self) -> list[Site]:
+        """Not in CaFM's code; as CaFM's residual blocks (``src/model/common.py``, ``ResBlock``):
+        after each of the two convs of every block (the wide conv before its ReLU, then the
+        narrow one), depthwise; not the head, tail or skip (our choice)."""
+        return [Site(block.body, str(i), block.body[i].out_channels) for block in self.body for i in (0, 2)]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = (x - self.rgb_mean) / self.norm
