@@ -48,6 +48,7 @@ wildcard_constraints:
 
 
 include: "workflow/rules/demo.smk"
+include: "workflow/rules/packaged.smk"
 include: "workflow/rules/download.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/degrade.smk"

@@ -4,23 +4,32 @@
                                 [--scores DIR/../scores.csv] [--backbone espcn] [--kwargs '{}']
                                 [--budgets 5000,20000,80000] [--ks 2,4] [--batch-size 16] [--lr 1e-3]
                                 [--schedule cosine] [--init results/pretrain/wdsr/x2/model.pt]
-                                [--threads 1] [--seed 0] [--device auto] [--out-csv F] [--out-png F]
+                                [--threads 1] [--seed 0 | --seeds 0,1,2] [--device auto]
+                                [--out-csv F] [--out-png F]
 
 For every budget ``B`` (in patch-steps: optimiser steps x batch size) trains awDNN, one model
 on all ``N`` patches for ``ceil(B / batch)`` steps, and STDO with each ``k``: the
 per-patch f0 PSNRs of ``--scores`` are cut into ``k`` quantile chunks (stdo.partition, chunk 0 =
 lowest PSNR) and chunk ``c``'s model trains on its ``n_c`` patches for
 ``ceil(B n_c / N / batch)`` steps (stdo.train.steps_for), so every method spends the same patch-steps (the
-project's equal-compute rule, see stdo.methods). Every model starts from the same weights
-(``build_model(seed=--seed)``, or the ``--init`` model file) and trains with
-stdo.train.train_model (L1, Adam, ``--schedule`` over its own steps). Each method is then
+project's equal-compute rule, see stdo.methods). Every model of a seed starts from the same weights
+(``build_model(seed=seed)``, or the ``--init`` model file, the same for every seed) and trains
+with stdo.train.train_model (L1, Adam, ``--schedule`` over its own steps, batch order from the
+seed). Each method is then
 evaluated on the whole video as the evaluate stage does: every patch through its chunk's model,
 PSNR from the MSE pooled over all patches (stdo.infer.patch_mse, stdo.metrics.pooled_psnr).
 
-Prints one line per training run (steps, wall time, per-chunk PSNR), then a table of PSNR (dB)
-with one row per budget and one column per method, plus plain bicubic upscaling (stdo.score.Bicubic)
-for reference, and the training wall time. Writes a CSV (one row per budget and method) and a
-PNG plot of PSNR against patch-steps (log x axis, dashed bicubic line).
+With ``--seeds`` every budget and method trains once per seed (the train stage's
+``train.seeds``), and the margin of each STDO k over awDNN is paired: the same seed for both,
+then the mean of the per-seed margins, their standard deviation and the 95 % interval of the
+mean (Student's t over the seeds, as stdo.claims decides a claim).
+
+Prints one line per training run (steps, wall time, per-chunk PSNR), then per budget the PSNR
+(dB) of every method and seed, plus plain bicubic upscaling (stdo.score.Bicubic) for
+reference, the paired STDO-minus-awDNN margins (per seed, mean, sd, 95 % interval) and the
+training wall time. Writes a CSV (one row per budget, seed and method) and a PNG plot of the
+mean PSNR over seeds against patch-steps (log x axis, bars from the lowest to the highest seed,
+dashed bicubic line).
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
+from scipy import stats  # noqa: E402
 
 from stdo import io, methods  # noqa: E402
 from stdo.errors import StdoError  # noqa: E402
@@ -55,6 +65,17 @@ EVAL_BATCH = 64
 def int_list(text: str) -> list[int]:
     """``5000,2e4`` to ``[5000, 20000]`` (sorted, without repeats)."""
     return sorted({int(float(x)) for x in text.split(",") if x.strip()})
+
+
+def paired_margin(margins: np.ndarray) -> tuple[float, float, float]:
+    """Mean, standard deviation and 95 % half-interval (Student's t) of per-seed margins (sd
+    and interval nan with one seed: noise not measured)."""
+    n = len(margins)
+    mean = float(np.mean(margins))
+    if n < 2:
+        return mean, float("nan"), float("nan")
+    sd = float(np.std(margins, ddof=1))
+    return mean, sd, float(stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n))
 
 
 def load_scores(path: Path, index: pd.DataFrame) -> pd.DataFrame:
@@ -79,6 +100,13 @@ def initial_state(
     return {k: v.clone() for k, v in model.state_dict().items()}
 
 
+def method_margin_title(n_seeds: int) -> str:
+    return (
+        f"STDO minus awDNN (dB), paired by seed over {n_seeds} seed(s): mean, sd and 95 % interval "
+        "of the mean (Student's t)"
+    )
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--patches", required=True, type=Path, help="patch folder of the patches stage")
@@ -92,7 +120,10 @@ def main() -> None:
     p.add_argument("--schedule", default="cosine", choices=SCHEDULES)
     p.add_argument("--init", type=Path, default=None, help="stdo model file every model starts from")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: all CPUs available)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="one seed (see --seeds)")
+    p.add_argument(
+        "--seeds", type=int_list, default=None, help="several seeds, comma list (overrides --seed)"
+    )
     p.add_argument("--device", default="auto")
     p.add_argument("--out-csv", type=Path, default=None)
     p.add_argument("--out-png", type=Path, default=None)
@@ -125,7 +156,8 @@ def main() -> None:
                 "leave --backbone and --kwargs out or pass those"
             )
     backbone, kwargs = backbone or "espcn", kwargs or {}
-    start = initial_state(backbone, scale, kwargs, a.seed, a.init)
+    seeds = a.seeds or [a.seed]
+    starts = {seed: initial_state(backbone, scale, kwargs, seed, a.init) for seed in seeds}
 
     dev = resolve_device(a.device)
     threads = set_threads(a.threads or None)
@@ -135,7 +167,7 @@ def main() -> None:
     name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"CPU, {threads} threads"
     print(
         f"{patches}: {n} patches ({grid['frames']} frames, {grid['cols']}x{grid['rows']} grid, x{scale}); "
-        f"{backbone} {json.dumps(kwargs)}; init {a.init or f'seed {a.seed}'}; device: {name}"
+        f"{backbone} {json.dumps(kwargs)}; init {a.init or 'the seed'}; seeds {seeds}; device: {name}"
     )
     print(f"batch {a.batch_size}, lr {a.lr}, schedule {a.schedule}, budgets {a.budgets} patch-steps")
 
@@ -159,7 +191,7 @@ def main() -> None:
         init_psnr = None
         if a.init is not None:
             model = build_model(backbone, scale=scale, **kwargs)
-            model.load_state_dict(start)
+            model.load_state_dict(starts[seeds[0]])
             init_psnr = pooled_psnr(
                 patch_mse(
                     model.to(dev), lr, hr, np.arange(n), batch_size=EVAL_BATCH, device=dev, progress=False
@@ -173,84 +205,115 @@ def main() -> None:
 
     rows = []
     for budget in a.budgets:
-        for method, (routing, sels) in plans.items():
-            mse = np.full(n, np.nan)
-            steps, seconds, chunk_psnr = [], [], []
-            for g, sel in enumerate(sels):
-                # the train stage's rule: epochs (budget / n) over the unit's own patches
-                ts = TrainSettings(
-                    steps=steps_for(budget / n, sel.size, a.batch_size),
-                    batch_size=a.batch_size,
-                    lr=a.lr,
-                    schedule=a.schedule,
-                    seed=a.seed,
-                )
-                model = build_model(backbone, scale=scale, **kwargs)
-                model.load_state_dict(start)
-                t0 = time.perf_counter()
-                train_model(model, lr, hr, sel, ts, device=dev, progress=False)
-                if dev.type == "cuda":
-                    torch.cuda.synchronize()
-                seconds.append(time.perf_counter() - t0)
-                steps.append(ts.steps)
-                ids = np.flatnonzero(routing == g)
-                with torch.inference_mode():
-                    mse[ids] = patch_mse(
-                        model, lr, hr, ids, batch_size=EVAL_BATCH, device=dev, progress=False
+        for seed in seeds:
+            for method, (routing, sels) in plans.items():
+                mse = np.full(n, np.nan)
+                steps, seconds, chunk_psnr = [], [], []
+                for g, sel in enumerate(sels):
+                    # the train stage's rule: epochs (budget / n) over the unit's own patches
+                    ts = TrainSettings(
+                        steps=steps_for(budget / n, sel.size, a.batch_size),
+                        batch_size=a.batch_size,
+                        lr=a.lr,
+                        schedule=a.schedule,
+                        seed=seed,
                     )
-                chunk_psnr.append(pooled_psnr(mse[ids]))
-            psnr = pooled_psnr(mse)
-            per_model = " + ".join(f"{s} steps {t:.1f} s" for s, t in zip(steps, seconds, strict=True))
-            chunks_text = "" if len(sels) == 1 else "; chunks " + " / ".join(f"{v:.2f}" for v in chunk_psnr)
-            print(
-                f"budget {budget:>8} {method:9} {psnr:7.2f} dB in {sum(seconds):6.1f} s "
-                f"({per_model}){chunks_text}",
-                flush=True,
-            )
-            rows.append(
-                {
-                    "budget": budget,
-                    "method": method,
-                    "psnr": psnr,
-                    "models": len(sels),
-                    "steps": "+".join(map(str, steps)),
-                    "patch_steps": sum(steps) * a.batch_size,
-                    "train_seconds": sum(seconds),
-                    "chunk_psnr": "/".join(f"{v:.4f}" for v in chunk_psnr),
-                    "bicubic_psnr": bicubic,
-                    "init_psnr": init_psnr,
-                    "patches": str(patches),
-                    "backbone": backbone,
-                    "kwargs": json.dumps(kwargs),
-                    "batch_size": a.batch_size,
-                    "lr": a.lr,
-                    "schedule": a.schedule,
-                    "init": str(a.init) if a.init else "",
-                    "seed": a.seed,
-                    "device": name,
-                }
-            )
+                    model = build_model(backbone, scale=scale, **kwargs)
+                    model.load_state_dict(starts[seed])
+                    t0 = time.perf_counter()
+                    train_model(model, lr, hr, sel, ts, device=dev, progress=False)
+                    if dev.type == "cuda":
+                        torch.cuda.synchronize()
+                    seconds.append(time.perf_counter() - t0)
+                    steps.append(ts.steps)
+                    ids = np.flatnonzero(routing == g)
+                    with torch.inference_mode():
+                        mse[ids] = patch_mse(
+                            model, lr, hr, ids, batch_size=EVAL_BATCH, device=dev, progress=False
+                        )
+                    chunk_psnr.append(pooled_psnr(mse[ids]))
+                psnr = pooled_psnr(mse)
+                per_model = " + ".join(f"{s} steps {t:.1f} s" for s, t in zip(steps, seconds, strict=True))
+                chunks_text = (
+                    "" if len(sels) == 1 else "; chunks " + " / ".join(f"{v:.2f}" for v in chunk_psnr)
+                )
+                print(
+                    f"budget {budget:>8} seed {seed} {method:9} {psnr:7.2f} dB in {sum(seconds):6.1f} s "
+                    f"({per_model}){chunks_text}",
+                    flush=True,
+                )
+                rows.append(
+                    {
+                        "budget": budget,
+                        "method": method,
+                        "psnr": psnr,
+                        "models": len(sels),
+                        "steps": "+".join(map(str, steps)),
+                        "patch_steps": sum(steps) * a.batch_size,
+                        "train_seconds": sum(seconds),
+                        "chunk_psnr": "/".join(f"{v:.4f}" for v in chunk_psnr),
+                        "bicubic_psnr": bicubic,
+                        "init_psnr": init_psnr,
+                        "patches": str(patches),
+                        "backbone": backbone,
+                        "kwargs": json.dumps(kwargs),
+                        "batch_size": a.batch_size,
+                        "lr": a.lr,
+                        "schedule": a.schedule,
+                        "init": str(a.init) if a.init else "",
+                        "seed": seed,
+                        "device": name,
+                    }
+                )
 
     df = pd.DataFrame(rows)
     names = list(plans)
-    table = df.pivot(index="budget", columns="method", values="psnr")[names]
-    secs = df.pivot(index="budget", columns="method", values="train_seconds")[names]
-    print(f"\nPSNR (dB) over all {n} patches; bicubic {bicubic:.2f} dB")
-    print(f"{'patch-steps':>11} " + " ".join(f"{m:>9}" for m in names) + f" {'bicubic':>9}")
-    for budget, row in table.iterrows():
-        print(f"{budget:>11} " + " ".join(f"{v:9.2f}" for v in row) + f" {bicubic:9.2f}")
-    print("\ntraining wall time (s, all of a method's models together)")
+    stdos = [m for m in names if m != "awdnn"]
+    psnr = df.pivot_table(index=["budget", "seed"], columns="method", values="psnr")[names]
+    print(f"\nPSNR (dB) over all {n} patches, per seed; bicubic {bicubic:.2f} dB")
+    print(f"{'patch-steps':>11} {'seed':>4} " + " ".join(f"{m:>9}" for m in names))
+    for (budget, seed), row in psnr.iterrows():
+        print(f"{budget:>11} {seed:>4} " + " ".join(f"{v:9.2f}" for v in row))
+    print(
+        f"\n{method_margin_title(len(seeds))}\n{'patch-steps':>11} {'epochs':>6} {'method':>9} "
+        + " ".join(f"{'s' + str(s):>6}" for s in seeds)
+        + f" {'mean':>6} {'sd':>5} {'95% interval':>16}  awdnn mean"
+    )
+    margins = []
+    for budget in a.budgets:
+        aw = psnr.loc[budget]["awdnn"]
+        for m in stdos:
+            d = (psnr.loc[budget][m] - aw).to_numpy()
+            mean, sd, half = paired_margin(d)
+            margins.append({"budget": budget, "method": m, "mean": mean, "sd": sd, "half95": half})
+            interval = f"[{mean - half:+.3f}, {mean + half:+.3f}]" if half == half else "one seed"
+            print(
+                f"{budget:>11} {budget / n:6.1f} {m:>9} "
+                + " ".join(f"{v:+6.3f}" for v in d)
+                + f" {mean:+6.3f} {sd:5.3f} {interval:>16}  {aw.mean():.2f}"
+            )
+    secs = df.pivot_table(index="budget", columns="method", values="train_seconds", aggfunc="mean")[names]
+    print("\ntraining wall time (s, all of a method's models together, mean over seeds)")
     print(f"{'patch-steps':>11} " + " ".join(f"{m:>9}" for m in names))
     for budget, row in secs.iterrows():
         print(f"{budget:>11} " + " ".join(f"{v:9.1f}" for v in row))
     if init_psnr is not None:
         print(f"init model before training: {init_psnr:.2f} dB")
+    table = psnr.groupby(level="budget").mean()
+    low, high = psnr.groupby(level="budget").min(), psnr.groupby(level="budget").max()
 
     out_csv.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(out_csv, index=False)
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     for m in names:
-        ax.plot(table.index, table[m], marker="o", label=m)
+        ax.errorbar(
+            table.index,
+            table[m],
+            yerr=[table[m] - low[m], high[m] - table[m]],
+            marker="o",
+            capsize=3,
+            label=m,
+        )
     ax.axhline(bicubic, color="grey", linestyle="--", label="bicubic")
     if init_psnr is not None:
         ax.axhline(init_psnr, color="black", linestyle=":", label="init")
@@ -262,7 +325,8 @@ def main() -> None:
     ax.set_xlabel("training budget (patch-steps, all models of a method)")
     ax.set_ylabel("PSNR (dB, pooled over all patches)")
     ax.set_title(
-        f"{patches}\n{backbone} {json.dumps(kwargs)}, batch {a.batch_size}, lr {a.lr}, {a.schedule}"
+        f"{patches}\n{backbone} {json.dumps(kwargs)}, batch {a.batch_size}, lr {a.lr}, {a.schedule}, "
+        f"seeds {','.join(map(str, seeds))} (bars: lowest to highest)"
         + (f"\ninit {a.init}" if a.init else ""),
         fontsize=9,
     )

@@ -7,6 +7,7 @@ import sys
 
 STAGES = (
     "demo",
+    "packaged",
     "ingest",
     "degrade",
     "patches",

@@ -20,6 +20,7 @@ import argparse
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -215,12 +216,62 @@ def evaluate(
     return metrics, grid_map(mse_to_psnr(mse), grid["cols"], grid["rows"])
 
 
+def evaluate_and_write(
+    patches: Path,
+    method: str,
+    models: list[Path],
+    *,
+    out_metrics: Path,
+    out_map: Path,
+    partition: Path | None = None,
+    labels: dict[str, Any] | None = None,
+    batch_size: int = 64,
+    device: str = "auto",
+    cafm_protocol: bool = False,
+) -> dict[str, Any]:
+    """:func:`evaluate` one method and write its metrics.json (with ``labels``), PSNR map and
+    their sidecars."""
+    labels = labels or {}
+    metrics, pmap = evaluate(
+        patches,
+        method,
+        models,
+        partition=partition,
+        batch_size=batch_size,
+        device=device,
+        cafm_protocol=cafm_protocol,
+    )
+    metrics |= labels
+    io.save_array(out_map, pmap)
+    io.write_json(out_metrics, metrics)
+    inputs = [patches / "index.csv", *models] + ([partition] if partition else [])
+    for out in (out_metrics, out_map):
+        io.write_sidecar(
+            out,
+            stage="evaluate",
+            params={"method": method, "labels": labels, "cafm_protocol": cafm_protocol},
+            inputs=inputs,
+        )
+    print(json.dumps({k: metrics[k] for k in ("method", "psnr", "models", "parameters")}), flush=True)
+    return metrics
+
+
+BATCH_KEYS = {"method", "models", "partition", "out_metrics", "out_map"}
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="stdo evaluate", description=__doc__)
     p.add_argument("--patches", required=True, type=Path)
-    p.add_argument("--method", required=True)
-    p.add_argument("--models", required=True, nargs="+", type=Path)
+    p.add_argument("--method")
+    p.add_argument("--models", nargs="+", type=Path)
     p.add_argument("--partition", type=Path, default=None)
+    p.add_argument(
+        "--batch",
+        type=json.loads,
+        default=None,
+        help="several methods in this process, instead of --method/--models/--partition/--out-*: a JSON "
+        "list of objects with method, models, partition (or null), out_metrics and out_map",
+    )
     p.add_argument("--labels", type=json.loads, default={}, help="JSON copied into metrics.json")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--device", default="auto")
@@ -230,32 +281,36 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="also psnr_cafm, CaFM's protocol on whole frames (the held-out frames of a split: cafm video)",
     )
-    p.add_argument("--out-metrics", required=True, type=Path)
-    p.add_argument("--out-map", required=True, type=Path)
+    p.add_argument("--out-metrics", type=Path)
+    p.add_argument("--out-map", type=Path)
     a = p.parse_args(argv)
+    single = (a.method, a.models, a.out_metrics, a.out_map)
+    if a.batch is None and None in single:
+        p.error("give --method, --models, --out-metrics and --out-map, or --batch")
+    if a.batch is not None and any(v is not None for v in (*single, a.partition)):
+        p.error("--batch replaces --method, --models, --partition, --out-metrics and --out-map")
+    jobs = a.batch if a.batch is not None else [
+        {"method": a.method, "models": a.models, "partition": a.partition,
+         "out_metrics": a.out_metrics, "out_map": a.out_map}
+    ]  # fmt: skip
+    for job in jobs:
+        if not isinstance(job, dict) or set(job) != BATCH_KEYS:
+            p.error(f"each --batch entry has exactly the keys {sorted(BATCH_KEYS)}; got {job!r}")
     with io.stage_errors("evaluate"):
         runtime.set_threads(a.threads)
-        metrics, pmap = evaluate(
-            a.patches,
-            a.method,
-            a.models,
-            partition=a.partition,
-            batch_size=a.batch_size,
-            device=a.device,
-            cafm_protocol=a.cafm_protocol,
-        )
-        metrics |= a.labels
-        io.save_array(a.out_map, pmap)
-        io.write_json(a.out_metrics, metrics)
-        inputs = [a.patches / "index.csv", *a.models] + ([a.partition] if a.partition else [])
-        for out in (a.out_metrics, a.out_map):
-            io.write_sidecar(
-                out,
-                stage="evaluate",
-                params={"method": a.method, "labels": a.labels, "cafm_protocol": a.cafm_protocol},
-                inputs=inputs,
+        for job in jobs:
+            evaluate_and_write(
+                a.patches,
+                job["method"],
+                [Path(m) for m in job["models"]],
+                out_metrics=Path(job["out_metrics"]),
+                out_map=Path(job["out_map"]),
+                partition=Path(job["partition"]) if job["partition"] else None,
+                labels=a.labels,
+                batch_size=a.batch_size,
+                device=a.device,
+                cafm_protocol=a.cafm_protocol,
             )
-        print(json.dumps({k: metrics[k] for k in ("method", "psnr", "models", "parameters")}))
 
 
 if __name__ == "__main__":

@@ -16,11 +16,13 @@ from stdo.errors import StdoError
 
 @dataclass(frozen=True)
 class Scene:
-    """A camera move over one photograph: crop boxes (x0, y0, x1, y1) in relative units."""
+    """A camera move over one photograph: crop boxes (x0, y0, x1, y1) in relative units, and
+    its length in seconds (None: an equal share of what the scenes with a length leave)."""
 
     image: str
     start: tuple[float, float, float, float]
     end: tuple[float, float, float, float]
+    seconds: float | None = None
 
 
 # The demo video: pan across the astronaut, zoom into the rocket, pan over the motorcycle (two hard cuts).

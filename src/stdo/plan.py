@@ -215,6 +215,35 @@ class Plan:
             units |= dict.fromkeys(methods.method_units(method))
         return list(units)
 
+    def job_grouping(self) -> dict[str, str]:
+        """How units and methods are grouped into jobs (config ``jobs``): ``train`` ``unit`` (a
+        job per training unit; STDO's k chunk models of one partition together) or ``cell`` (a
+        job per video, scale, backbone and seed trains all of its units one after another);
+        ``evaluate`` ``method`` (a job per method) or ``cell`` (a job per video, scale, backbone
+        and seed evaluates all of its methods)."""
+        jobs = self.config.get("jobs") or {}
+        return {"train": jobs.get("train", "unit"), "evaluate": jobs.get("evaluate", "method")}
+
+    def cells(self) -> list[tuple[str, int, str]]:
+        """(video, scale, backbone) of every cell something is evaluated in (the tables' and the
+        ablations'), in plan order."""
+        runs = [*self.metrics_cells(), *(c for a in self.ablations() for c in a.cells)]
+        return list(dict.fromkeys((v, int(s), b) for v, s, b, _ in runs))
+
+    def cell_methods(self, video: str, scale: int, backbone: str, seed: int) -> list[str]:
+        """Methods evaluated in one cell for one seed: the tables' (every seed), then each
+        ablation's (its seeds), each once."""
+        runs = [*self.metrics_runs(), *(r for a in self.ablations() for r in self.ablation_runs(a.name))]
+        key = (video, int(scale), backbone, int(seed))
+        return list(dict.fromkeys(m for v, s, b, m, sd in runs if (v, int(s), b, int(sd)) == key))
+
+    def cell_train_units(self, video: str, scale: int, backbone: str, seed: int) -> list[str]:
+        """Training units of every method of one cell and seed (:meth:`cell_methods`), each once."""
+        units: dict[str, None] = {}
+        for method in self.cell_methods(video, scale, backbone, seed):
+            units |= dict.fromkeys(methods.method_units(method))
+        return list(units)
+
     def chunk_unit_ks(self) -> list[int]:
         """Every k whose STDO chunk models (``stdo-k{k}-c0 .. c{k-1}``) some evaluation needs, in
         the tables or an ablation: each such k is trained by one job (the k models one after

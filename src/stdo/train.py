@@ -407,6 +407,25 @@ def add_common_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true")
 
 
+def unit_inputs(
+    unit: str,
+    partition: Path | None,
+    partitions: Mapping[str, str] | None,
+    proportions: list[float] | Mapping[str, list[float]] | None,
+) -> tuple[Path | None, list[float] | None]:
+    """The partition and JSTDO proportions of one of a job's units: ``partition`` and a list of
+    ``proportions`` are every unit's; ``partitions`` ({k: path}) and a mapping of proportions
+    ({unit: list}) give each unit its own (a job of units of several partitions)."""
+    k = methods.unit_partition_k(unit)
+    if partitions is not None and k is not None:
+        if str(k) not in partitions:
+            raise StdoError(f"unit {unit} needs the k={k} partition; --partitions has k {sorted(partitions)}")
+        partition = Path(partitions[str(k)])
+    if isinstance(proportions, Mapping):
+        proportions = proportions.get(unit)
+    return partition, proportions
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="stdo train", description=__doc__)
     p.add_argument("--patches", required=True, type=Path, help="patch folder of the patches stage")
@@ -425,7 +444,16 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument("--partition", type=Path, default=None, help="chunks.npy for STDO/JSTDO units")
     p.add_argument(
-        "--proportions", type=json.loads, default=None, help="JSTDO sampling proportions (JSON list)"
+        "--partitions",
+        type=json.loads,
+        default=None,
+        help='chunks.npy of each k (JSON object {"k": path}), for units of several partitions',
+    )
+    p.add_argument(
+        "--proportions",
+        type=json.loads,
+        default=None,
+        help="JSTDO sampling proportions: a JSON list, or an object {unit: list} for several units",
     )
     p.add_argument("--init", type=Path, default=None, help="initialise from this stdo model file")
     p.add_argument(
@@ -443,6 +471,7 @@ def main(argv: list[str] | None = None) -> None:
     with io.stage_errors("train"):
         runtime.set_threads(a.threads)
         for unit, out_model, out_log in zip(a.unit, a.out_model, a.out_log, strict=True):
+            partition, proportions = unit_inputs(unit, a.partition, a.partitions, a.proportions)
             run_training(
                 patches=a.patches,
                 backbone=a.backbone,
@@ -453,8 +482,8 @@ def main(argv: list[str] | None = None) -> None:
                 settings=a.settings,
                 out_model=out_model,
                 out_log=out_log,
-                partition=a.partition,
-                proportions=a.proportions,
+                partition=partition,
+                proportions=proportions,
                 device=a.device,
                 init=a.init,
                 progress=not a.no_progress,

