@@ -129,6 +129,15 @@ def sha256_file(path: str | Path, chunk: int = 2**20) -> str:
     return h.hexdigest()
 
 
+def sha256_array(array: np.ndarray, rows: int = 256) -> str:
+    """SHA-256 of an array's data bytes in C order (the bytes a ``.npy`` holds after its header),
+    read ``rows`` leading-axis entries at a time so that a memory map is never loaded whole."""
+    h = hashlib.sha256()
+    for i in range(0, len(array), rows):
+        h.update(np.ascontiguousarray(array[i : i + rows]).tobytes())
+    return h.hexdigest()
+
+
 def sha256_json(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=_json_default).encode()).hexdigest()
 

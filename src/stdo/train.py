@@ -157,6 +157,32 @@ def make_scheduler(
     return torch.optim.lr_scheduler.MultiStepLR(opt, milestones=milestones, gamma=settings.lr_gamma)
 
 
+_PART_NAMES = {
+    "patch_data": "other patch data (the patch arrays' content differs: another video or new patches)",
+    "init_sha256": "another init file (its content differs)",
+    "init": "another init file path",
+    "selection": "another selection of patches",
+    "grid": "another patch grid",
+    "settings": "other training settings",
+}
+
+
+def stale_reason(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> str:
+    """Why a checkpoint made from fingerprint parts ``old`` does not fit ``new``, in words."""
+    if not old or not new:
+        return "other settings or data (it records no details: an older checkpoint)"
+    changed = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    return ", ".join(_PART_NAMES.get(k, f"another {k}") for k in changed) or "other settings or data"
+
+
+def patch_data_hash(grid: Mapping[str, Any], lr: np.ndarray, hr: np.ndarray) -> str:
+    """A content hash of a patch folder's arrays: the hashes the patches stage recorded in
+    ``grid.json``, or (for a folder made before it did) the arrays hashed now."""
+    lr_sha = grid.get("lr_sha256") or io.sha256_array(lr)
+    hr_sha = grid.get("hr_sha256") or io.sha256_array(hr)
+    return io.sha256_json([lr_sha, hr_sha])
+
+
 def train_model(
     model: nn.Module,
     lr: np.ndarray,
@@ -167,6 +193,7 @@ def train_model(
     device: torch.device | str = "cpu",
     checkpoint: Path | None = None,
     fingerprint: str = "",
+    fingerprint_parts: Mapping[str, Any] | None = None,
     progress: bool = True,
     conditioner: Callable[[nn.Module, np.ndarray], None] | None = None,
 ) -> list[dict[str, float]]:
@@ -174,8 +201,9 @@ def train_model(
 
     Returns the loss log (one row per ``log_every`` steps). With ``checkpoint`` set, state is
     saved every ``checkpoint_every`` steps and a matching checkpoint (same ``fingerprint``)
-    is resumed from. ``conditioner(model, patch_ids)`` runs before each forward pass (CaFM
-    uses it to select each patch's chunk modulation).
+    is resumed from; ``fingerprint_parts`` (what the fingerprint was made of, stored with it)
+    lets a mismatch say which input changed. ``conditioner(model, patch_ids)`` runs before each
+    forward pass (CaFM uses it to select each patch's chunk modulation).
     """
     device = torch.device(device)
     indices = np.asarray(indices, dtype=np.int64)
@@ -204,7 +232,8 @@ def train_model(
             start = int(state["step"])
             print(f"resuming from {checkpoint} at step {start}/{settings.steps}", flush=True)
         elif state:
-            print(f"ignoring {checkpoint}: it was made with other settings or data", flush=True)
+            why = stale_reason(state.get("fingerprint_parts"), fingerprint_parts)
+            print(f"ignoring {checkpoint}: it was made with {why}; starting over", flush=True)
     log_every = settings.log_every or max(1, settings.steps // 200)
     bar = tqdm(total=settings.steps, initial=start, desc="train", unit="step", disable=not progress)
     batches = torch.utils.data.DataLoader(
@@ -239,6 +268,7 @@ def train_model(
                 torch.save(
                     {
                         "fingerprint": fingerprint,
+                        "fingerprint_parts": dict(fingerprint_parts or {}),
                         "step": done,
                         "model": model.state_dict(),
                         "optimizer": opt.state_dict(),
@@ -325,18 +355,20 @@ def run_training(
         def conditioner(m: nn.Module, ids: np.ndarray) -> None:
             m.set_chunk(patch_chunk[torch.from_numpy(ids)].to(dev))
 
-    fingerprint = io.sha256_json(
-        {
-            "backbone": backbone,
-            "kwargs": backbone_kwargs,
-            "scale": scale,
-            "unit": unit,
-            "settings": ts.fingerprint_fields(),
-            "grid": grid,
-            "selection": io.sha256_json(sel.tolist()),
-            "init": str(init) if init else None,
-        }
-    )
+    # what a resumed checkpoint must share: the content of every input, not only its name
+    fingerprint_parts = {
+        "backbone": backbone,
+        "kwargs": backbone_kwargs,
+        "scale": scale,
+        "unit": unit,
+        "settings": ts.fingerprint_fields(),
+        "grid": grid,
+        "selection": io.sha256_json(sel.tolist()),
+        "patch_data": patch_data_hash(grid, lr, hr),
+        "init": str(init) if init else None,
+        "init_sha256": io.sha256_file(init) if init else None,
+    }
+    fingerprint = io.sha256_json(fingerprint_parts)
     extra = {"unit": unit, "patches": int(sel.size), "steps": steps}
     if cafm_chunks is not None:
         extra |= {"cafm_chunks": cafm_chunks, "cafm_params_per_chunk": model.parameters_per_chunk()}
@@ -355,6 +387,7 @@ def run_training(
         device=dev,
         checkpoint=ckpt,
         fingerprint=fingerprint,
+        fingerprint_parts=fingerprint_parts,
         progress=progress,
         conditioner=conditioner,
     )

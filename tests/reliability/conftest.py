@@ -1,0 +1,27 @@
+"""Fixtures of the reliability tests (issue 20): small real patch folders made from the demo's frames."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stdo.degrade import degrade_frames
+from stdo.patches import write_patches
+
+
+def make_patch_dir(frames: np.ndarray, out: Path) -> Path:
+    write_patches(degrade_frames(frames, 2), frames, 2, 4, 2, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def patch_dir(tmp_path_factory, demo_frames) -> Path:
+    return make_patch_dir(demo_frames, tmp_path_factory.mktemp("patches"))
+
+
+@pytest.fixture(scope="module")
+def mirrored_patch_dir(tmp_path_factory, demo_frames) -> Path:
+    """The same video mirrored left to right: same size, frame count and grid, other content."""
+    return make_patch_dir(np.ascontiguousarray(demo_frames[:, :, ::-1]), tmp_path_factory.mktemp("mirror"))
