@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,3 +26,18 @@ def patch_dir(tmp_path_factory, demo_frames) -> Path:
 def mirrored_patch_dir(tmp_path_factory, demo_frames) -> Path:
     """The same video mirrored left to right: same size, frame count and grid, other content."""
     return make_patch_dir(np.ascontiguousarray(demo_frames[:, :, ::-1]), tmp_path_factory.mktemp("mirror"))
+
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "delivery"))
+from dlvkit import make_bundle, make_cell  # noqa: E402  (the delivery tests' cell and bundles)
+
+
+@pytest.fixture(scope="module")
+def cell(demo_frames, tmp_path_factory) -> dict:
+    return make_cell(demo_frames, tmp_path_factory.mktemp("cell"))
+
+
+@pytest.fixture
+def awdnn_bundle(cell, tmp_path) -> Path:
+    make_bundle(cell, "awdnn", tmp_path / "bundle")
+    return tmp_path / "bundle"
