@@ -52,10 +52,36 @@ def probe_video(path: Path, frames: list[int] | None = None) -> tuple[int, float
     return max(0, stop - start), float(rate)
 
 
+ON_CORRUPT = ("error", "skip")
+
+
+def _ranges(ids: list[int]) -> str:
+    """``[3, 4, 5, 9]`` as ``"3-5, 9"``."""
+    parts, i = [], 0
+    while i < len(ids):
+        j = i
+        while j + 1 < len(ids) and ids[j + 1] == ids[j] + 1:
+            j += 1
+        parts.append(f"{ids[i]}" if i == j else f"{ids[i]}-{ids[j]}")
+        i = j + 1
+    return ", ".join(parts)
+
+
 def decode(
-    path: Path, frames: list[int] | None = None, crop: list[int] | None = None, progress: bool = True
+    path: Path,
+    frames: list[int] | None = None,
+    crop: list[int] | None = None,
+    progress: bool = True,
+    on_corrupt: str = "error",
 ) -> tuple[list[np.ndarray], dict[str, Any]]:
-    """Decode ``path`` to a list of RGB frames and a metadata dict."""
+    """Decode ``path`` to a list of RGB frames and a metadata dict.
+
+    A frame the decoder marks corrupt (it concealed damage in it: ``frame.is_corrupt``) and every
+    frame after it up to the next keyframe (they are predicted from it) are damaged:
+    ``on_corrupt="error"`` refuses the file naming them, ``"skip"`` drops them and lists them
+    (video frame numbers) in the metadata's ``dropped_frames``."""
+    if on_corrupt not in ON_CORRUPT:
+        raise StdoError(f"on_corrupt must be one of {', '.join(ON_CORRUPT)}, got {on_corrupt!r}")
     start, stop = _parse_range(frames)
     if not path.exists():
         raise StdoError(f"{path}: video file not found")
@@ -73,12 +99,17 @@ def decode(
         rate = stream.average_rate or stream.guessed_rate
         fps = float(rate) if rate else None
         decoded = 0
+        damaged: list[int] = []  # video frame numbers in the range that the decoder concealed errors in
+        tainted = False  # a frame since the last keyframe was corrupt
         try:
             bar = tqdm(desc=f"decode {path.name}", unit="frame", disable=not progress, total=expected)
             for frame in container.decode(stream):
                 if stop is not None and decoded >= stop:
                     break
-                if decoded >= start:
+                tainted = bool(frame.is_corrupt) or (tainted and not frame.key_frame)
+                if decoded >= start and tainted:
+                    damaged.append(decoded)
+                elif decoded >= start:
                     img = frame.to_ndarray(format="rgb24")
                     if crop:
                         x, y, w, h = crop
@@ -103,12 +134,21 @@ def decode(
             )
         codec = stream.codec_context.name
         width, height = stream.codec_context.width, stream.codec_context.height
+    if damaged and on_corrupt == "error":
+        raise StdoError(
+            f"{path}: damaged: {len(damaged)} frames ({_ranges(damaged)}) decode with concealed errors "
+            "(the first is corrupt, the rest up to the next keyframe are predicted from it); re-encode "
+            "or fetch the file again, or set on_corrupt: skip on the video (stdo ingest --on-corrupt "
+            "skip) to drop them, recorded in meta.json"
+        )
+    if damaged:
+        print(f"{path}: dropped {len(damaged)} damaged frames: {_ranges(damaged)}", flush=True)
     if not out:
         raise StdoError(f"{path}: no frames decoded in range [{start}, {stop})")
-    if stop is not None and start + len(out) < stop:
+    if stop is not None and start + len(out) + len(damaged) < stop:
         raise StdoError(
             f"{path}: frame range [{start}, {stop}) asked for, but the video has only "
-            f"{start + len(out)} frames"
+            f"{start + len(out) + len(damaged)} frames"
         )
     meta = {
         "source": str(path),
@@ -118,7 +158,9 @@ def decode(
         "fps_fraction": str(Fraction(rate)) if rate else None,
         "source_width": width,
         "source_height": height,
-        "frame_range": [start, start + len(out)],
+        "frame_range": [start, start + len(out) + len(damaged)],
+        "dropped_frames": damaged,
+        "on_corrupt": on_corrupt,
         "crop": crop,
         "frames": len(out),
         "height": int(out[0].shape[0]),
@@ -200,11 +242,12 @@ def ingest(
     multiple: tuple[int, int, int] | None = None,
     split: str = "none",
     duration_s: float | None = None,
+    on_corrupt: str = "error",
 ) -> dict[str, Any]:
     if isinstance(path, list):
         imgs, meta = ingest_vsd4k(path, frames, crop, duration_s)
     else:
-        imgs, meta = decode(path, frames, crop, progress)
+        imgs, meta = decode(path, frames, crop, progress, on_corrupt)
     if split != "none":
         from stdo.vsd4k import cafm_split
 
@@ -252,6 +295,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--duration-s", type=float, default=None, help="VSD4K: the video's length, for its frame rate"
     )
+    p.add_argument(
+        "--on-corrupt",
+        choices=ON_CORRUPT,
+        default="error",
+        help="frames the decoder marks damaged: refuse the file (error) or drop them (skip; listed "
+        "in meta.json's dropped_frames)",
+    )
     p.add_argument("--out-frames", required=True, type=Path)
     p.add_argument("--out-meta", required=True, type=Path)
     a = p.parse_args(argv)
@@ -267,6 +317,7 @@ def main(argv: list[str] | None = None) -> None:
             multiple=a.multiple,
             split=a.split,
             duration_s=a.duration_s,
+            on_corrupt=a.on_corrupt,
         )
         inputs = [a.video] if a.video is not None else []
         params = {
@@ -276,6 +327,7 @@ def main(argv: list[str] | None = None) -> None:
             "multiple": a.multiple,
             "split": a.split,
             "duration_s": a.duration_s,
+            "on_corrupt": a.on_corrupt,
             "vsd4k": meta["source"] if a.vsd4k else None,
         }
         for out in (a.out_frames, a.out_meta):

@@ -12,10 +12,11 @@ rule ingest:
         fit=fit_args,
         split=ingest_split,
         duration=ingest_duration,
+        on_corrupt=lambda w: VIDEOS[w.video].get("on_corrupt", "error"),
     log:
         f"{LOGS}/ingest/{{video}}.log",
     conda:
         "../../envs/video.yaml"
     shell:
         "python -m stdo.ingest {params.source} --frames {params.frames} --crop {params.crop} "
-        "{params.fit} {params.split} {params.duration} --out-frames {output.frames} --out-meta {output.meta} > {log} 2>&1"
+        "{params.fit} {params.split} {params.duration} --on-corrupt {params.on_corrupt} --out-frames {output.frames} --out-meta {output.meta} > {log} 2>&1"
