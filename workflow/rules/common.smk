@@ -56,8 +56,12 @@ RATE_TABLE = "results/tables/rate"
 RATE_FIGURE = "results/figures/rate"
 
 # ------------------------------------------------------------------ the plan
-PLUGINS = stdo_plugins.activate(config.get("plugins", []))  # before any registry look-up
-PLAN = Plan(config).check()
+try:  # a config mistake is one line (what, which key, what to do), not a stack of Snakemake frames
+    PLUGINS = stdo_plugins.activate(config.get("plugins", []))  # before any registry look-up
+    PLAN = Plan(config).check()
+except StdoError as e:
+    print(f"stdo: config error: {e}", file=sys.stderr)
+    sys.exit(1)
 VIDEOS = PLAN.videos
 BACKBONES = PLAN.backbones
 TABLE_VIDEOS = PLAN.table_videos
