@@ -56,6 +56,9 @@ class Plan:
         _ = self.backbones  # checks every name against the registry
         for name in self.config["methods"]:
             methods.spec(name)
+        jstdo = self.config.get("jstdo") or {}
+        if "jstdo" in self.config["methods"] and jstdo.get("proportions") is not None:
+            methods.check_proportions(jstdo["proportions"], int(jstdo["k"]))  # at parse time, not in training
         self.ablations()
         self.figure_cell()
         return self

@@ -33,3 +33,8 @@ def test_item09_misspelt_top_level_key_names_the_key_file_and_line(tmp_path):
 def test_item08_unknown_backbone_is_one_line(tmp_path):
     line = _one_line(_dry_run(tmp_path, "backbones:\n  - {name: espcnn, lr: 1.0e-3, epochs: 1}\n"))
     assert "unknown backbone 'espcnn'; registered: " in line
+
+
+def test_item10_jstdo_proportions_of_the_wrong_length_stop_the_dry_run(tmp_path):
+    line = _one_line(_dry_run(tmp_path, "jstdo: {k: 3, proportions: [1.0, 0.0]}\n"))
+    assert "jstdo.proportions has 2 values for k=3 chunks; give one per chunk" in line
