@@ -46,6 +46,11 @@ shell.prefix(job_prefix())
 
 onstart:
     write_config_snapshot()
+    remove_orphan_sidecars()
+
+
+onerror:
+    remove_orphan_sidecars()
 
 
 wildcard_constraints:

@@ -124,12 +124,13 @@ def main(argv: list[str] | None = None) -> None:
     a = p.parse_args(argv)
     with io.stage_errors("patches"):
         write_patches(io.open_array(a.lr), io.open_array(a.hr), a.scale, a.cols, a.rows, a.outdir)
-        io.write_sidecar(
-            a.outdir / "index.csv",
-            stage="patches",
-            params={"scale": a.scale, "cols": a.cols, "rows": a.rows},
-            inputs=[a.lr, a.hr],
-        )
+        for name in ("lr.npy", "hr.npy", "grid.json", "index.csv"):  # every output has its sidecar
+            io.write_sidecar(
+                a.outdir / name,
+                stage="patches",
+                params={"scale": a.scale, "cols": a.cols, "rows": a.rows},
+                inputs=[a.lr, a.hr],
+            )
 
 
 if __name__ == "__main__":

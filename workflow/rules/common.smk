@@ -83,6 +83,15 @@ def write_config_snapshot():
         tmp.replace(CONFIG_SNAPSHOT)
 
 
+def remove_orphan_sidecars():
+    """A failed job's outputs are deleted by Snakemake, the sidecars written with them are not:
+    remove every ``X.prov.json`` under results/ whose ``X`` is gone (on start and on error)."""
+    from stdo import io as stdo_io
+
+    for side in stdo_io.remove_orphan_sidecars("results"):
+        print(f"removed {side}: its file is gone (a failed or deleted output)", file=sys.stderr)
+
+
 def uses_conda():
     methods = getattr(workflow.deployment_settings, "deployment_method", ()) or ()
     return any(str(getattr(m, "value", m)).lower() == "conda" for m in methods)
