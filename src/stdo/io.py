@@ -73,17 +73,22 @@ def remove_stale_parts(path: str | Path) -> list[Path]:
     return removed
 
 
+def free_space(path: str | Path) -> str:
+    """``"N bytes free in DIR"`` for the folder of ``path``."""
+    parent = Path(path).parent
+    try:
+        return f"{shutil.disk_usage(parent).free:,} bytes free in {parent}"
+    except OSError:
+        return f"free space in {parent} unknown"
+
+
 def no_space_error(path: str | Path, needed: int | None = None) -> StdoError:
     """The message of a full disk while writing ``path``: the file, the bytes it needed and the
     bytes free there, and what to do."""
     path = Path(path)
-    try:
-        free = f"{shutil.disk_usage(path.parent).free:,} bytes free"
-    except OSError:
-        free = "free space unknown"
     need = f" needs {needed:,} bytes;" if needed else ""
     return StdoError(
-        f"{path}: no space left on device:{need} {free} in {path.parent}. Free some space there (or "
+        f"{path}: no space left on device:{need} {free_space(path)}. Free some space there (or "
         "move results/ to a larger disk) and run again; nothing was left half-written"
     )
 

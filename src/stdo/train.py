@@ -15,8 +15,12 @@ score.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import json
 import math
+import os
+import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -37,6 +41,7 @@ from stdo.infer import to_tensor
 from stdo.models import build_model
 
 CHECKPOINT_NAME = ".checkpoint.pt"
+LOCK_NAME = ".checkpoint.lock"
 SCHEDULES = ("multistep", "cosine")
 
 
@@ -264,24 +269,72 @@ def train_model(
             bar.set_postfix(loss=f"{log[-1]['loss']:.4f}")
         bar.update(1)
         if checkpoint is not None and done % settings.checkpoint_every == 0 and done < settings.steps:
-            with io.atomic_path(checkpoint) as tmp:
-                torch.save(
-                    {
-                        "fingerprint": fingerprint,
-                        "fingerprint_parts": dict(fingerprint_parts or {}),
-                        "step": done,
-                        "model": model.state_dict(),
-                        "optimizer": opt.state_dict(),
-                        "scheduler": sched.state_dict(),
-                        "scaler": scaler.state_dict(),
-                        "log": log,
-                        "window": window,
-                    },
-                    tmp,
-                )
+            save_checkpoint(
+                checkpoint,
+                {
+                    "fingerprint": fingerprint,
+                    "fingerprint_parts": dict(fingerprint_parts or {}),
+                    "step": done,
+                    "model": model.state_dict(),
+                    "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(),
+                    "scaler": scaler.state_dict(),
+                    "log": log,
+                    "window": window,
+                },
+            )
     bar.close()
     model.eval()
     return log
+
+
+def save_checkpoint(checkpoint: Path, state: Mapping[str, Any]) -> None:
+    """Write the resume state atomically. torch reports a full disk as "basic_ios::clear:
+    iostream error" or "file write failed", naming no file: say which, and what to do."""
+    try:
+        with io.atomic_path(checkpoint) as tmp:
+            torch.save(dict(state), tmp)
+    except RuntimeError as e:
+        raise StdoError(
+            f"{checkpoint}: writing the resume checkpoint failed ({str(e).splitlines()[0]}); "
+            f"{io.free_space(checkpoint)}: a full disk is the usual cause. Free some space there and "
+            "run again (training resumes from the last checkpoint written)"
+        ) from e
+
+
+@contextlib.contextmanager
+def unit_lock(outdir: Path):
+    """Hold an advisory lock (``flock``) on a unit's resume state in ``outdir`` while it trains,
+    so that two trainers (an orphan of a killed Snakemake and its rerun) never write one
+    checkpoint: the second stops, naming the first."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    path = outdir / LOCK_NAME
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise StdoError(
+                f"{outdir}: another trainer holds this unit's resume state ({holder}; lock {path}): "
+                "wait for it to finish, or stop it (kill PID) and run again"
+            ) from None
+        try:
+            if os.fstat(fd).st_ino == os.stat(path).st_ino:
+                break  # the lock file is still the one at ``path``
+        except FileNotFoundError:
+            pass
+        os.close(fd)  # removed by the previous holder as we took it: take the new one
+    try:
+        os.ftruncate(fd, 0)
+        started = time.strftime("%Y-%m-%d %H:%M:%S")
+        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}, since {started}\n".encode(), 0)
+        yield path
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()  # still holding it: no one else can be inside
+    finally:
+        os.close(fd)
 
 
 def write_outputs(
@@ -312,7 +365,14 @@ def write_outputs(
         checkpoint.unlink()
 
 
-def run_training(
+def run_training(**kwargs: Any) -> None:
+    """Train the model of one training unit (see :mod:`stdo.methods`) and write its outputs,
+    holding the unit's lock (:func:`unit_lock`) throughout. Arguments: :func:`_run_training`'s."""
+    with unit_lock(Path(kwargs["out_model"]).parent):
+        _run_training(**kwargs)
+
+
+def _run_training(
     *,
     patches: Path,
     backbone: str,
@@ -329,7 +389,6 @@ def run_training(
     init: Path | None = None,
     progress: bool = True,
 ) -> None:
-    """Train the model of one training unit (see :mod:`stdo.methods`) and write its outputs."""
     lr = io.open_array(patches / "lr.npy")
     hr = io.open_array(patches / "hr.npy")
     grid = json.loads((patches / "grid.json").read_text())

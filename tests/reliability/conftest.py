@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -26,6 +27,21 @@ def patch_dir(tmp_path_factory, demo_frames) -> Path:
 def mirrored_patch_dir(tmp_path_factory, demo_frames) -> Path:
     """The same video mirrored left to right: same size, frame count and grid, other content."""
     return make_patch_dir(np.ascontiguousarray(demo_frames[:, :, ::-1]), tmp_path_factory.mktemp("mirror"))
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 1 MiB file system (tmpfs), or the fallocate call made to fail as a full one would."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    mount = ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)]
+    if subprocess.run(mount, capture_output=True).returncode:
+        yield mnt, False
+        return
+    try:
+        yield mnt, True
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=True)
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "delivery"))

@@ -26,21 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 from wfkit import TINY, snakemake  # noqa: E402
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A real 1 MiB file system (tmpfs), or the fallocate call made to fail as a full one would."""
-    mnt = tmp_path / "disk"
-    mnt.mkdir()
-    mount = ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)]
-    if subprocess.run(mount, capture_output=True).returncode:
-        yield mnt, False
-        return
-    try:
-        yield mnt, True
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=True)
-
-
 def test_item06_a_full_disk_is_an_error_naming_the_file_and_bytes(small_disk, monkeypatch):
     mnt, real = small_disk
     if not real:  # no root to mount a tmpfs: the kernel's answer, given by hand
