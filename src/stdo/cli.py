@@ -27,6 +27,7 @@ STAGES = (
     "download",
     "checkpoints",
     "restore",
+    "resume",
     "device.export",
     "device.bench",
     "device.adb",
