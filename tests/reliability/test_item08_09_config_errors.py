@@ -38,3 +38,14 @@ def test_item08_unknown_backbone_is_one_line(tmp_path):
 def test_item10_jstdo_proportions_of_the_wrong_length_stop_the_dry_run(tmp_path):
     line = _one_line(_dry_run(tmp_path, "jstdo: {k: 3, proportions: [1.0, 0.0]}\n"))
     assert "jstdo.proportions has 2 values for k=3 chunks; give one per chunk" in line
+
+
+def test_item08_unknown_method_is_one_line(tmp_path):
+    line = _one_line(_dry_run(tmp_path, "methods: [awdnn, stdoo]\n"))
+    assert "stdoo" in line and "stdo" in line.replace("stdoo", "")
+
+
+def test_item08_duplicate_video_names_are_one_line(tmp_path):
+    overlay = "videos:\n  - {name: tiny, source: resources/demo/tiny.mp4}\n  - {name: tiny, source: b.mp4}\n"
+    line = _one_line(_dry_run(tmp_path, overlay))
+    assert "videos lists 'tiny' twice" in line
