@@ -2,6 +2,8 @@
 
 Frames are written to a memory-mappable ``.npy`` with ``meta.json`` beside it (fps, frame
 count, size, the frame range and crop used, the codec and the SHA-256 of the source file).
+A variable frame rate is recorded (``vfr``, ``frame_duration_s``) with a
+warning, since NAS and CaFM segments are cut by frame count at the average rate.
 A file that is not a video, has no video stream, or is truncated stops the stage with a
 message naming the file; nothing is left at the output paths.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -53,6 +56,18 @@ def probe_video(path: Path, frames: list[int] | None = None) -> tuple[int, float
 
 
 ON_CORRUPT = ("error", "skip")
+VFR_TOLERANCE = 0.02  # frame durations further apart than this (relative) and 2 ticks: variable rate
+
+
+def frame_timing(pts: list[int], time_base: Fraction | None) -> dict[str, Any]:
+    """Whether decoded presentation times ``pts`` (ticks of ``time_base``) are evenly spaced:
+    ``vfr`` and the shortest and longest frame duration in seconds (null when unknown)."""
+    ticks = np.diff(np.sort(np.asarray(pts, np.int64)))
+    if not time_base or len(ticks) == 0 or ticks.min() <= 0:
+        return {"vfr": False, "frame_duration_s": None}
+    lo, hi = int(ticks.min()), int(ticks.max())
+    vfr = hi - lo > max(2, VFR_TOLERANCE * float(np.median(ticks)))
+    return {"vfr": bool(vfr), "frame_duration_s": [float(lo * time_base), float(hi * time_base)]}
 
 
 def _ranges(ids: list[int]) -> str:
@@ -101,12 +116,15 @@ def decode(
         decoded = 0
         damaged: list[int] = []  # video frame numbers in the range that the decoder concealed errors in
         tainted = False  # a frame since the last keyframe was corrupt
+        pts: list[int] = []  # presentation times of the frames in the range
         try:
             bar = tqdm(desc=f"decode {path.name}", unit="frame", disable=not progress, total=expected)
             for frame in container.decode(stream):
                 if stop is not None and decoded >= stop:
                     break
                 tainted = bool(frame.is_corrupt) or (tainted and not frame.key_frame)
+                if decoded >= start and frame.pts is not None:
+                    pts.append(frame.pts)
                 if decoded >= start and tainted:
                     damaged.append(decoded)
                 elif decoded >= start:
@@ -141,6 +159,17 @@ def decode(
             "or fetch the file again, or set on_corrupt: skip on the video (stdo ingest --on-corrupt "
             "skip) to drop them, recorded in meta.json"
         )
+    timing = frame_timing(pts, stream.time_base)
+    if timing["vfr"]:
+        lo, hi = timing["frame_duration_s"]
+        print(
+            f"warning: {path}: variable frame rate: frames last {lo * 1000:.1f} to {hi * 1000:.1f} ms; "
+            f"taken as its average {fps or 0:.3f} fps, so NAS and CaFM segments (cut by frame count) are not "
+            "equal in time; for segments equal in time re-encode it at a constant rate first (ffmpeg "
+            "-i IN -fps_mode cfr -r 30 OUT); recorded in meta.json (vfr, frame_duration_s)",
+            file=sys.stderr,
+            flush=True,
+        )
     if damaged:
         print(f"{path}: dropped {len(damaged)} damaged frames: {_ranges(damaged)}", flush=True)
     if not out:
@@ -162,6 +191,7 @@ def decode(
         "dropped_frames": damaged,
         "on_corrupt": on_corrupt,
         "crop": crop,
+        **timing,
         "frames": len(out),
         "height": int(out[0].shape[0]),
         "width": int(out[0].shape[1]),
