@@ -2,7 +2,8 @@
 
 Frames are written to a memory-mappable ``.npy`` with ``meta.json`` beside it (fps, frame
 count, size, the frame range and crop used, the codec and the SHA-256 of the source file).
-A variable frame rate is recorded (``vfr``, ``frame_duration_s``) with a
+A display matrix (a phone's portrait video) is applied, turning the frames upright, and recorded
+(``display_rotation``); a variable frame rate is recorded (``vfr``, ``frame_duration_s``) with a
 warning, since NAS and CaFM segments are cut by frame count at the average rate.
 A file that is not a video, has no video stream, or is truncated stops the stage with a
 message naming the file; nothing is left at the output paths.
@@ -57,6 +58,24 @@ def probe_video(path: Path, frames: list[int] | None = None) -> tuple[int, float
 
 ON_CORRUPT = ("error", "skip")
 VFR_TOLERANCE = 0.02  # frame durations further apart than this (relative) and 2 ticks: variable rate
+
+
+def _display_turns(frame: av.VideoFrame, path: Path) -> int:
+    """Quarter turns counter-clockwise (``np.rot90``'s k) that show ``frame`` as its display
+    matrix says (a phone's portrait video is stored landscape with one); 0 without a matrix. A
+    matrix that mirrors the picture or turns it by other than a multiple of 90 degrees is refused."""
+    matrix = next((d for d in frame.side_data if d.type == av.sidedata.sidedata.Type.DISPLAYMATRIX), None)
+    if matrix is None:
+        return 0
+    a, b, _, c, d, *_ = np.frombuffer(bytes(matrix), "<i4").astype(np.int64)
+    degrees = frame.rotation
+    if a * d - b * c < 0 or degrees % 90:
+        what = "mirrors the picture" if a * d - b * c < 0 else f"turns the picture by {degrees} degrees"
+        raise StdoError(
+            f"{path}: its display matrix {what}, which ingest does not apply; re-encode it upright "
+            "(ffmpeg -i IN -c:v libx264 OUT applies the matrix) and use that file"
+        )
+    return (degrees // 90) % 4
 
 
 def frame_timing(pts: list[int], time_base: Fraction | None) -> dict[str, Any]:
@@ -116,6 +135,7 @@ def decode(
         decoded = 0
         damaged: list[int] = []  # video frame numbers in the range that the decoder concealed errors in
         tainted = False  # a frame since the last keyframe was corrupt
+        turns = None  # quarter turns of the display matrix (the first frame's; every frame's the same)
         pts: list[int] = []  # presentation times of the frames in the range
         try:
             bar = tqdm(desc=f"decode {path.name}", unit="frame", disable=not progress, total=expected)
@@ -129,6 +149,14 @@ def decode(
                     damaged.append(decoded)
                 elif decoded >= start:
                     img = frame.to_ndarray(format="rgb24")
+                    k = _display_turns(frame, path)
+                    if turns is not None and k != turns:
+                        raise StdoError(
+                            f"{path}: the display rotation changes at frame {decoded} ({turns * 90} to "
+                            f"{k * 90} degrees); cut the video where it changes (frames: [start, stop))"
+                        )
+                    turns = k
+                    img = np.rot90(img, k) if k else img
                     if crop:
                         x, y, w, h = crop
                         if x < 0 or y < 0 or x + w > img.shape[1] or y + h > img.shape[0]:
@@ -170,6 +198,8 @@ def decode(
             file=sys.stderr,
             flush=True,
         )
+    if turns:
+        print(f"{path}: display matrix: turned {turns * 90} degrees counter-clockwise", flush=True)
     if damaged:
         print(f"{path}: dropped {len(damaged)} damaged frames: {_ranges(damaged)}", flush=True)
     if not out:
@@ -191,6 +221,7 @@ def decode(
         "dropped_frames": damaged,
         "on_corrupt": on_corrupt,
         "crop": crop,
+        "display_rotation": (turns or 0) * 90,
         **timing,
         "frames": len(out),
         "height": int(out[0].shape[0]),
