@@ -28,6 +28,7 @@ STAGES = (
     "checkpoints",
     "restore",
     "resume",
+    "configcheck",
     "device.export",
     "device.bench",
     "device.adb",

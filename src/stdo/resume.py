@@ -18,6 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from stdo import configcheck
 from stdo.errors import StdoError
 
 
@@ -67,6 +68,8 @@ def main(argv: list[str] | None = None) -> None:
     if not (repo / "Snakefile").exists():
         raise SystemExit(f"stdo resume: {repo} has no Snakefile; run it in the project checkout")
     try:
+        for f in configcheck.configfile_args(rest):  # before Snakemake reads them, naming the line
+            configcheck.load_file(f if Path(f).is_absolute() else (a.workdir or repo) / f)
         resume(repo, (a.workdir or repo).resolve(), rest)
     except StdoError as e:
         raise SystemExit(f"stdo resume: error: {e}") from None
