@@ -201,6 +201,7 @@ def train_model(
     fingerprint_parts: Mapping[str, Any] | None = None,
     progress: bool = True,
     conditioner: Callable[[nn.Module, np.ndarray], None] | None = None,
+    keep_final: bool = False,
 ) -> list[dict[str, float]]:
     """Train ``model`` in place on patches ``indices`` of (memory-mapped) ``lr``/``hr``.
 
@@ -208,7 +209,8 @@ def train_model(
     saved every ``checkpoint_every`` steps and a matching checkpoint (same ``fingerprint``)
     is resumed from; ``fingerprint_parts`` (what the fingerprint was made of, stored with it)
     lets a mismatch say which input changed. ``conditioner(model, patch_ids)`` runs before each
-    forward pass (CaFM uses it to select each patch's chunk modulation).
+    forward pass (CaFM uses it to select each patch's chunk modulation). ``keep_final`` saves the
+    last step's state too, so a finished model can be written again without training.
     """
     device = torch.device(device)
     indices = np.asarray(indices, dtype=np.int64)
@@ -268,7 +270,9 @@ def train_model(
             window.clear()
             bar.set_postfix(loss=f"{log[-1]['loss']:.4f}")
         bar.update(1)
-        if checkpoint is not None and done % settings.checkpoint_every == 0 and done < settings.steps:
+        last = done == settings.steps
+        due = keep_final if last else done % settings.checkpoint_every == 0
+        if checkpoint is not None and due:
             save_checkpoint(
                 checkpoint,
                 {
@@ -388,6 +392,7 @@ def _run_training(
     device: str = "auto",
     init: Path | None = None,
     progress: bool = True,
+    keep_checkpoint: bool = False,
 ) -> None:
     lr = io.open_array(patches / "lr.npy")
     hr = io.open_array(patches / "hr.npy")
@@ -449,6 +454,7 @@ def _run_training(
         fingerprint_parts=fingerprint_parts,
         progress=progress,
         conditioner=conditioner,
+        keep_final=keep_checkpoint,
     )
     seconds = time.perf_counter() - t0
     params = {
@@ -475,7 +481,7 @@ def _run_training(
         params=params,
         inputs=[patches / "index.csv"] + ([partition] if partition else []),
         seed=ts.seed,
-        checkpoint=ckpt,
+        checkpoint=None if keep_checkpoint else ckpt,
     )
     print(f"trained in {seconds:.1f} s ({steps * ts.batch_size / max(seconds, 1e-9):.1f} patches/s)")
 
@@ -519,6 +525,10 @@ def main(argv: list[str] | None = None) -> None:
     a = p.parse_args(argv)
     if not len(a.unit) == len(a.out_model) == len(a.out_log):
         p.error(f"{len(a.unit)} --unit for {len(a.out_model)} --out-model and {len(a.out_log)} --out-log")
+    # several units (a train_stdo_k<k> job): each keeps its last step's checkpoint until all are
+    # written, for Snakemake deletes every output of a job that fails, the finished models too; a
+    # rerun then writes those again from their checkpoints instead of training them again
+    keep = len(a.unit) > 1
     with io.stage_errors("train"):
         runtime.set_threads(a.threads)
         for unit, out_model, out_log in zip(a.unit, a.out_model, a.out_log, strict=True):
@@ -537,7 +547,10 @@ def main(argv: list[str] | None = None) -> None:
                 device=a.device,
                 init=a.init,
                 progress=not a.no_progress,
+                keep_checkpoint=keep,
             )
+        for out_model in a.out_model if keep else ():
+            (out_model.parent / CHECKPOINT_NAME).unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
