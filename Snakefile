@@ -19,6 +19,19 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 configfile: str(Path(workflow.basedir) / "config" / "config.yaml")
 
 
+from stdo.configcheck import check_config  # noqa: E402
+from stdo.errors import StdoError  # noqa: E402
+
+try:  # one line naming the key, its file and line, before Snakemake's validate dumps the schema
+    check_config(
+        config,
+        Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml",
+        [Path(workflow.basedir) / "config" / "config.yaml", *workflow.overwrite_configfiles],
+    )
+except StdoError as e:
+    print(f"stdo: config error: {e}", file=sys.stderr)
+    sys.exit(1)
+
 validate(config, "workflow/schemas/config.schema.yaml")
 
 
@@ -33,6 +46,11 @@ shell.prefix(job_prefix())
 
 onstart:
     write_config_snapshot()
+    remove_orphan_sidecars()
+
+
+onerror:
+    remove_orphan_sidecars()
 
 
 wildcard_constraints:

@@ -5,6 +5,8 @@
 # pulls another torch build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# adb, slurm, munge, chromium, git for the tests that need them (as root with apt-get; else one line)
+bash scripts/system-deps.sh
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip

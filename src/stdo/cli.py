@@ -28,6 +28,8 @@ STAGES = (
     "download",
     "checkpoints",
     "restore",
+    "resume",
+    "configcheck",
     "device.export",
     "device.bench",
     "device.adb",

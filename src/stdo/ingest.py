@@ -2,6 +2,9 @@
 
 Frames are written to a memory-mappable ``.npy`` with ``meta.json`` beside it (fps, frame
 count, size, the frame range and crop used, the codec and the SHA-256 of the source file).
+A display matrix (a phone's portrait video) is applied, turning the frames upright, and recorded
+(``display_rotation``); a variable frame rate is recorded (``vfr``, ``frame_duration_s``) with a
+warning, since NAS and CaFM segments are cut by frame count at the average rate.
 A file that is not a video, has no video stream, or is truncated stops the stage with a
 message naming the file; nothing is left at the output paths.
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -52,10 +56,66 @@ def probe_video(path: Path, frames: list[int] | None = None) -> tuple[int, float
     return max(0, stop - start), float(rate)
 
 
+ON_CORRUPT = ("error", "skip")
+VFR_TOLERANCE = 0.02  # frame durations further apart than this (relative) and 2 ticks: variable rate
+
+
+def _display_turns(frame: av.VideoFrame, path: Path) -> int:
+    """Quarter turns counter-clockwise (``np.rot90``'s k) that show ``frame`` as its display
+    matrix says (a phone's portrait video is stored landscape with one); 0 without a matrix. A
+    matrix that mirrors the picture or turns it by other than a multiple of 90 degrees is refused."""
+    matrix = next((d for d in frame.side_data if d.type == av.sidedata.sidedata.Type.DISPLAYMATRIX), None)
+    if matrix is None:
+        return 0
+    a, b, _, c, d, *_ = np.frombuffer(bytes(matrix), "<i4").astype(np.int64)
+    degrees = frame.rotation
+    if a * d - b * c < 0 or degrees % 90:
+        what = "mirrors the picture" if a * d - b * c < 0 else f"turns the picture by {degrees} degrees"
+        raise StdoError(
+            f"{path}: its display matrix {what}, which ingest does not apply; re-encode it upright "
+            "(ffmpeg -i IN -c:v libx264 OUT applies the matrix) and use that file"
+        )
+    return (degrees // 90) % 4
+
+
+def frame_timing(pts: list[int], time_base: Fraction | None) -> dict[str, Any]:
+    """Whether decoded presentation times ``pts`` (ticks of ``time_base``) are evenly spaced:
+    ``vfr`` and the shortest and longest frame duration in seconds (null when unknown)."""
+    ticks = np.diff(np.sort(np.asarray(pts, np.int64)))
+    if not time_base or len(ticks) == 0 or ticks.min() <= 0:
+        return {"vfr": False, "frame_duration_s": None}
+    lo, hi = int(ticks.min()), int(ticks.max())
+    vfr = hi - lo > max(2, VFR_TOLERANCE * float(np.median(ticks)))
+    return {"vfr": bool(vfr), "frame_duration_s": [float(lo * time_base), float(hi * time_base)]}
+
+
+def _ranges(ids: list[int]) -> str:
+    """``[3, 4, 5, 9]`` as ``"3-5, 9"``."""
+    parts, i = [], 0
+    while i < len(ids):
+        j = i
+        while j + 1 < len(ids) and ids[j + 1] == ids[j] + 1:
+            j += 1
+        parts.append(f"{ids[i]}" if i == j else f"{ids[i]}-{ids[j]}")
+        i = j + 1
+    return ", ".join(parts)
+
+
 def decode(
-    path: Path, frames: list[int] | None = None, crop: list[int] | None = None, progress: bool = True
+    path: Path,
+    frames: list[int] | None = None,
+    crop: list[int] | None = None,
+    progress: bool = True,
+    on_corrupt: str = "error",
 ) -> tuple[list[np.ndarray], dict[str, Any]]:
-    """Decode ``path`` to a list of RGB frames and a metadata dict."""
+    """Decode ``path`` to a list of RGB frames and a metadata dict.
+
+    A frame the decoder marks corrupt (it concealed damage in it: ``frame.is_corrupt``) and every
+    frame after it up to the next keyframe (they are predicted from it) are damaged:
+    ``on_corrupt="error"`` refuses the file naming them, ``"skip"`` drops them and lists them
+    (video frame numbers) in the metadata's ``dropped_frames``."""
+    if on_corrupt not in ON_CORRUPT:
+        raise StdoError(f"on_corrupt must be one of {', '.join(ON_CORRUPT)}, got {on_corrupt!r}")
     start, stop = _parse_range(frames)
     if not path.exists():
         raise StdoError(f"{path}: video file not found")
@@ -73,13 +133,30 @@ def decode(
         rate = stream.average_rate or stream.guessed_rate
         fps = float(rate) if rate else None
         decoded = 0
+        damaged: list[int] = []  # video frame numbers in the range that the decoder concealed errors in
+        tainted = False  # a frame since the last keyframe was corrupt
+        turns = None  # quarter turns of the display matrix (the first frame's; every frame's the same)
+        pts: list[int] = []  # presentation times of the frames in the range
         try:
             bar = tqdm(desc=f"decode {path.name}", unit="frame", disable=not progress, total=expected)
             for frame in container.decode(stream):
                 if stop is not None and decoded >= stop:
                     break
-                if decoded >= start:
+                tainted = bool(frame.is_corrupt) or (tainted and not frame.key_frame)
+                if decoded >= start and frame.pts is not None:
+                    pts.append(frame.pts)
+                if decoded >= start and tainted:
+                    damaged.append(decoded)
+                elif decoded >= start:
                     img = frame.to_ndarray(format="rgb24")
+                    k = _display_turns(frame, path)
+                    if turns is not None and k != turns:
+                        raise StdoError(
+                            f"{path}: the display rotation changes at frame {decoded} ({turns * 90} to "
+                            f"{k * 90} degrees); cut the video where it changes (frames: [start, stop))"
+                        )
+                    turns = k
+                    img = np.rot90(img, k) if k else img
                     if crop:
                         x, y, w, h = crop
                         if x < 0 or y < 0 or x + w > img.shape[1] or y + h > img.shape[0]:
@@ -103,12 +180,34 @@ def decode(
             )
         codec = stream.codec_context.name
         width, height = stream.codec_context.width, stream.codec_context.height
+    if damaged and on_corrupt == "error":
+        raise StdoError(
+            f"{path}: damaged: {len(damaged)} frames ({_ranges(damaged)}) decode with concealed errors "
+            "(the first is corrupt, the rest up to the next keyframe are predicted from it); re-encode "
+            "or fetch the file again, or set on_corrupt: skip on the video (stdo ingest --on-corrupt "
+            "skip) to drop them, recorded in meta.json"
+        )
+    timing = frame_timing(pts, stream.time_base)
+    if timing["vfr"]:
+        lo, hi = timing["frame_duration_s"]
+        print(
+            f"warning: {path}: variable frame rate: frames last {lo * 1000:.1f} to {hi * 1000:.1f} ms; "
+            f"taken as its average {fps or 0:.3f} fps, so NAS and CaFM segments (cut by frame count) are not "
+            "equal in time; for segments equal in time re-encode it at a constant rate first (ffmpeg "
+            "-i IN -fps_mode cfr -r 30 OUT); recorded in meta.json (vfr, frame_duration_s)",
+            file=sys.stderr,
+            flush=True,
+        )
+    if turns:
+        print(f"{path}: display matrix: turned {turns * 90} degrees counter-clockwise", flush=True)
+    if damaged:
+        print(f"{path}: dropped {len(damaged)} damaged frames: {_ranges(damaged)}", flush=True)
     if not out:
         raise StdoError(f"{path}: no frames decoded in range [{start}, {stop})")
-    if stop is not None and start + len(out) < stop:
+    if stop is not None and start + len(out) + len(damaged) < stop:
         raise StdoError(
             f"{path}: frame range [{start}, {stop}) asked for, but the video has only "
-            f"{start + len(out)} frames"
+            f"{start + len(out) + len(damaged)} frames"
         )
     meta = {
         "source": str(path),
@@ -118,8 +217,12 @@ def decode(
         "fps_fraction": str(Fraction(rate)) if rate else None,
         "source_width": width,
         "source_height": height,
-        "frame_range": [start, start + len(out)],
+        "frame_range": [start, start + len(out) + len(damaged)],
+        "dropped_frames": damaged,
+        "on_corrupt": on_corrupt,
         "crop": crop,
+        "display_rotation": (turns or 0) * 90,
+        **timing,
         "frames": len(out),
         "height": int(out[0].shape[0]),
         "width": int(out[0].shape[1]),
@@ -204,11 +307,12 @@ def ingest(
     split: str = "none",
     duration_s: float | None = None,
     clip_frames: int | None = None,
+    on_corrupt: str = "error",
 ) -> dict[str, Any]:
     if isinstance(path, list):
         imgs, meta = ingest_vsd4k(path, frames, crop, duration_s, clip_frames)
     else:
-        imgs, meta = decode(path, frames, crop, progress)
+        imgs, meta = decode(path, frames, crop, progress, on_corrupt)
     if split != "none":
         from stdo.vsd4k import cafm_split
 
@@ -259,6 +363,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--clip-frames", type=int, default=None, help="VSD4K: frames kept from the start of each clip"
     )
+    p.add_argument(
+        "--on-corrupt",
+        choices=ON_CORRUPT,
+        default="error",
+        help="frames the decoder marks damaged: refuse the file (error) or drop them (skip; listed "
+        "in meta.json's dropped_frames)",
+    )
     p.add_argument("--out-frames", required=True, type=Path)
     p.add_argument("--out-meta", required=True, type=Path)
     a = p.parse_args(argv)
@@ -275,6 +386,7 @@ def main(argv: list[str] | None = None) -> None:
             split=a.split,
             duration_s=a.duration_s,
             clip_frames=a.clip_frames,
+            on_corrupt=a.on_corrupt,
         )
         inputs = [a.video] if a.video is not None else []
         params = {
@@ -285,6 +397,7 @@ def main(argv: list[str] | None = None) -> None:
             "split": a.split,
             "duration_s": a.duration_s,
             "clip_frames": a.clip_frames,
+            "on_corrupt": a.on_corrupt,
             "vsd4k": meta["source"] if a.vsd4k else None,
         }
         for out in (a.out_frames, a.out_meta):

@@ -8,10 +8,15 @@ leaves a half-written file where the next stage would read it.
 from __future__ import annotations
 
 import contextlib
+import errno
+import glob
 import hashlib
 import json
 import os
 import platform
+import re
+import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -33,12 +38,73 @@ SIDECAR_SUFFIX = ".prov.json"
 _HASH_LIMIT = 512 * 2**20  # files larger than this are recorded by size only
 
 
+def _part_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+_PART_OWNER = re.compile(r"^(?P<host>.+)-(?P<pid>\d+)\.[^.]+\.part$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_parts(path: str | Path) -> list[Path]:
+    """Remove the temporary files that :func:`atomic_path` left beside ``path`` in an earlier,
+    killed run (their writer, named in the file name, is a process of this host that no longer
+    runs; files of the older unnamed form too). Returns what was removed."""
+    path = Path(path)
+    prefix, host, removed = _part_prefix(path), socket.gethostname(), []
+    if not path.parent.is_dir():
+        return removed
+    for part in path.parent.glob(f"{glob.escape(prefix)}*.part"):
+        m = _PART_OWNER.match(part.name[len(prefix) :])
+        if m and (m["host"] != host or _alive(int(m["pid"]))):
+            continue  # another host's writer, or one still running
+        with contextlib.suppress(FileNotFoundError):
+            part.unlink()
+            removed.append(part)
+    return removed
+
+
+def free_space(path: str | Path) -> str:
+    """``"N bytes free in DIR"`` for the folder of ``path``."""
+    parent = Path(path).parent
+    try:
+        return f"{shutil.disk_usage(parent).free:,} bytes free in {parent}"
+    except OSError:
+        return f"free space in {parent} unknown"
+
+
+def no_space_error(path: str | Path, needed: int | None = None) -> StdoError:
+    """The message of a full disk while writing ``path``: the file, the bytes it needed and the
+    bytes free there, and what to do."""
+    path = Path(path)
+    need = f" needs {needed:,} bytes;" if needed else ""
+    return StdoError(
+        f"{path}: no space left on device:{need} {free_space(path)}. Free some space there (or "
+        "move results/ to a larger disk) and run again; nothing was left half-written"
+    )
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it into place if the block succeeds."""
+    """Yield a temporary path beside ``path``; move it into place if the block succeeds.
+
+    The temporary file is named after this host and process, so a later writer of ``path``
+    removes those a killed run left behind. A full disk is a :class:`StdoError` naming ``path``.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    remove_stale_parts(path)
+    owner = f"{socket.gethostname()}-{os.getpid()}."
+    fd, tmp = tempfile.mkstemp(prefix=_part_prefix(path) + owner, suffix=".part", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     umask = os.umask(0)
@@ -48,6 +114,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         if tmp_path.exists():
             os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp makes 0600; give the usual mode
         os.replace(tmp_path, path)
+    except OSError as e:
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise no_space_error(path) from e
+        raise
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
@@ -90,9 +160,46 @@ def array_writer(path: str | Path, shape: Sequence[int], dtype: Any) -> Iterator
     """Yield a writable memmap ``.npy`` of ``shape``; it appears at ``path`` only when complete."""
     with atomic_path(path) as tmp:
         arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=tuple(shape))
+        try:
+            reserve(tmp, path)
+        except BaseException:
+            del arr  # unmap before the file is removed
+            raise
         yield arr
         arr.flush()
         del arr
+
+
+def reserve(tmp: Path, path: str | Path) -> None:
+    """Allocate the whole of (sparse) file ``tmp`` on disk now, so that a full disk is an error
+    naming ``path`` and the bytes it needs, not SIGBUS when a memory-mapped page is written."""
+    size = tmp.stat().st_size
+    fd = os.open(tmp, os.O_RDWR)
+    try:
+        os.posix_fallocate(fd, 0, size)
+    except OSError as e:
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise no_space_error(path, size) from e
+        if e.errno not in (errno.EOPNOTSUPP, errno.EINVAL):  # a file system that cannot: as before
+            raise
+    finally:
+        os.close(fd)
+
+
+def remove_orphan_sidecars(root: str | Path) -> list[Path]:
+    """Remove provenance sidecars under ``root`` whose file is gone (Snakemake deletes a failed
+    job's outputs but not the sidecars they were written with). Returns what was removed."""
+    removed = []
+    root = Path(root)
+    if not root.is_dir():
+        return removed
+    for side in root.rglob(f"*{SIDECAR_SUFFIX}"):
+        target = side.with_name(side.name[: -len(SIDECAR_SUFFIX)])
+        if not target.exists():
+            with contextlib.suppress(FileNotFoundError):
+                side.unlink()
+                removed.append(side)
+    return removed
 
 
 def open_array(path: str | Path) -> np.ndarray:
@@ -126,6 +233,15 @@ def sha256_file(path: str | Path, chunk: int = 2**20) -> str:
     with open(path, "rb") as fh:
         while block := fh.read(chunk):
             h.update(block)
+    return h.hexdigest()
+
+
+def sha256_array(array: np.ndarray, rows: int = 256) -> str:
+    """SHA-256 of an array's data bytes in C order (the bytes a ``.npy`` holds after its header),
+    read ``rows`` leading-axis entries at a time so that a memory map is never loaded whole."""
+    h = hashlib.sha256()
+    for i in range(0, len(array), rows):
+        h.update(np.ascontiguousarray(array[i : i + rows]).tobytes())
     return h.hexdigest()
 
 
@@ -221,4 +337,18 @@ def stage_errors(stage: str) -> Iterator[None]:
         yield
     except StdoError as e:
         print(f"stdo {stage}: error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except PermissionError as e:
+        where = e.filename or "a file"
+        print(
+            f"stdo {stage}: error: permission denied writing or reading {where}: make it (and its "
+            "folder) writable by you, e.g. chmod -R u+w results, or run in a working directory you own",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        what = no_space_error(e.filename) if e.filename else "no space left on device; free some and rerun"
+        print(f"stdo {stage}: error: {what}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -11,6 +11,7 @@ and 10 rows of 48x54 LR patches).
 from __future__ import annotations
 
 import argparse
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +81,7 @@ def write_patches(
         raise StdoError(f"HR frames {hr.shape} do not match LR frames {lr.shape} at x{scale}")
     ph, pw = check_grid(h, w, cols, rows)
     per = rows * cols
+    lr_hash, hr_hash = hashlib.sha256(), hashlib.sha256()  # content hashes, for training's resume check
     outdir.mkdir(parents=True, exist_ok=True)
     with (
         io.array_writer(outdir / "lr.npy", (t * per, ph, pw, c), np.uint8) as lr_out,
@@ -87,8 +89,12 @@ def write_patches(
     ):
         for i in tqdm(range(0, t, batch), desc=f"patches x{scale}", unit="batch"):
             j = min(i + batch, t)
-            lr_out[i * per : j * per] = split(np.asarray(lr[i:j]), cols, rows)
-            hr_out[i * per : j * per] = split(np.asarray(hr[i:j]), cols, rows)
+            lr_part = np.ascontiguousarray(split(np.asarray(lr[i:j]), cols, rows))
+            hr_part = np.ascontiguousarray(split(np.asarray(hr[i:j]), cols, rows))
+            lr_out[i * per : j * per] = lr_part
+            hr_out[i * per : j * per] = hr_part
+            lr_hash.update(lr_part.tobytes())
+            hr_hash.update(hr_part.tobytes())
     table = index_table(t, cols, rows)
     io.write_csv(outdir / "index.csv", table)
     io.write_json(
@@ -100,6 +106,8 @@ def write_patches(
             "frames": t,
             "lr_patch": [ph, pw],
             "hr_patch": [ph * scale, pw * scale],
+            "lr_sha256": lr_hash.hexdigest(),
+            "hr_sha256": hr_hash.hexdigest(),
         },
     )
     return table
@@ -116,12 +124,13 @@ def main(argv: list[str] | None = None) -> None:
     a = p.parse_args(argv)
     with io.stage_errors("patches"):
         write_patches(io.open_array(a.lr), io.open_array(a.hr), a.scale, a.cols, a.rows, a.outdir)
-        io.write_sidecar(
-            a.outdir / "index.csv",
-            stage="patches",
-            params={"scale": a.scale, "cols": a.cols, "rows": a.rows},
-            inputs=[a.lr, a.hr],
-        )
+        for name in ("lr.npy", "hr.npy", "grid.json", "index.csv"):  # every output has its sidecar
+            io.write_sidecar(
+                a.outdir / name,
+                stage="patches",
+                params={"scale": a.scale, "cols": a.cols, "rows": a.rows},
+                inputs=[a.lr, a.hr],
+            )
 
 
 if __name__ == "__main__":

@@ -57,9 +57,67 @@ class Plan:
         _ = self.backbones  # checks every name against the registry
         for name in self.config["methods"]:
             methods.spec(name)
+        jstdo = self.config.get("jstdo") or {}
+        if "jstdo" in self.config["methods"] and jstdo.get("proportions") is not None:
+            methods.check_proportions(jstdo["proportions"], int(jstdo["k"]))  # at parse time, not in training
         self.ablations()
         self.figure_cell()
+        self.check_sizes()
         return self
+
+    def train_frames(self, video: str) -> int | None:
+        """Frames a method trains on in a video, when known without decoding (CaFM's training
+        part with ``split: cafm``); ``None`` when unknown."""
+        probed = self.video_frames(video)
+        if not probed:
+            return None
+        if self.videos[video].get("split") == "cafm":
+            return cafm_train_frames(probed[0])
+        return probed[0]
+
+    def check_sizes(self) -> None:
+        """Stop at parse time, not in partition or training, where a video is too short for what
+        is asked of it (checked where its frame count is known without decoding): a PSNR
+        partition of more chunks than the video has patches, or more NAS/CaFM time segments than
+        it has frames."""
+        cells = [*self.metrics_cells(), *(c for a in self.ablations() for c in a.cells)]
+        need: dict[tuple[str, int], set[int]] = {}
+        segments: dict[str, set[int]] = {}
+        for video, scale, _, method in cells:
+            if self.train_video(video) is not None:
+                continue  # held-out frames are routed by the training video's partition
+            ks = {methods.method_partition_k(method)}
+            ks |= {methods.unit_partition_k(u) for u in methods.method_units(method)}
+            need.setdefault((video, scale), set()).update(k for k in ks if k is not None)
+            n = methods.parse_method(method)["n"]
+            if n is not None and methods.parse_method(method).spec.name in ("nas", "cafm"):
+                segments.setdefault(video, set()).add(int(n))
+        for video in sorted({v for v, _ in need} | set(segments)):
+            frames = self.train_frames(video)
+            if frames is None:
+                continue
+            for n in sorted(segments.get(video, ())):
+                if n > frames:
+                    raise StdoError(
+                        f"config: video {video!r} has {frames} frame{'s' * (frames != 1)} but NAS/CaFM "
+                        f"cut it into {n} time segments of nas.chunk_seconds "
+                        f"{self.config['nas']['chunk_seconds']} s (its length "
+                        f"{self.video_duration(video):g} s): set duration_s to the video's real length, "
+                        "raise nas.chunk_seconds, or leave nas and cafm out of methods"
+                    )
+        for (video, scale), ks in sorted(need.items()):
+            frames = self.train_frames(video)
+            if frames is None or not ks:
+                continue
+            cols, rows = self.grid(scale)
+            patches = frames * cols * rows
+            if max(ks) > patches:
+                raise StdoError(
+                    f"config: k={max(ks)} PSNR chunks (stdo.k, jstdo.k or ablations.chunks.k) for video "
+                    f"{video!r} at x{scale}, which has only {patches} patches "
+                    f"({frames} frames x {cols}x{rows} patch_grid.x{scale}): use k <= {patches}, a finer "
+                    "patch_grid or more frames"
+                )
 
     # ------------------------------------------------------------------ entries
 

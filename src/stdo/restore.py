@@ -37,12 +37,35 @@ def snakemake_cmd(repo: Path, workdir: Path, target: str, configfiles: list[str]
     return cmd
 
 
+def check_dvc(dvc: str, workdir: Path) -> None:
+    """Say what is missing before ``dvc pull`` (whose own words are "Everything is up to date"
+    and "Checkout failed"): a DVC repository, a remote, a ``dvc.lock`` in this commit."""
+    if not (workdir / ".dvc").is_dir():
+        raise StdoError(
+            f"{workdir} is not a DVC repository (no .dvc/): where the results were made, run "
+            "dvc init && dvc remote add -d store <remote> (see README, 'Share results with DVC')"
+        )
+    remotes = subprocess.run([dvc, "remote", "list"], cwd=workdir, capture_output=True, text=True)
+    if remotes.returncode == 0 and not remotes.stdout.strip():
+        raise StdoError(
+            "this DVC repository has no remote to pull from: dvc remote add -d store <remote> "
+            "(a directory, s3://..., ...), the one the results were pushed to"
+        )
+    if not (workdir / "dvc.lock").exists():
+        raise StdoError(
+            f"{workdir / 'dvc.lock'} is missing in this commit, so DVC knows no results to pull: where "
+            "they were made, run dvc commit -f pipeline && dvc push && git add dvc.lock .dvc && "
+            "git commit, then pull that commit here"
+        )
+
+
 def restore(repo: Path, workdir: Path, target: str, configfiles: list[str], pull: bool = True) -> None:
     if pull:
         beside = Path(sys.executable).with_name("dvc")  # the same environment, even when not activated
         dvc = str(beside) if beside.exists() else shutil.which("dvc")
         if dvc is None:
             raise StdoError("dvc is not installed: pip install 'stdo[dvc]' (or dvc[s3], dvc[gs], ...)")
+        check_dvc(dvc, workdir)
         _run([dvc, "pull"], workdir)
     _run(snakemake_cmd(repo, workdir, target, configfiles, "--touch", "--quiet", "rules"), workdir)
     _run(snakemake_cmd(repo, workdir, target, configfiles, "--dry-run"), workdir)

@@ -15,8 +15,12 @@ score.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import json
 import math
+import os
+import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -38,6 +42,7 @@ from stdo.models import build_model
 from stdo.optim import Adam, Schedule
 
 CHECKPOINT_NAME = ".checkpoint.pt"
+LOCK_NAME = ".checkpoint.lock"
 SCHEDULES = ("multistep", "cosine")
 
 
@@ -160,6 +165,32 @@ def make_scheduler(opt: Adam, settings: TrainSettings) -> Schedule:
     )
 
 
+_PART_NAMES = {
+    "patch_data": "other patch data (the patch arrays' content differs: another video or new patches)",
+    "init_sha256": "another init file (its content differs)",
+    "init": "another init file path",
+    "selection": "another selection of patches",
+    "grid": "another patch grid",
+    "settings": "other training settings",
+}
+
+
+def stale_reason(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> str:
+    """Why a checkpoint made from fingerprint parts ``old`` does not fit ``new``, in words."""
+    if not old or not new:
+        return "other settings or data (it records no details: an older checkpoint)"
+    changed = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    return ", ".join(_PART_NAMES.get(k, f"another {k}") for k in changed) or "other settings or data"
+
+
+def patch_data_hash(grid: Mapping[str, Any], lr: np.ndarray, hr: np.ndarray) -> str:
+    """A content hash of a patch folder's arrays: the hashes the patches stage recorded in
+    ``grid.json``, or (for a folder made before it did) the arrays hashed now."""
+    lr_sha = grid.get("lr_sha256") or io.sha256_array(lr)
+    hr_sha = grid.get("hr_sha256") or io.sha256_array(hr)
+    return io.sha256_json([lr_sha, hr_sha])
+
+
 def train_model(
     model: nn.Module,
     lr: np.ndarray,
@@ -170,15 +201,19 @@ def train_model(
     device: torch.device | str = "cpu",
     checkpoint: Path | None = None,
     fingerprint: str = "",
+    fingerprint_parts: Mapping[str, Any] | None = None,
     progress: bool = True,
     conditioner: Callable[[nn.Module, np.ndarray], None] | None = None,
+    keep_final: bool = False,
 ) -> list[dict[str, float]]:
     """Train ``model`` in place on patches ``indices`` of (memory-mapped) ``lr``/``hr``.
 
     Returns the loss log (one row per ``log_every`` steps). With ``checkpoint`` set, state is
     saved every ``checkpoint_every`` steps and a matching checkpoint (same ``fingerprint``)
-    is resumed from. ``conditioner(model, patch_ids)`` runs before each forward pass (CaFM
-    uses it to select each patch's chunk modulation).
+    is resumed from; ``fingerprint_parts`` (what the fingerprint was made of, stored with it)
+    lets a mismatch say which input changed. ``conditioner(model, patch_ids)`` runs before each
+    forward pass (CaFM uses it to select each patch's chunk modulation). ``keep_final`` saves the
+    last step's state too, so a finished model can be written again without training.
     """
     device = torch.device(device)
     indices = np.asarray(indices, dtype=np.int64)
@@ -207,7 +242,8 @@ def train_model(
             start = int(state["step"])
             print(f"resuming from {checkpoint} at step {start}/{settings.steps}", flush=True)
         elif state:
-            print(f"ignoring {checkpoint}: it was made with other settings or data", flush=True)
+            why = stale_reason(state.get("fingerprint_parts"), fingerprint_parts)
+            print(f"ignoring {checkpoint}: it was made with {why}; starting over", flush=True)
     log_every = settings.log_every or max(1, settings.steps // 200)
     bar = tqdm(total=settings.steps, initial=start, desc="train", unit="step", disable=not progress)
     batches = torch.utils.data.DataLoader(
@@ -237,24 +273,75 @@ def train_model(
             window.clear()
             bar.set_postfix(loss=f"{log[-1]['loss']:.4f}")
         bar.update(1)
-        if checkpoint is not None and done % settings.checkpoint_every == 0 and done < settings.steps:
-            with io.atomic_path(checkpoint) as tmp:
-                torch.save(
-                    {
-                        "fingerprint": fingerprint,
-                        "step": done,
-                        "model": model.state_dict(),
-                        "optimizer": opt.state_dict(),
-                        "scheduler": sched.state_dict(),
-                        "scaler": scaler.state_dict(),
-                        "log": log,
-                        "window": window,
-                    },
-                    tmp,
-                )
+        last = done == settings.steps
+        due = keep_final if last else done % settings.checkpoint_every == 0
+        if checkpoint is not None and due:
+            save_checkpoint(
+                checkpoint,
+                {
+                    "fingerprint": fingerprint,
+                    "fingerprint_parts": dict(fingerprint_parts or {}),
+                    "step": done,
+                    "model": model.state_dict(),
+                    "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(),
+                    "scaler": scaler.state_dict(),
+                    "log": log,
+                    "window": window,
+                },
+            )
     bar.close()
     model.eval()
     return log
+
+
+def save_checkpoint(checkpoint: Path, state: Mapping[str, Any]) -> None:
+    """Write the resume state atomically. torch reports a full disk as "basic_ios::clear:
+    iostream error" or "file write failed", naming no file: say which, and what to do."""
+    try:
+        with io.atomic_path(checkpoint) as tmp:
+            torch.save(dict(state), tmp)
+    except RuntimeError as e:
+        raise StdoError(
+            f"{checkpoint}: writing the resume checkpoint failed ({str(e).splitlines()[0]}); "
+            f"{io.free_space(checkpoint)}: a full disk is the usual cause. Free some space there and "
+            "run again (training resumes from the last checkpoint written)"
+        ) from e
+
+
+@contextlib.contextmanager
+def unit_lock(outdir: Path):
+    """Hold an advisory lock (``flock``) on a unit's resume state in ``outdir`` while it trains,
+    so that two trainers (an orphan of a killed Snakemake and its rerun) never write one
+    checkpoint: the second stops, naming the first."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    path = outdir / LOCK_NAME
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise StdoError(
+                f"{outdir}: another trainer holds this unit's resume state ({holder}; lock {path}): "
+                "wait for it to finish, or stop it (kill PID) and run again"
+            ) from None
+        try:
+            if os.fstat(fd).st_ino == os.stat(path).st_ino:
+                break  # the lock file is still the one at ``path``
+        except FileNotFoundError:
+            pass
+        os.close(fd)  # removed by the previous holder as we took it: take the new one
+    try:
+        os.ftruncate(fd, 0)
+        started = time.strftime("%Y-%m-%d %H:%M:%S")
+        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}, since {started}\n".encode(), 0)
+        yield path
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()  # still holding it: no one else can be inside
+    finally:
+        os.close(fd)
 
 
 def write_outputs(
@@ -285,7 +372,14 @@ def write_outputs(
         checkpoint.unlink()
 
 
-def run_training(
+def run_training(**kwargs: Any) -> None:
+    """Train the model of one training unit (see :mod:`stdo.methods`) and write its outputs,
+    holding the unit's lock (:func:`unit_lock`) throughout. Arguments: :func:`_run_training`'s."""
+    with unit_lock(Path(kwargs["out_model"]).parent):
+        _run_training(**kwargs)
+
+
+def _run_training(
     *,
     patches: Path,
     backbone: str,
@@ -302,6 +396,7 @@ def run_training(
     init: Path | None = None,
     progress: bool = True,
     cafm_settings: dict[str, Any] | None = None,
+    keep_checkpoint: bool = False,
 ) -> None:
     """Train the model of one training unit (see :mod:`stdo.methods`) and write its outputs.
     ``cafm_settings``: :class:`stdo.cafm.CaFM`'s ``kernel_size`` and ``placement`` for a CaFM unit
@@ -331,19 +426,20 @@ def run_training(
         def conditioner(m: nn.Module, ids: np.ndarray) -> None:
             m.set_chunk(patch_chunk[torch.from_numpy(ids)].to(dev))
 
-    fingerprint = io.sha256_json(
-        {
-            "backbone": backbone,
-            "kwargs": backbone_kwargs,
-            "scale": scale,
-            "unit": unit,
-            "settings": ts.fingerprint_fields(),
-            "grid": grid,
-            "selection": io.sha256_json(sel.tolist()),
-            "init": str(init) if init else None,
-        }
-        | ({"cafm": model.record()} if cafm_chunks is not None else {})
-    )
+    # what a resumed checkpoint must share: the content of every input, not only its name
+    fingerprint_parts = {
+        "backbone": backbone,
+        "kwargs": backbone_kwargs,
+        "scale": scale,
+        "unit": unit,
+        "settings": ts.fingerprint_fields(),
+        "grid": grid,
+        "selection": io.sha256_json(sel.tolist()),
+        "patch_data": patch_data_hash(grid, lr, hr),
+        "init": str(init) if init else None,
+        "init_sha256": io.sha256_file(init) if init else None,
+    } | ({"cafm": model.record()} if cafm_chunks is not None else {})
+    fingerprint = io.sha256_json(fingerprint_parts)
     extra = {"unit": unit, "patches": int(sel.size), "steps": steps}
     if cafm_chunks is not None:
         extra |= model.record() | {"cafm_params_per_chunk": model.parameters_per_chunk()}
@@ -362,8 +458,10 @@ def run_training(
         device=dev,
         checkpoint=ckpt,
         fingerprint=fingerprint,
+        fingerprint_parts=fingerprint_parts,
         progress=progress,
         conditioner=conditioner,
+        keep_final=keep_checkpoint,
     )
     seconds = time.perf_counter() - t0
     params = {
@@ -390,7 +488,7 @@ def run_training(
         params=params,
         inputs=[patches / "index.csv"] + ([partition] if partition else []),
         seed=ts.seed,
-        checkpoint=ckpt,
+        checkpoint=None if keep_checkpoint else ckpt,
     )
     print(f"trained in {seconds:.1f} s ({steps * ts.batch_size / max(seconds, 1e-9):.1f} patches/s)")
 
@@ -468,6 +566,10 @@ def main(argv: list[str] | None = None) -> None:
     a = p.parse_args(argv)
     if not len(a.unit) == len(a.out_model) == len(a.out_log):
         p.error(f"{len(a.unit)} --unit for {len(a.out_model)} --out-model and {len(a.out_log)} --out-log")
+    # several units (a train_stdo_k<k> job): each keeps its last step's checkpoint until all are
+    # written, for Snakemake deletes every output of a job that fails, the finished models too; a
+    # rerun then writes those again from their checkpoints instead of training them again
+    keep = len(a.unit) > 1
     with io.stage_errors("train"):
         runtime.set_threads(a.threads)
         for unit, out_model, out_log in zip(a.unit, a.out_model, a.out_log, strict=True):
@@ -488,7 +590,10 @@ def main(argv: list[str] | None = None) -> None:
                 init=a.init,
                 progress=not a.no_progress,
                 cafm_settings=a.cafm,
+                keep_checkpoint=keep,
             )
+        for out_model in a.out_model if keep else ():
+            (out_model.parent / CHECKPOINT_NAME).unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

@@ -1,17 +1,21 @@
-"""Helpers of the delivery tests (imported as ``dlvkit``: a module name of its own, so other test
-folders' conftest files cannot shadow it): constants of the test cell, seeded models, building
-and resealing bundles."""
+"""Helpers of the delivery tests and tests/reliability (imported as ``dlvkit``: a module name of its
+own, so other test folders' conftest files cannot shadow it): constants of the test cell, seeded
+models, the cell itself (:func:`make_cell`), building and resealing bundles."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from stdo import io
-from stdo.delivery import bundle
+from stdo import io, runtime
+from stdo.cafm import CaFM
+from stdo.degrade import degrade_frames
+from stdo.delivery import bundle, codec
 from stdo.models import build_model
+from stdo.patches import write_patches
 
 SCALE, COLS, ROWS, FRAMES = 2, 4, 2, 8
 KW = {"channels": [8]}
@@ -52,3 +56,28 @@ def reseal(root: Path) -> None:
         path = root / part["file"]
         part["bytes"], part["sha256"] = path.stat().st_size, io.sha256_file(path)
     io.write_json(root / "manifest.json", m)
+
+
+def make_cell(demo_frames: np.ndarray, root: Path) -> dict:
+    """8 real 96x64 frames at x2 through x264 (crf 23), a 4x2 grid, models for awdnn, nas-n2,
+    cafm-n2 and stdo-k2, and a k=2 partition, under ``root``."""
+    hr = np.ascontiguousarray(demo_frames[:FRAMES])
+    io.save_array(root / "hr.npy", hr)
+    lr, record = codec.round_trip(
+        degrade_frames(hr, SCALE), root / "lr_stream.mkv", {"codec": "libx264", "crf": 23}, "30"
+    )
+    write_patches(lr, hr, SCALE, COLS, ROWS, root / "patches")
+    models = {}
+    for i, unit in enumerate(["all", "nas-n2-c0", "nas-n2-c1", "stdo-k2-c0", "stdo-k2-c1"]):
+        models[unit] = root / "units" / unit / "model.pt"
+        runtime.save_model(models[unit], espcn(i), backbone="espcn", scale=SCALE, kwargs=KW)
+    cafm = CaFM(espcn(9), 2)
+    with torch.no_grad():
+        for p in cafm.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    models["cafm-n2"] = root / "units" / "cafm-n2" / "model.pt"
+    runtime.save_model(models["cafm-n2"], cafm, backbone="espcn", scale=SCALE, kwargs=KW, extra=cafm.record())
+    chunks = np.random.default_rng(0).integers(0, 2, FRAMES * ROWS * COLS)
+    io.save_array(root / "chunks.npy", chunks)
+    return {"root": root, "hr": root / "hr.npy", "stream": root / "lr_stream.mkv", "record": record,
+            "patches": root / "patches", "models": models, "partition": root / "chunks.npy"}  # fmt: skip

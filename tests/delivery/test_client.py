@@ -117,7 +117,9 @@ def test_reference_of_another_size_is_an_error(cell, stdo_bundle, tmp_path):
 
 
 def test_litert_backend_plays_the_same_frames(cell, tmp_path):
-    pytest.importorskip("litert_torch")
+    pytest.importorskip(
+        "litert_torch", reason="litert-torch is not installed: pip install -e '.[export]' (setup.sh does)"
+    )
     make_bundle(cell, "awdnn", tmp_path / "b", dtype="float32")  # one graph: one conversion (seconds)
     torch_run = client.upscale(tmp_path / "b", tmp_path / "t.mp4", hr=cell["hr"])
     litert_run = client.upscale(tmp_path / "b", tmp_path / "l.mp4", hr=cell["hr"], backend="litert")

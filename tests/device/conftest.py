@@ -19,7 +19,7 @@ TFLITE_HW = (24, 32)  # the exported model's LR input size (NCHW 1x3xHxW)
 def adb_server(tmp_path_factory) -> Iterator[HostAdb]:
     """Debian's real adb server, private port, ``HOME`` and ``TMPDIR``; killed at the end."""
     if shutil.which("adb") is None:
-        pytest.skip("the adb client is not installed (Debian: apt install adb)")
+        pytest.skip("the adb client is not installed: apt-get install adb (or bash scripts/system-deps.sh)")
     host = HostAdb(tmp_path_factory.mktemp("adbhome")).start()
     try:
         yield host

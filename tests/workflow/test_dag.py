@@ -135,11 +135,12 @@ def test_partition_is_by_f0_score(tiny_run):
 def test_every_rule_writes_a_log_and_every_result_a_sidecar(tiny_run):
     logs = {p.parent.name for p in (tiny_run / "results/logs").rglob("*.log")}
     # every stage the demo runs (the demo video logs beside them; downloads, imported checkpoints,
-    # ablations and restore are not part of it)
+    # ablations, restore and resume are not part of it)
     # (the bench target's device.* and the rate target's delivery.* and upscale are not either);
     # a dotted stage logs in its package's folder (figures.crops: logs/figures)
     ran = {s.split(".")[0] for s in STAGES if not s.startswith(("device.", "delivery."))}
-    assert ran - {"demo", "packaged", "download", "checkpoints", "ablations", "restore", "upscale"} <= logs
+    never = {"demo", "packaged", "download", "checkpoints", "ablations", "restore", "resume", "upscale"}
+    assert ran - never <= logs
     assert (tiny_run / "results/logs/demo_video.log").exists()
     side = json.loads((tiny_run / "results/videos/tiny/x2/espcn/units/all/model.pt.prov.json").read_text())
     assert side["stage"] == "train" and side["seed"] == 0

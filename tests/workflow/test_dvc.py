@@ -37,7 +37,7 @@ def _snakemake(cwd: Path, *args: str):
     return _run([sys.executable, "-m", "snakemake", "-s", "Snakefile", "--cores", "2", *args], cwd)
 
 
-@pytest.mark.skipif(not Path(DVC).exists(), reason="dvc is not installed (pip install 'stdo[dvc]')")
+@pytest.mark.skipif(not Path(DVC).exists(), reason="dvc is not installed: pip install 'stdo[dvc]'")
 def test_dvc_push_clone_pull_restore_plans_no_training(tmp_path):
     proj, remote, clone = tmp_path / "proj", tmp_path / "remote", tmp_path / "clone"
     proj.mkdir()

@@ -30,18 +30,27 @@ def slurm(tmp_path_factory):
         yield
         return
     if os.geteuid() != 0:
-        pytest.skip("starting SLURM needs root (munge, slurmctld and slurmd run as root here)")
+        pytest.skip(
+            "starting SLURM needs root (munge, slurmctld and slurmd run as root here): run the tests as root,"
+            " or start a cluster first (sudo bash scripts/slurm/single-node-up.sh)"
+        )
     if not (shutil.which("slurmctld") or Path("/usr/sbin/slurmctld").exists()) and not shutil.which(
         "apt-get"
     ):
-        pytest.skip("SLURM is not installed and apt-get is not available to install it")
+        pytest.skip(
+            "SLURM is not installed and apt-get is not available to install it: install slurmctld, slurmd,"
+            " slurm-client and munge (Debian: apt-get install slurmctld slurmd slurm-client munge)"
+        )
     state = tmp_path_factory.mktemp("slurm-state")
     env = os.environ | {"STATE": str(state), "PATH": f"{os.environ['PATH']}:/usr/sbin:/sbin"}
     proc = subprocess.run(["bash", str(UP)], capture_output=True, text=True, env=env, timeout=600)
     if proc.returncode != 0:
         subprocess.run(["bash", str(DOWN)], env=env, timeout=120)
         if "Unable to locate package" in proc.stderr or "E: " in proc.stderr:
-            pytest.skip(f"SLURM packages cannot be installed here: {proc.stderr.strip()[-300:]}")
+            pytest.skip(
+                "SLURM packages cannot be installed here (fix apt, then: apt-get install slurmctld slurmd"
+                f" slurm-client munge): {proc.stderr.strip()[-300:]}"
+            )
         raise AssertionError(f"SLURM did not start:\n{proc.stdout}\n{proc.stderr}")
     try:
         yield

@@ -55,8 +55,12 @@ RATE_TABLE = "results/tables/rate"
 RATE_FIGURE = "results/figures/rate"
 
 # ------------------------------------------------------------------ the plan
-PLUGINS = stdo_plugins.activate(config.get("plugins", []))  # before any registry look-up
-PLAN = Plan(config).check()
+try:  # a config mistake is one line (what, which key, what to do), not a stack of Snakemake frames
+    PLUGINS = stdo_plugins.activate(config.get("plugins", []))  # before any registry look-up
+    PLAN = Plan(config).check()
+except StdoError as e:
+    print(f"stdo: config error: {e}", file=sys.stderr)
+    sys.exit(1)
 SEEDS = PLAN.seeds
 SEED0 = SEEDS[0]  # the run that figures, exports, benchmarks and bundles show
 # a trained run: one seed per directory when there are several (train.seeds), else none
@@ -84,6 +88,15 @@ def write_config_snapshot():
         tmp = CONFIG_SNAPSHOT.with_name(CONFIG_SNAPSHOT.name + f".{os.getpid()}.part")
         tmp.write_text(_SNAPSHOT_TEXT)
         tmp.replace(CONFIG_SNAPSHOT)
+
+
+def remove_orphan_sidecars():
+    """A failed job's outputs are deleted by Snakemake, the sidecars written with them are not:
+    remove every ``X.prov.json`` under results/ whose ``X`` is gone (on start and on error)."""
+    from stdo import io as stdo_io
+
+    for side in stdo_io.remove_orphan_sidecars("results"):
+        print(f"removed {side}: its file is gone (a failed or deleted output)", file=sys.stderr)
 
 
 def uses_conda():

@@ -15,10 +15,11 @@ rule ingest:
         clip_frames=lambda w: (
             f"--clip-frames {VIDEOS[w.video]['clip_frames']}" if VIDEOS[w.video].get("clip_frames") else ""
         ),
+        on_corrupt=lambda w: VIDEOS[w.video].get("on_corrupt", "error"),
     log:
         f"{LOGS}/ingest/{{video}}.log",
     conda:
         "../../envs/video.yaml"
     shell:
         "python -m stdo.ingest {params.source} --frames {params.frames} --crop {params.crop} "
-        "{params.fit} {params.split} {params.duration} {params.clip_frames} --out-frames {output.frames} --out-meta {output.meta} > {log} 2>&1"
+        "{params.fit} {params.split} {params.duration} {params.clip_frames} --on-corrupt {params.on_corrupt} --out-frames {output.frames} --out-meta {output.meta} > {log} 2>&1"

@@ -74,11 +74,84 @@ def _manifest(path: Path) -> tuple[Path, dict[str, Any]]:
         raise StdoError(f"{mpath}: not readable JSON ({e}); the bundle is damaged, {REBUILD}") from e
     if not isinstance(manifest, dict) or manifest.get("format") != bundle_mod.FORMAT:
         raise StdoError(f"{mpath}: not a {bundle_mod.FORMAT} manifest; {REBUILD}")
+    check_manifest(mpath, manifest)
     return root, manifest
+
+
+def _positive_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v > 0
+
+
+def _pair(v: Any) -> bool:
+    return isinstance(v, list) and len(v) == 2 and all(_positive_int(x) for x in v)
+
+
+def _is_part(v: Any) -> bool:
+    return isinstance(v, dict) and isinstance(v.get("file"), str) and "bytes" in v and "sha256" in v
+
+
+def check_manifest(mpath: Path, m: dict[str, Any]) -> None:
+    """Every key the client reads, with its type and its agreement with the others (sizes, scale,
+    backbone, fps); a manifest that fails is a :class:`StdoError` naming the key."""
+
+    def bad(key: str, want: str) -> StdoError:
+        return StdoError(f"{mpath}: {key} is {json.dumps(m.get(key))[:60]}, "
+                         f"expected {want}; the manifest is damaged or hand-edited, {REBUILD}")  # fmt: skip
+
+    for key, ok, want in (
+        ("method", lambda v: isinstance(v, str) and v, "a method name"),
+        ("backbone", lambda v: isinstance(v, str) and v, "a backbone name"),
+        ("routing", lambda v: isinstance(v, str), "a routing name"),
+        ("scale", _positive_int, "a positive integer"),
+        ("frames", _positive_int, "a positive number of frames"),
+        ("fps", lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v > 0, "a positive fps"),
+        ("grid", lambda v: isinstance(v, dict), "an object with cols, rows, lr_patch and hr_patch"),
+        ("lr_size", _pair, "[height, width]"),
+        ("hr_size", _pair, "[height, width]"),
+        ("stream", _is_part, "a part (file, bytes, sha256)"),
+        ("models", lambda v: isinstance(v, list) and v and all(_is_part(x) for x in v), "a list of models"),
+    ):
+        if not ok(m.get(key)):
+            raise bad(key, want)
+    if m.get("side") is not None and not _is_part(m["side"]):
+        raise bad("side", "null or a part (file, bytes, sha256)")
+    g, scale = m["grid"], m["scale"]
+    if not (_positive_int(g.get("cols")) and _positive_int(g.get("rows"))):
+        raise StdoError(f"{mpath}: grid.cols and grid.rows must be positive integers; {REBUILD}")
+    if not (_pair(g.get("lr_patch")) and _pair(g.get("hr_patch"))):
+        raise StdoError(f"{mpath}: grid.lr_patch and grid.hr_patch must be [height, width]; {REBUILD}")
+    lr_size = [g["lr_patch"][0] * g["rows"], g["lr_patch"][1] * g["cols"]]
+    for key, got, want in (
+        ("grid.hr_patch", g["hr_patch"], [x * scale for x in g["lr_patch"]]),
+        ("lr_size", m["lr_size"], lr_size),
+        ("hr_size", m["hr_size"], [x * scale for x in lr_size]),
+    ):
+        if got != want:
+            raise StdoError(f"{mpath}: {key} is {got}, but the grid and x{scale} make it {want}; {REBUILD}")
+    for part in m["models"]:
+        for key in ("backbone", "scale"):
+            if key in part and part[key] != m[key]:
+                raise StdoError(
+                    f"{mpath}: model {part.get('unit')} is listed with {key} {part[key]!r} in a bundle of "
+                    f"{key} {m[key]!r}; {REBUILD}"
+                )
+    if m.get("fps_fraction") is not None:
+        try:
+            ok = Fraction(str(m["fps_fraction"])) > 0
+        except (ValueError, ZeroDivisionError):
+            ok = False
+        if not ok:
+            raise bad("fps_fraction", "null or a positive frame rate such as 30000/1001")
 
 
 def _check_part(root: Path, part: dict[str, Any], what: str) -> Path:
     path = root / part["file"]
+    inside = root.resolve()
+    if Path(part["file"]).is_absolute() or inside not in (path.resolve(), *path.resolve().parents):
+        raise StdoError(
+            f"{root / 'manifest.json'}: {what} is {part['file']!r}, outside the bundle; a bundle names only "
+            f"its own files, {REBUILD}"
+        )
     if not path.exists():
         raise StdoError(f"{path}: {what} missing from the bundle; {REBUILD}")
     size = path.stat().st_size
@@ -240,6 +313,21 @@ class _Writer:
             self._ctx.__exit__(type(exc) if exc else None, exc, None)
 
 
+def check_output(out: Path, bundle: Path, hr: Path | None, *, force: bool = False) -> None:
+    """Refuse an output path that would destroy an input: the ``--hr`` reference, anything inside
+    the bundle, a directory, or (without ``force``) any existing file."""
+    root = (bundle.parent if bundle.name == "manifest.json" else bundle).resolve()
+    target = out.resolve()
+    if hr is not None and hr.exists() and target == hr.resolve():
+        raise StdoError(f"-o {out} is the --hr reference; write the SR video to another file")
+    if target == root or root in target.parents:
+        raise StdoError(f"-o {out} lies inside the bundle {root}; write the SR video outside it")
+    if out.is_dir():
+        raise StdoError(f"-o {out} is a directory; give a file name, e.g. -o {out / 'sr.mp4'}")
+    if out.exists() and not force:
+        raise StdoError(f"-o {out} exists; pass --force to replace it, or choose another name")
+
+
 def upscale(
     bundle: str | Path,
     out: str | Path,
@@ -250,11 +338,15 @@ def upscale(
     window: int = 8,
     device: str = "cpu",
     progress: bool | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Play a bundle back into ``out`` (H.264 MP4); returns frames, seconds, fps and PSNR (with
-    ``hr``). ``window`` frames are super-resolved together (each group's patches in one batch)."""
+    ``hr``). ``window`` frames are super-resolved together (each group's patches in one batch).
+    ``out`` may not be the reference, lie inside the bundle or be a directory; an existing file is
+    replaced only with ``force`` (see :func:`check_output`)."""
     if backend not in BACKENDS:
         raise StdoError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    check_output(Path(out), Path(bundle), Path(hr) if hr is not None else None, force=force)
     dev = runtime.resolve_device(device)
     b = open_bundle(bundle, dev)
     m = b.manifest
@@ -332,6 +424,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument("bundle", type=Path, help="a bundle directory (or its manifest.json)")
     p.add_argument("-o", "--out", required=True, type=Path, help="the MP4 to write (H.264)")
+    p.add_argument("--force", action="store_true", help="replace the -o file if it exists")
     p.add_argument("--backend", default="torch", choices=BACKENDS)
     p.add_argument("--hr", type=Path, default=None, help="HR reference (.npy frames or a video): prints PSNR")
     p.add_argument("--crf", type=int, default=18, help="x264 quality of the output MP4")
@@ -344,7 +437,14 @@ def main(argv: list[str] | None = None) -> None:
     with io.stage_errors("upscale"):
         runtime.set_threads(a.threads)
         result = upscale(
-            a.bundle, a.out, backend=a.backend, hr=a.hr, crf=a.crf, device=a.device, progress=a.progress
+            a.bundle,
+            a.out,
+            backend=a.backend,
+            hr=a.hr,
+            crf=a.crf,
+            device=a.device,
+            progress=a.progress,
+            force=a.force,
         )
         line = f"{result['frames']} frames in {result['seconds']:.2f} s: {result['fps']:.1f} fps"
         line += f" (super-resolution alone {result['sr_fps']:.1f} fps)" if result["sr_fps"] else ""
