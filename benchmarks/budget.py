@@ -53,7 +53,7 @@ from stdo.errors import StdoError  # noqa: E402
 from stdo.infer import patch_mse  # noqa: E402
 from stdo.metrics import pooled_psnr  # noqa: E402
 from stdo.models import build_model  # noqa: E402
-from stdo.partition import partition  # noqa: E402
+from stdo.partition import partition, scores_of  # noqa: E402
 from stdo.runtime import load_model, resolve_device, set_threads  # noqa: E402
 from stdo.score import Bicubic  # noqa: E402
 from stdo.train import SCHEDULES, TrainSettings, steps_for, train_model  # noqa: E402
@@ -174,7 +174,7 @@ def main() -> None:
     # Each method's training units (patch ids per model, in routing-group order) and routing.
     plans: dict[str, tuple[np.ndarray, list[np.ndarray]]] = {}
     for method, k in [("awdnn", None)] + [(f"stdo-k{k}", k) for k in a.ks]:
-        chunks = None if k is None else partition(scores["psnr"].to_numpy(), k)
+        chunks = None if k is None else partition(scores_of(scores), k)  # as the partition stage
         sels = [methods.unit_selection(u, index=index, chunks=chunks) for u in methods.method_units(method)]
         plans[method] = (methods.route(method, index=index, chunks=chunks), sels)
         if k is not None:

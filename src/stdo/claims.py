@@ -853,7 +853,8 @@ def to_markdown(df: pd.DataFrame, footer: dict[str, Any] | None = None) -> str:
         lines.append(
             f"`{AUTHORS_COLUMN}`: the same mean paired margin under the STDO authors' protocol "
             "(`psnr_trainer`: scale + 4 pixels shaved at each border of each patch, the mean of the chunks' "
-            "MSEs), the protocol of the STDO authors' numbers in the paper."
+            "MSEs), the protocol of the STDO authors' numbers in the paper, between the same methods and "
+            "k as `margin_db` (chosen in ours; Table 2's `is_paper_best_k` is the trainer protocol's best)."
         )
     lines.append("")
     lines += [f"- {k}: {v}" for k, v in (tables.footer() if footer is None else footer).items()]

@@ -133,22 +133,32 @@ def steps_for(epochs: float, n_patches: int, batch_size: int) -> int:
 
 
 @lru_cache(maxsize=256)
-def _parameters(backbone: str, kwargs_json: str, scale: int, cafm_chunks: int | None) -> int:
+def _parameters(
+    backbone: str, kwargs_json: str, scale: int, cafm_chunks: int | None, cafm_json: str = "{}"
+) -> int:
     from stdo.models import build_model, count_parameters
 
     model = build_model(backbone, scale=scale, **json.loads(kwargs_json))
     if cafm_chunks is not None:
         from stdo.cafm import CaFM
 
-        model = CaFM(model, cafm_chunks)
+        model = CaFM(model, cafm_chunks, **json.loads(cafm_json))
     return count_parameters(model)
 
 
-def unit_parameters(backbone: str, kwargs: Mapping[str, Any], scale: int, unit: str) -> int:
+def unit_parameters(
+    backbone: str,
+    kwargs: Mapping[str, Any],
+    scale: int,
+    unit: str,
+    cafm: Mapping[str, Any] | None = None,
+) -> int:
     """Parameters of a unit's model: the backbone at ``scale``; CaFM's with every segment's
-    modulation (what ``stdo.evaluate`` counts for it)."""
+    modulation, built with config ``cafm``'s settings as training builds it (what
+    ``stdo.evaluate`` counts for it)."""
     kw = json.dumps(dict(kwargs), sort_keys=True)
-    return _parameters(backbone, kw, int(scale), methods.unit_cafm_chunks(unit))
+    cafm_json = json.dumps(dict(cafm or {}), sort_keys=True)
+    return _parameters(backbone, kw, int(scale), methods.unit_cafm_chunks(unit), cafm_json)
 
 
 def method_regime(
@@ -169,7 +179,7 @@ def method_regime(
     params = 0
     for unit in units:
         share, budget = unit_patches(unit, geometry, methods.unit_proportions(unit, config))
-        params = unit_parameters(backbone, kwargs, scale, unit)
+        params = unit_parameters(backbone, kwargs, scale, unit, config.get("cafm"))
         steps.append(steps_for(epochs, budget, batch_size))
         shares.append(share)
         pixels_per_param.append(share * geometry.patch_w * geometry.patch_h / params)

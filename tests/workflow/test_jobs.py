@@ -2,11 +2,15 @@
 all of its methods) makes the same models and metrics as a job per unit and per method."""
 
 import json
+from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 import yaml
 from wfkit import TINY, snakemake
+
+from stdo.plan import Plan
 
 SLICE = {
     "scales": [2],
@@ -35,8 +39,15 @@ def test_cell_jobs_train_and_evaluate_what_one_job_each_does(runs):
     (cell, cell_log), (unit, unit_log) = runs["cell"], runs["unit"]
     assert "train_cell_tiny_x2_espcn_seed1" in cell_log and "evaluate_cell_tiny_x2_espcn_seed0" in cell_log
     assert "rule train_stdo_k2" in unit_log and "rule evaluate:" in unit_log
+    # what the plan asks for: awdnn, 3 NAS segments, cafm, 2 STDO chunks, jstdo, per seed
+    config = json.loads(next((cell / "results/.provenance").glob("config-*.json")).read_text())
+    plan = Plan(config)
+    units = {s: plan.cell_train_units("tiny", 2, "espcn", s) for s in (0, 1)}
+    assert len(units[0]) == 8 and units[0] == units[1]
     models = sorted(p.relative_to(unit) for p in (unit / "results/videos").rglob("model.pt"))
-    assert len(models) == 2 * 7  # awdnn, 3 NAS segments, cafm, 2 STDO chunks, jstdo: per seed
+    assert models == sorted(
+        Path(f"results/videos/tiny/x2/espcn/seed{s}/units/{u}/model.pt") for s in (0, 1) for u in units[s]
+    )
     assert sorted(p.relative_to(cell) for p in (cell / "results/videos").rglob("model.pt")) == models
     for rel in models:
         a = torch.load(unit / rel, weights_only=False)["state_dict"]
@@ -44,11 +55,18 @@ def test_cell_jobs_train_and_evaluate_what_one_job_each_does(runs):
         assert a.keys() == b.keys()
         for k in a:
             torch.testing.assert_close(a[k], b[k], rtol=0, atol=0, msg=f"{rel}: {k}")
-    metrics = sorted(p.relative_to(unit) for p in (unit / "results/videos").rglob("metrics.json"))
-    assert len(metrics) == 2 * 5
-    for rel in metrics:
+        log = rel.with_name("log.csv")
+        assert (unit / log).read_text() == (cell / log).read_text(), log
+        settings = [
+            json.loads((d / f"{rel}.prov.json").read_text())["params"]["settings"] for d in (unit, cell)
+        ]
+        assert settings[0] == settings[1], rel
+    evals = sorted(p.relative_to(unit) for p in (unit / "results/videos").rglob("metrics.json"))
+    assert len(evals) == 2 * len(plan.cell_methods("tiny", 2, "espcn", 0))
+    for rel in evals:
         a, b = (json.loads((d / rel).read_text()) for d in (unit, cell))
-        assert a["psnr"] == b["psnr"] and a["seed"] == b["seed"] and a["method"] == b["method"], rel
-    assert (unit / "results/tables/table2.csv").read_text() == (
-        cell / "results/tables/table2.csv"
-    ).read_text()
+        assert a == b, rel  # every number and label
+        maps = [np.load(d / rel.with_name("psnr_map.npy")) for d in (unit, cell)]
+        np.testing.assert_array_equal(maps[0], maps[1])
+    table2 = [(d / "results/tables/table2.csv").read_text() for d in (unit, cell)]
+    assert table2[0] == table2[1]
