@@ -123,8 +123,8 @@ def test_demo_dag_through_slurm_profile_matches_local_run(tmp_path, slurm):
     jobs = _slurm_jobs(proc.stderr)
     rules = sorted({j["Comment"].split("_wildcards")[0].removeprefix("rule_") for j in jobs})
     assert rules == ["claims", "degrade", "demo_video", "evaluate", "figure1", "figure3", "figure4",
-                     "heatmaps", "ingest", "partition", "patches", "pretrain", "regime", "score", "side_by_side",
-                     "table", "train", "train_stdo_k2"]  # fmt: skip
+                     "heatmaps", "ingest", "partition", "patches", "pretrain", "regime", "score",
+                     "side_by_side", "table", "train", "train_stdo_k2"]  # fmt: skip
     train = [j for j in jobs if j["Comment"].startswith("rule_train_")]
     assert len(train) == 2 and all(j["JobState"] == "COMPLETED" for j in jobs)  # awDNN, STDO's two in one
     # the profile's GPU request reaches SLURM for torch jobs, not for CPU stages
