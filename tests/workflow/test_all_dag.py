@@ -26,8 +26,8 @@ OVERLAY = {
     "bench": {"threads": 1, "warmup": 1, "runs": 3},
     "train": {"seeds": [0, 1]},  # two seeds: paths carry the seed; figures and exports show seed 0
     "ablations": {
-        "chunks": {"k": [1, 2]},  # k = 2 is Table 2's; one more model
-        "schedules": {"k": 2, "proportions": [[0.5, 0.5], [1.0, 0.0]]},
+        "chunks": {"k": [1, 2], "seeds": None},  # k = 2 is Table 2's; one more model; every seed
+        "schedules": {"k": 2, "proportions": [[0.5, 0.5], [1.0, 0.0]], "seeds": None},
     },
 }
 FIGURES = ["figure1", "figure3", "figure4", "figure5", "figure6"]

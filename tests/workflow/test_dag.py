@@ -12,6 +12,7 @@ from wfkit import REPO, TINY, TINY_BACKBONES, snakemake
 from stdo import claims
 from stdo.cli import STAGES
 from stdo.models import build_model, count_parameters
+from stdo.partition import scores_of
 
 ALL_BACKBONES = ["espcn", "srcnn", "vdsr", "edsr", "wdsr"]
 
@@ -129,7 +130,10 @@ def test_partition_is_by_f0_score(tiny_run):
     scores = pd.read_csv(tiny_run / "results/videos/tiny/x4/scores.csv")
     chunks = np.load(tiny_run / "results/videos/tiny/x4/partition/k3/chunks.npy")
     assert np.bincount(chunks).tolist() == [16, 16, 16]
-    assert scores["psnr"][chunks == 0].max() <= scores["psnr"][chunks == 1].min()
+    psnr = scores_of(scores)  # the trainer protocol's patch PSNR (shave scale + 4), else ours
+    assert "psnr_trainer" in scores and np.array_equal(psnr, scores["psnr_trainer"].to_numpy())
+    assert psnr[chunks == 0].max() <= psnr[chunks == 1].min()
+    assert psnr[chunks == 1].max() <= psnr[chunks == 2].min()
 
 
 def test_every_rule_writes_a_log_and_every_result_a_sidecar(tiny_run):
@@ -139,7 +143,8 @@ def test_every_rule_writes_a_log_and_every_result_a_sidecar(tiny_run):
     # (the bench target's device.* and the rate target's delivery.* and upscale are not either);
     # a dotted stage logs in its package's folder (figures.crops: logs/figures)
     ran = {s.split(".")[0] for s in STAGES if not s.startswith(("device.", "delivery."))}
-    never = {"demo", "packaged", "download", "checkpoints", "ablations", "restore", "resume", "upscale"}
+    never = {"demo", "packaged", "download", "checkpoints", "ablations", "restore", "resume", "configcheck"}
+    never |= {"upscale"}
     assert ran - never <= logs
     assert (tiny_run / "results/logs/demo_video.log").exists()
     side = json.loads((tiny_run / "results/videos/tiny/x2/espcn/units/all/model.pt.prov.json").read_text())

@@ -42,7 +42,8 @@ def test_dvc_push_clone_pull_restore_plans_no_training(tmp_path):
     proj, remote, clone = tmp_path / "proj", tmp_path / "remote", tmp_path / "clone"
     proj.mkdir()
     _copy_project(proj)
-    shutil.copy(TINY, proj / "tiny.yaml")
+    # a job per unit and per method (as on a cluster), so that one stage can be forced below
+    (proj / "tiny.yaml").write_text(TINY.read_text() + "jobs: {train: unit, evaluate: method}\n")
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
     _run(["git", "init", "-q", "-b", "main"], proj)
     _run([DVC, "init", "-q"], proj)

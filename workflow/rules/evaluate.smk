@@ -49,7 +49,7 @@ else:  # jobs.evaluate: cell: every method of a video, scale, backbone and seed 
                     metrics=[job["out_metrics"] for job in _batch],
                     psnr_map=[job["out_map"] for job in _batch],
                 params:
-                    patches=os.path.dirname(patch_files(eval_video(_v), _s)[0]),
+                    patches=lambda w, input: os.path.dirname(input.patches[0]),
                     batch=json_arg(_batch),
                     labels=labels(
                         SimpleNamespace(video=_v, scale=_s),

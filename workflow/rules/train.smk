@@ -96,7 +96,7 @@ else:  # jobs.train: cell
                     log_csv=[unit_file(_v, _s, _b, u, _seed, "log.csv") for u in _units],
                 params:
                     units=" ".join(_units),
-                    patches=os.path.dirname(patch_files(_v, _s)[0]),
+                    patches=lambda w, input: os.path.dirname(input.patches[0]),
                     inputs=_train_args,
                     init=lambda w, input: f"--init {input.init[0]}" if input.init else "",
                     cafm=f"--cafm {json_arg(PLAN.cafm_settings())}",
