@@ -64,10 +64,10 @@ except StdoError as e:
 SEEDS = PLAN.seeds
 SEED0 = SEEDS[0]  # the run that figures, exports, benchmarks and bundles show
 # a trained run: one seed per directory when there are several (train.seeds), else none
-RUN = CELL_DIR + ("/seed{seed}" if PLAN.multi_seed else "")
-UNIT = RUN + "/units/{unit}"
-EVAL = RUN + "/eval/{method}"
-METRICS = EVAL + "/metrics.json"
+RUN = f"{CELL_DIR}/seed{{seed}}" if PLAN.multi_seed else CELL_DIR
+UNIT = f"{RUN}/units/{{unit}}"
+EVAL = f"{RUN}/eval/{{method}}"
+METRICS = f"{EVAL}/metrics.json"
 SEED_LOG = "_seed{seed}" if PLAN.multi_seed else ""  # log names carry the seed as RUN does
 VIDEOS = PLAN.videos
 BACKBONES = PLAN.backbones

@@ -21,7 +21,7 @@ if PLAN.job_grouping()["evaluate"] == "method":
         resources:
             gpu=GPUS,
         log:
-            f"{LOGS}/evaluate/{{video}}_x{{scale}}_{{backbone}}_{{method}}" + SEED_LOG + ".log",
+            f"{LOGS}/evaluate/{{video}}_x{{scale}}_{{backbone}}_{{method}}{SEED_LOG}.log",
         conda:
             "../../envs/torch.yaml"
         shell:

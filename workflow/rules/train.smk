@@ -31,7 +31,7 @@ if PLAN.job_grouping()["train"] == "unit":
         resources:
             gpu=GPUS,
         log:
-            f"{LOGS}/train/{{video}}_x{{scale}}_{{backbone}}_{{unit}}" + SEED_LOG + ".log",
+            f"{LOGS}/train/{{video}}_x{{scale}}_{{backbone}}_{{unit}}{SEED_LOG}.log",
         conda:
             "../../envs/torch.yaml"
         shell:
@@ -66,7 +66,7 @@ if PLAN.job_grouping()["train"] == "unit":
             resources:
                 gpu=GPUS,
             log:
-                f"{LOGS}/train/{{video}}_x{{scale}}_{{backbone}}_stdo-k{_k}" + SEED_LOG + ".log",
+                f"{LOGS}/train/{{video}}_x{{scale}}_{{backbone}}_stdo-k{_k}{SEED_LOG}.log",
             conda:
                 "../../envs/torch.yaml"
             shell:
