@@ -107,3 +107,15 @@ def make_vsd4k_clip(root: Path, clip: str, frames: np.ndarray, scales=(2, 4)) ->
                 lr_dir / f"{i:05d}_x{s}.png"
             )
     return d
+
+
+def ingest_meta(video: Path, out: Path) -> dict:
+    """``stdo ingest`` of ``video`` into ``out`` (hr.npy, meta.json); its meta.json."""
+    import json
+
+    from stdo.ingest import main as ingest_main
+
+    ingest_main(
+        ["--video", str(video), "--out-frames", str(out / "hr.npy"), "--out-meta", str(out / "meta.json")]
+    )
+    return json.loads((out / "meta.json").read_text())

@@ -4,15 +4,14 @@ The videos are written here with PyAV's ``set_display_rotation`` (a display matr
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
+from testkit import ingest_meta as _ingest
 
 from stdo import io
-from stdo.ingest import main as ingest_main
 
 W, H = 64, 48
 
@@ -37,13 +36,6 @@ def _write(path: Path, n: int = 4, rotation=None, hflip=False) -> Path:
         for p in s.encode():
             c.mux(p)
     return path
-
-
-def _ingest(video: Path, out: Path) -> dict:
-    ingest_main(
-        ["--video", str(video), "--out-frames", str(out / "hr.npy"), "--out-meta", str(out / "meta.json")]
-    )
-    return json.loads((out / "meta.json").read_text())
 
 
 @pytest.mark.parametrize("degrees", [90, -90, 180])

@@ -4,15 +4,13 @@ frames' presentation times."""
 
 from __future__ import annotations
 
-import json
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
-
-from stdo.ingest import main as ingest_main
+from testkit import ingest_meta as _ingest
 
 W, H = 64, 48
 
@@ -36,13 +34,6 @@ def _write(path: Path, n: int = 12, pts_ms=None) -> Path:
         for p in s.encode():
             c.mux(p)
     return path
-
-
-def _ingest(video: Path, out: Path) -> dict:
-    ingest_main(
-        ["--video", str(video), "--out-frames", str(out / "hr.npy"), "--out-meta", str(out / "meta.json")]
-    )
-    return json.loads((out / "meta.json").read_text())
 
 
 def test_item04_variable_frame_rate_is_recorded_with_a_warning(tmp_path, capsys):
