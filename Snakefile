@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 configfile: str(Path(workflow.basedir) / "config" / "config.yaml")
 
 
-from stdo.configcheck import check_config  # noqa: E402
-from stdo.errors import StdoError  # noqa: E402
+from stdo.workflow.configcheck import check_config  # noqa: E402
+from stdo.core.errors import StdoError  # noqa: E402
 
 try:  # one line naming the key, its file and line, before Snakemake's validate dumps the schema
     check_config(

@@ -9,23 +9,23 @@
 
 For every budget ``B`` (in patch-steps: optimiser steps x batch size) trains awDNN, one model
 on all ``N`` patches for ``ceil(B / batch)`` steps, and STDO with each ``k``: the
-per-patch f0 PSNRs of ``--scores`` are cut into ``k`` quantile chunks (stdo.partition, chunk 0 =
+per-patch f0 PSNRs of ``--scores`` are cut into ``k`` quantile chunks (stdo.sr.partition, chunk 0 =
 lowest PSNR) and chunk ``c``'s model trains on its ``n_c`` patches for
-``ceil(B n_c / N / batch)`` steps (stdo.train.steps_for), so every method spends the same patch-steps (the
+``ceil(B n_c / N / batch)`` steps (stdo.sr.train.steps_for), so every method spends the same patch-steps (the
 project's equal-compute rule, see stdo.methods). Every model of a seed starts from the same weights
 (``build_model(seed=seed)``, or the ``--init`` model file, the same for every seed) and trains
-with stdo.train.train_model (L1, Adam, ``--schedule`` over its own steps, batch order from the
+with stdo.sr.train.train_model (L1, Adam, ``--schedule`` over its own steps, batch order from the
 seed). Each method is then
 evaluated on the whole video as the evaluate stage does: every patch through its chunk's model,
-PSNR from the MSE pooled over all patches (stdo.infer.patch_mse, stdo.metrics.pooled_psnr).
+PSNR from the MSE pooled over all patches (stdo.sr.infer.patch_mse, stdo.core.metrics.pooled_psnr).
 
 With ``--seeds`` every budget and method trains once per seed (the train stage's
 ``train.seeds``), and the margin of each STDO k over awDNN is paired: the same seed for both,
 then the mean of the per-seed margins, their standard deviation and the 95 % interval of the
-mean (Student's t over the seeds, as stdo.claims decides a claim).
+mean (Student's t over the seeds, as stdo.report.claims decides a claim).
 
 Prints one line per training run (steps, wall time, per-chunk PSNR), then per budget the PSNR
-(dB) of every method and seed, plus plain bicubic upscaling (stdo.score.Bicubic) for
+(dB) of every method and seed, plus plain bicubic upscaling (stdo.sr.score.Bicubic) for
 reference, the paired STDO-minus-awDNN margins (per seed, mean, sd, 95 % interval) and the
 training wall time. Writes a CSV (one row per budget, seed and method) and a PNG plot of the
 mean PSNR over seeds against patch-steps (log x axis, bars from the lowest to the highest seed,
@@ -48,15 +48,17 @@ import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from stdo import io, methods  # noqa: E402
-from stdo.errors import StdoError  # noqa: E402
-from stdo.infer import patch_mse  # noqa: E402
-from stdo.metrics import pooled_psnr  # noqa: E402
+from stdo import methods  # noqa: E402
+from stdo.core import io
+from stdo.core.errors import StdoError  # noqa: E402
+from stdo.core.metrics import pooled_psnr  # noqa: E402
+from stdo.core.runtime import resolve_device, set_threads
 from stdo.models import build_model  # noqa: E402
-from stdo.partition import partition, scores_of  # noqa: E402
-from stdo.runtime import load_model, resolve_device, set_threads  # noqa: E402
-from stdo.score import Bicubic  # noqa: E402
-from stdo.train import SCHEDULES, TrainSettings, steps_for, train_model  # noqa: E402
+from stdo.models.modelfile import load_model  # noqa: E402
+from stdo.sr.infer import patch_mse  # noqa: E402
+from stdo.sr.partition import partition, scores_of  # noqa: E402
+from stdo.sr.score import Bicubic  # noqa: E402
+from stdo.sr.train import SCHEDULES, TrainSettings, steps_for, train_model  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 EVAL_BATCH = 64
@@ -133,47 +135,49 @@ def main() -> None:
         default=None,
         help="a budget to mark (patch-steps), e.g. the demo's",
     )
-    a = p.parse_args()
+    args = p.parse_args()
 
-    patches = a.patches
+    patches = args.patches
     grid = json.loads((patches / "grid.json").read_text())
     scale = int(grid["scale"])
     index = pd.read_csv(patches / "index.csv")
     n = len(index)
     lr, hr = io.open_array(patches / "lr.npy"), io.open_array(patches / "hr.npy")
-    scores = load_scores(a.scores or patches.parent / "scores.csv", index)
+    scores = load_scores(args.scores or patches.parent / "scores.csv", index)
 
-    backbone, kwargs = a.backbone, a.kwargs
-    if a.init is not None:
-        record = load_model(a.init)[1]
+    backbone, kwargs = args.backbone, args.kwargs
+    if args.init is not None:
+        record = load_model(args.init)[1]
         if record["scale"] != scale:
-            raise StdoError(f"{a.init}: a x{record['scale']} model cannot start x{scale} training")
+            raise StdoError(f"{args.init}: a x{record['scale']} model cannot start x{scale} training")
         backbone = backbone or record["backbone"]
         kwargs = record["kwargs"] if kwargs is None else kwargs
         if (backbone, kwargs) != (record["backbone"], record["kwargs"]):
             raise StdoError(
-                f"{a.init} is {record['backbone']} with kwargs {json.dumps(record['kwargs'])}; "
+                f"{args.init} is {record['backbone']} with kwargs {json.dumps(record['kwargs'])}; "
                 "leave --backbone and --kwargs out or pass those"
             )
     backbone, kwargs = backbone or "espcn", kwargs or {}
-    seeds = a.seeds or [a.seed]
-    starts = {seed: initial_state(backbone, scale, kwargs, seed, a.init) for seed in seeds}
+    seeds = args.seeds or [args.seed]
+    starts = {seed: initial_state(backbone, scale, kwargs, seed, args.init) for seed in seeds}
 
-    dev = resolve_device(a.device)
-    threads = set_threads(a.threads or None)
+    dev = resolve_device(args.device)
+    threads = set_threads(args.threads or None)
     tag = f"{patches.resolve().parent.parent.name}-{patches.resolve().parent.name}"
-    out_csv = a.out_csv or REPO / f"results/benchmarks/budget_{tag}_{backbone}.csv"
-    out_png = a.out_png or out_csv.with_suffix(".png")
+    out_csv = args.out_csv or REPO / f"results/benchmarks/budget_{tag}_{backbone}.csv"
+    out_png = args.out_png or out_csv.with_suffix(".png")
     name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"CPU, {threads} threads"
     print(
         f"{patches}: {n} patches ({grid['frames']} frames, {grid['cols']}x{grid['rows']} grid, x{scale}); "
-        f"{backbone} {json.dumps(kwargs)}; init {a.init or 'the seed'}; seeds {seeds}; device: {name}"
+        f"{backbone} {json.dumps(kwargs)}; init {args.init or 'the seed'}; seeds {seeds}; device: {name}"
     )
-    print(f"batch {a.batch_size}, lr {a.lr}, schedule {a.schedule}, budgets {a.budgets} patch-steps")
+    print(
+        f"batch {args.batch_size}, lr {args.lr}, schedule {args.schedule}, budgets {args.budgets} patch-steps"
+    )
 
     # Each method's training units (patch ids per model, in routing-group order) and routing.
     plans: dict[str, tuple[np.ndarray, list[np.ndarray]]] = {}
-    for method, k in [("awdnn", None)] + [(f"stdo-k{k}", k) for k in a.ks]:
+    for method, k in [("awdnn", None)] + [(f"stdo-k{k}", k) for k in args.ks]:
         chunks = None if k is None else partition(scores_of(scores), k)  # as the partition stage
         sels = [methods.unit_selection(u, index=index, chunks=chunks) for u in methods.method_units(method)]
         plans[method] = (methods.route(method, index=index, chunks=chunks), sels)
@@ -189,7 +193,7 @@ def main() -> None:
         )
         bicubic = pooled_psnr(bic)
         init_psnr = None
-        if a.init is not None:
+        if args.init is not None:
             model = build_model(backbone, scale=scale, **kwargs)
             model.load_state_dict(starts[seeds[0]])
             init_psnr = pooled_psnr(
@@ -200,11 +204,11 @@ def main() -> None:
 
     # One throw-away step first, so that the first timed run does not pay for torch's start-up.
     warm = build_model(backbone, scale=scale, **kwargs)
-    warm_settings = TrainSettings(steps=1, batch_size=a.batch_size, lr=a.lr, schedule=a.schedule)
+    warm_settings = TrainSettings(steps=1, batch_size=args.batch_size, lr=args.lr, schedule=args.schedule)
     train_model(warm, lr, hr, np.arange(n), warm_settings, device=dev, progress=False)
 
     rows = []
-    for budget in a.budgets:
+    for budget in args.budgets:
         for seed in seeds:
             for method, (routing, sels) in plans.items():
                 mse = np.full(n, np.nan)
@@ -212,10 +216,10 @@ def main() -> None:
                 for g, sel in enumerate(sels):
                     # the train stage's rule: epochs (budget / n) over the unit's own patches
                     ts = TrainSettings(
-                        steps=steps_for(budget / n, sel.size, a.batch_size),
-                        batch_size=a.batch_size,
-                        lr=a.lr,
-                        schedule=a.schedule,
+                        steps=steps_for(budget / n, sel.size, args.batch_size),
+                        batch_size=args.batch_size,
+                        lr=args.lr,
+                        schedule=args.schedule,
                         seed=seed,
                     )
                     model = build_model(backbone, scale=scale, **kwargs)
@@ -249,7 +253,7 @@ def main() -> None:
                         "psnr": psnr,
                         "models": len(sels),
                         "steps": "+".join(map(str, steps)),
-                        "patch_steps": sum(steps) * a.batch_size,
+                        "patch_steps": sum(steps) * args.batch_size,
                         "train_seconds": sum(seconds),
                         "chunk_psnr": "/".join(f"{v:.4f}" for v in chunk_psnr),
                         "bicubic_psnr": bicubic,
@@ -257,10 +261,10 @@ def main() -> None:
                         "patches": str(patches),
                         "backbone": backbone,
                         "kwargs": json.dumps(kwargs),
-                        "batch_size": a.batch_size,
-                        "lr": a.lr,
-                        "schedule": a.schedule,
-                        "init": str(a.init) if a.init else "",
+                        "batch_size": args.batch_size,
+                        "lr": args.lr,
+                        "schedule": args.schedule,
+                        "init": str(args.init) if args.init else "",
                         "seed": seed,
                         "device": name,
                     }
@@ -280,7 +284,7 @@ def main() -> None:
         + f" {'mean':>6} {'sd':>5} {'95% interval':>16}  awdnn mean"
     )
     margins = []
-    for budget in a.budgets:
+    for budget in args.budgets:
         aw = psnr.loc[budget]["awdnn"]
         for m in stdos:
             d = (psnr.loc[budget][m] - aw).to_numpy()
@@ -317,17 +321,18 @@ def main() -> None:
     ax.axhline(bicubic, color="grey", linestyle="--", label="bicubic")
     if init_psnr is not None:
         ax.axhline(init_psnr, color="black", linestyle=":", label="init")
-    if a.mark:
-        ax.axvline(a.mark, color="tab:red", linestyle="-.", label=f"marked budget ({a.mark})")
+    if args.mark:
+        ax.axvline(args.mark, color="tab:red", linestyle="-.", label=f"marked budget ({args.mark})")
     ax.set_xscale("log")
     ax.set_xticks(list(table.index), [f"{b:g}" for b in table.index])
     ax.minorticks_off()
     ax.set_xlabel("training budget (patch-steps, all models of a method)")
     ax.set_ylabel("PSNR (dB, pooled over all patches)")
     ax.set_title(
-        f"{patches}\n{backbone} {json.dumps(kwargs)}, batch {a.batch_size}, lr {a.lr}, {a.schedule}, "
+        f"{patches}\n{backbone} {json.dumps(kwargs)}, batch {args.batch_size}, lr {args.lr}, "
+        f"{args.schedule}, "
         f"seeds {','.join(map(str, seeds))} (bars: lowest to highest)"
-        + (f"\ninit {a.init}" if a.init else ""),
+        + (f"\ninit {args.init}" if args.init else ""),
         fontsize=9,
     )
     ax.grid(True, which="both", alpha=0.3)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from stdo.metrics import mse_to_psnr, pooled_psnr
+from stdo.core.metrics import mse_to_psnr, pooled_psnr
 
 
 def per_patch_mse(psnr_map: np.ndarray) -> np.ndarray:
@@ -64,15 +64,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--scale", type=int, default=2)
     p.add_argument("--backbone", default="wdsr")
     p.add_argument("--k", default="", help="comma list (default: every k evaluated)")
-    a = p.parse_args(argv)
-    scaled = a.run / "results" / "videos" / a.video / f"x{a.scale}"
-    ks = [int(k) for k in a.k.split(",") if k] or sorted(
+    args = p.parse_args(argv)
+    scaled = args.run / "results" / "videos" / args.video / f"x{args.scale}"
+    ks = [int(k) for k in args.k.split(",") if k] or sorted(
         int(d.name[len("stdo-k") :])
-        for d in (scaled / a.backbone / "eval").glob("stdo-k*")
+        for d in (scaled / args.backbone / "eval").glob("stdo-k*")
         if d.name[len("stdo-k") :].isdigit()
     )
-    table = pd.concat([chunk_gap(scaled, a.backbone, k) for k in ks], ignore_index=True)
-    print(f"{a.video} x{a.scale} {a.backbone}: PSNR (dB) on each chunk's patches, our convention")
+    table = pd.concat([chunk_gap(scaled, args.backbone, k) for k in ks], ignore_index=True)
+    print(f"{args.video} x{args.scale} {args.backbone}: PSNR (dB) on each chunk's patches, our convention")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     f0 = mse_to_psnr(pd.read_csv(scaled / "scores.csv")["mse"].mean())
     print(f"f0 on the whole video: {f0:.2f} dB")

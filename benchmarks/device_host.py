@@ -27,20 +27,20 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--backbones", default=",".join(available()))
-    a = p.parse_args()
-    lr_hw = bench.task_lr(a.scale)
-    print(bench.host_name(a.threads))
-    print(f"task: {lr_hw[0]}x{lr_hw[1]} -> 1080x1920 (x{a.scale})")
+    args = p.parse_args()
+    lr_hw = bench.task_lr(args.scale)
+    print(bench.host_name(args.threads))
+    print(f"task: {lr_hw[0]}x{lr_hw[1]} -> 1080x1920 (x{args.scale})")
     print(f"{'backbone':8} {'dtype':8} {'MB':>6} {'convert s':>9} {'latency ms':>11} {'fps':>7}  verdict")
     with tempfile.TemporaryDirectory() as tmp:
-        for name in a.backbones.split(","):
-            graph = export.graphs(build_model(name, scale=a.scale, seed=0))[0][1]
+        for name in args.backbones.split(","):
+            graph = export.graphs(build_model(name, scale=args.scale, seed=0))[0][1]
             paths = {d: Path(tmp) / f"{name}_{d}.tflite" for d in export.DTYPES}
             t0 = time.perf_counter()
             export.convert(graph, lr_hw, paths)
             convert_s = time.perf_counter() - t0
             for dtype, path in paths.items():
-                s = bench.time_model(path, threads=a.threads, warmup=a.warmup, runs=a.runs)
+                s = bench.time_model(path, threads=args.threads, warmup=args.warmup, runs=args.runs)
                 real = "real time" if s["latency_ms"] < 50 and s["fps"] > 20 else "not real time"
                 mb = path.stat().st_size / 1e6
                 timing = f"{s['latency_ms']:11.1f} {s['fps']:7.2f}"

@@ -4,7 +4,7 @@ config (config/paper.yaml) needs at that speed.
     python benchmarks/train_throughput.py [--device auto] [--steps 30] [--amp] [--fps 30]
                                           [--backbones espcn,wdsr] [--scales 2,3,4]
 
-Trains each backbone for ``--steps`` steps (batch 16, L1, Adam: stdo.train.train_model) on LR
+Trains each backbone for ``--steps`` steps (batch 16, L1, Adam: stdo.sr.train.train_model) on LR
 patches of the paper's size (48x54 at x2 and x4, 64x60 at x3) cut from real 1080p frames, after a
 few warm-up steps, and prints LR patches per second. The estimate multiplies by the patch-steps
 of every training unit config/paper.yaml plans (epochs x the patches each unit budgets, from
@@ -21,12 +21,12 @@ import numpy as np
 import torch
 import yaml
 
-from stdo.degrade import degrade_frames
-from stdo.demo import render_frames
+from stdo.core.runtime import resolve_device, set_threads
 from stdo.models import build_model
-from stdo.patches import split
-from stdo.runtime import resolve_device, set_threads
-from stdo.train import TrainSettings, train_model
+from stdo.sr.train import TrainSettings, train_model
+from stdo.video.degrade import degrade_frames
+from stdo.video.demo import render_frames
+from stdo.video.patches import split
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -80,39 +80,39 @@ def main() -> None:
     p.add_argument("--backbones", default="espcn,srcnn,vdsr,edsr,wdsr")
     p.add_argument("--scales", default="2,3,4")
     p.add_argument("--config", type=Path, default=REPO / "config/paper.yaml")
-    a = p.parse_args()
-    dev = resolve_device(a.device)
-    threads = set_threads(a.threads or None)
+    args = p.parse_args()
+    dev = resolve_device(args.device)
+    threads = set_threads(args.threads or None)
     name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"CPU, {threads} threads"
-    print(f"device: {name}; batch 16; amp {a.amp and dev.type == 'cuda'}")
-    cfg = yaml.safe_load(a.config.read_text())
-    work = paper_patch_steps(cfg, a.fps)
+    print(f"device: {name}; batch 16; amp {args.amp and dev.type == 'cuda'}")
+    cfg = yaml.safe_load(args.config.read_text())
+    work = paper_patch_steps(cfg, args.fps)
     hr = render_frames(1920, 1080, 3)
     total_hours = 0.0
     head = ["backbone", "scale", "LR patch", "patches/s", "paper patch-steps", "hours"]
     print(f"{head[0]:8} {head[1]:>5} {head[2]:>9} {head[3]:>10} {head[4]:>18} {head[5]:>9}")
-    for s in [int(x) for x in a.scales.split(",")]:
+    for s in [int(x) for x in args.scales.split(",")]:
         cols, rows = cfg["patch_grid"][f"x{s}"]
         lr_p, hr_p = split(degrade_frames(hr, s), cols, rows), split(hr, cols, rows)
-        for b in a.backbones.split(","):
+        for b in args.backbones.split(","):
             model = build_model(b, scale=s, seed=0)
             ids = np.arange(len(lr_p))
-            settings = TrainSettings(steps=a.warmup, batch_size=16, lr=1e-4, amp=a.amp)
+            settings = TrainSettings(steps=args.warmup, batch_size=16, lr=1e-4, amp=args.amp)
             train_model(model, lr_p, hr_p, ids, settings, device=dev, progress=False)
             if dev.type == "cuda":
                 torch.cuda.synchronize()
             t0 = time.perf_counter()
-            settings = TrainSettings(steps=a.steps, batch_size=16, lr=1e-4, amp=a.amp, seed=1)
+            settings = TrainSettings(steps=args.steps, batch_size=16, lr=1e-4, amp=args.amp, seed=1)
             train_model(model, lr_p, hr_p, ids, settings, device=dev, progress=False)
             if dev.type == "cuda":
                 torch.cuda.synchronize()
-            rate = a.steps * 16 / (time.perf_counter() - t0)
+            rate = args.steps * 16 / (time.perf_counter() - t0)
             steps = work.get((b, s), 0.0)
             hours = steps / rate / 3600
             total_hours += hours
             size = f"{lr_p.shape[2]}x{lr_p.shape[1]}"
             print(f"{b:8} {'x' + str(s):>5} {size:>9} {rate:10.1f} {steps:18.3g} {hours:9.1f}", flush=True)
-    print(f"training the paper config ({a.config.name}) at these speeds: {total_hours:.1f} device-hours")
+    print(f"training the paper config ({args.config.name}) at these speeds: {total_hours:.1f} device-hours")
     print("(training only: scoring and evaluation add one forward pass per patch per model)")
 
 

@@ -16,7 +16,7 @@ torch.set_num_threads(min(2, os.cpu_count() or 1))
 
 @pytest.fixture(scope="session")
 def photos() -> dict[str, np.ndarray]:
-    from stdo.photos import load_photo
+    from stdo.video.photos import load_photo
 
     return {n: load_photo(n) for n in ("astronaut", "coffee", "chelsea", "rocket")}
 
@@ -24,7 +24,7 @@ def photos() -> dict[str, np.ndarray]:
 @pytest.fixture(scope="session")
 def demo_frames() -> np.ndarray:
     """24 real frames (pans/zooms over photographs) at 96x64, before any encoding."""
-    from stdo.demo import render_frames
+    from stdo.video.demo import render_frames
 
     return render_frames(96, 64, 24)
 
@@ -32,6 +32,6 @@ def demo_frames() -> np.ndarray:
 @pytest.fixture(scope="session")
 def vsd4k_frames() -> np.ndarray:
     """12 real 96x48 frames for VSD4K-shaped test clips."""
-    from stdo.demo import render_frames
+    from stdo.video.demo import render_frames
 
     return render_frames(96, 48, 12)

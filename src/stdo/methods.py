@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stdo.errors import StdoError
+from stdo.core.errors import StdoError
 
 # every patch to one group; by time chunk; by PSNR chunk; by the family's own ``route`` (one group per unit)
 ROUTINGS = ("one", "time", "chunks", "custom")
@@ -135,7 +135,7 @@ def register(spec: MethodSpec) -> MethodSpec:
 
 
 def _specs() -> list[MethodSpec]:
-    from stdo import plugins
+    from stdo.core import plugins
 
     plugins.load()
     return list(REGISTRY.values())

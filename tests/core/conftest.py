@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from srkit import FRAMES, make_patches
+from support.sr import FRAMES, make_patches
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from stdo import ablations
-from stdo.errors import StdoError
+from stdo.core.errors import StdoError
+from stdo.report import ablations
 
 
 def _metrics(tmp_path, rows):

@@ -1,4 +1,4 @@
-"""The paper's claims checked against metrics loaded by the real loader (stdo.tables.load_metrics)."""
+"""The paper's claims checked against metrics loaded by the real loader (stdo.report.tables.load_metrics)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from stdo import ablations, claims, tables
-from stdo.errors import StdoError
+from stdo.core.errors import StdoError
+from stdo.report import ablations, claims, tables
 
 BASE = {"video": "game_15s", "backbone": "wdsr", "scale": 4, "models": 1, "parameters": 1_200_000}
 

@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from stdo.degrade import degrade_frames, downscale
-from stdo.errors import StdoError
+from stdo.core.errors import StdoError
+from stdo.core.imaging import downscale
+from stdo.video.degrade import degrade_frames
 
 
 @pytest.mark.parametrize("scale", [2, 3, 4])

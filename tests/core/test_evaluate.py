@@ -1,8 +1,8 @@
-"""``stdo.evaluate`` on a small real patch set and tiny saved models.
+"""``stdo.sr.evaluate`` on a small real patch set and tiny saved models.
 
-The reference numbers are computed here from the definitions in :mod:`stdo.metrics` on the
+The reference numbers are computed here from the definitions in :mod:`stdo.core.metrics` on the
 super-resolved frames (each model run on its patches by hand, the patches stitched back into
-frames), never through :mod:`stdo.infer`.
+frames), never through :mod:`stdo.sr.infer`.
 """
 
 import json
@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from srkit import (
+from support.sr import (
     COLS,
     ESPCN_KW,
     FRAMES,
@@ -29,12 +29,13 @@ from srkit import (
     video_psnr,
 )
 
-from stdo import evaluate, io, metrics
-from stdo.cafm import CaFM, Modulated
-from stdo.degrade import upscale_bicubic
-from stdo.errors import StdoError
+from stdo.core import io, metrics
+from stdo.core.errors import StdoError
+from stdo.core.imaging import upscale_bicubic
 from stdo.models import count_parameters
-from stdo.patches import stitch
+from stdo.models.cafm import CaFM, Modulated
+from stdo.sr import evaluate
+from stdo.video.patches import stitch
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,10 @@
-"""stdo.io: atomic CSV writing."""
+"""stdo.core.io: atomic CSV writing."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from stdo import io
+from stdo.core import io
 
 
 def test_write_csv_round_trips_without_the_index(tmp_path):

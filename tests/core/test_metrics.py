@@ -3,8 +3,8 @@ import pytest
 import torch
 from skimage.metrics import peak_signal_noise_ratio
 
-from stdo.degrade import downscale, upscale_bicubic
-from stdo.metrics import (
+from stdo.core.imaging import downscale, upscale_bicubic
+from stdo.core.metrics import (
     VSD4K_SHAVE,
     chunk_psnr,
     error_shaves,
@@ -17,7 +17,7 @@ from stdo.metrics import (
     psnr_vsd4k,
     trainer_shave,
 )
-from stdo.patches import split
+from stdo.video.patches import split
 
 
 def _bicubic_sr(img: np.ndarray, scale: int) -> np.ndarray:
@@ -123,7 +123,7 @@ def test_shaved_protocols_need_patches_larger_than_the_shave():
 
 
 def test_psnr_to_mse_inverts_mse_to_psnr():
-    from stdo.metrics import mse_to_psnr, psnr_to_mse
+    from stdo.core.metrics import mse_to_psnr, psnr_to_mse
 
     mse = np.array([0.5, 10.0, 650.25])
     np.testing.assert_allclose(psnr_to_mse(mse_to_psnr(mse)), mse, rtol=1e-12)

@@ -2,9 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stdo import partition as partition_stage
-from stdo.errors import StdoError
-from stdo.partition import partition, thresholds
+from stdo.core.errors import StdoError
+from stdo.sr import partition as partition_stage
+from stdo.sr.partition import partition, thresholds
 
 
 @pytest.mark.parametrize("n,k", [(100, 4), (101, 4), (7, 3), (1350, 6), (5, 5)])
@@ -65,7 +65,7 @@ def test_bad_partition_requests(psnr, k, msg):
 def test_assign_by_another_partitions_thresholds():
     import pandas as pd
 
-    from stdo.partition import assign, partition, thresholds
+    from stdo.sr.partition import assign, partition, thresholds
 
     rng = np.random.default_rng(0)
     train = rng.normal(30, 3, 400)

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from stdo.errors import StdoError
-from stdo.patches import grid_map, index_table, split, stitch
+from stdo.core.errors import StdoError
+from stdo.video.patches import grid_map, index_table, split, stitch
 
 
 def test_split_stitch_round_trip_on_real_frames(demo_frames):

@@ -1,4 +1,4 @@
-"""Planning over a config (stdo.plan), without Snakemake: what the workflow is asked to make."""
+"""Planning over a config (stdo.workflow.plan), without Snakemake: what the workflow is asked to make."""
 
 import copy
 import subprocess
@@ -6,8 +6,9 @@ import sys
 
 import pytest
 
-from stdo.errors import StdoError
-from stdo.plan import Plan, cafm_train_frames
+from stdo.core.errors import StdoError
+from stdo.core.frames import cafm_train_frames
+from stdo.workflow.plan import Plan
 
 BASE = {
     "videos": [{"name": "demo", "source": "resources/demo/demo.mp4"}],
@@ -201,7 +202,8 @@ def test_chunk_models_are_trained_by_one_job_per_k():
 
 def test_what_snakemake_imports_while_parsing_pulls_in_neither_pyav_nor_skimage():
     code = (
-        "import sys; from stdo import plan, methods, plugins; "
+        "import sys; from stdo import methods; from stdo.core import plugins; "
+        "from stdo.workflow import plan; "
         "plan.Plan({'demo_video': {}}).demo_photos(); "
         "print(sorted(m for m in ('av', 'skimage') if m in sys.modules))"
     )
@@ -240,5 +242,5 @@ def test_paper_config_plans_the_authors_450_and_1350_frames():
 
 
 def test_paper_config_builds_cafm_as_its_authors():
-    """CaFM's ContentAwareFM(n_feats, 1) at its code's sites; config ``cafm`` passed to stdo.train."""
+    """CaFM's ContentAwareFM(n_feats, 1) at its code's sites; config ``cafm`` passed to stdo.sr.train."""
     assert Plan(_paper_config()).cafm_settings() == {"kernel_size": 1, "placement": "cafm"}

@@ -1,4 +1,4 @@
-"""The training regime of every cell beside the paper's (stdo.regime, ``stdo plan``): numbers
+"""The training regime of every cell beside the paper's (stdo.workflow.regime, ``stdo plan``): numbers
 computed by hand from the config values, and the CLI on the paper's config."""
 
 import math
@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from stdo import regime
-from stdo.errors import StdoError
-from stdo.plan import Plan
+from stdo.core.errors import StdoError
+from stdo.workflow import regime
+from stdo.workflow.plan import Plan
 
 REPO = regime.repo_root()
 PAPER = regime.PaperSetting.from_config(yaml.safe_load((REPO / "config/paper.yaml").read_text()))
@@ -123,7 +123,7 @@ def test_overlays_merge_as_snakemake_and_typos_stop(tmp_path):
 def test_stdo_plan_prints_every_paper_cell_without_pyav(tmp_path):
     out_csv = tmp_path / "regime.csv"
     code = (
-        "import sys; from stdo.cli import main; "
+        "import sys; from stdo.workflow.cli import main; "
         f"main(['plan', '--configfile', 'config/paper.yaml', '--out-csv', {str(out_csv)!r}]); "
         "assert 'av' not in sys.modules, 'stdo plan imported PyAV'"
     )

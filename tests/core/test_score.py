@@ -1,4 +1,4 @@
-"""``stdo.score`` on a small real patch set: f0's per-patch PSNR table and the bicubic reference,
+"""``stdo.sr.score`` on a small real patch set: f0's per-patch PSNR table and the bicubic reference,
 checked against PSNRs computed by hand from the super-resolved patches."""
 
 import json
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from srkit import (
+from support.sr import (
     COLS,
     ESPCN_KW,
     FRAMES,
@@ -25,11 +25,12 @@ from srkit import (
     video_psnr,
 )
 
-from stdo import io, metrics, score
-from stdo.degrade import upscale_bicubic
-from stdo.errors import StdoError
+from stdo.core import io, metrics
+from stdo.core.errors import StdoError
+from stdo.core.imaging import upscale_bicubic
 from stdo.models import count_parameters
-from stdo.patches import index_table
+from stdo.sr import score
+from stdo.video.patches import index_table
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,7 @@ def f0(tmp_path_factory) -> tuple[torch.nn.Module, Path]:
 
 
 def bicubic_sr(lr: np.ndarray) -> np.ndarray:
-    """Each LR patch upscaled with stdo.degrade's bicubic, float ``[n, H, W, 3]``."""
+    """Each LR patch upscaled with stdo.video.degrade's bicubic, float ``[n, H, W, 3]``."""
     x = torch.from_numpy(np.array(lr)).permute(0, 3, 1, 2).float()
     return upscale_bicubic(x, SCALE).permute(0, 2, 3, 1).numpy()
 

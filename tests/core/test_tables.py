@@ -5,9 +5,9 @@ import json
 import pandas as pd
 import pytest
 
-from stdo import paper
-from stdo.errors import StdoError
-from stdo.tables import (
+from stdo.core.errors import StdoError
+from stdo.report import paper
+from stdo.report.tables import (
     TABLES,
     bicubic_note,
     load_metrics,
@@ -146,7 +146,7 @@ def test_stdo_at_jstdos_k_is_in_table4_but_not_in_table2s_best_of_k(tmp_path):
 def test_column_types_and_names_are_stable(metrics):
     """best_k stays an int (best_stdo) and is_best_k a bool (Table 2); one backbone column,
     the display name (found by reading, issue 10)."""
-    from stdo.tables import best_stdo
+    from stdo.report.tables import best_stdo
 
     assert "Backbone" not in metrics.columns and set(metrics["backbone"]) == {"WDSR"}
     assert metrics["backbone_id"].unique().tolist() == ["wdsr"]

@@ -1,9 +1,9 @@
-"""The delivery tests' fixture: a small real delivery cell (see dlvkit.make_cell)."""
+"""The delivery tests' fixture: a small real delivery cell (see support.delivery.make_cell)."""
 
 from __future__ import annotations
 
 import pytest
-from dlvkit import make_cell
+from support.delivery import make_cell
 
 
 @pytest.fixture(scope="session")

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from dlvkit import COLS, FRAMES, ROWS, make_bundle
+from support.delivery import COLS, FRAMES, ROWS, make_bundle
 
+from stdo.core.errors import StdoError
 from stdo.delivery import bundle, rate
-from stdo.errors import StdoError
 
 
 @pytest.mark.parametrize("k,bits", [(1, 0), (2, 1), (3, 2), (4, 2), (5, 3), (8, 3), (9, 4)])

@@ -6,12 +6,13 @@ import json
 import av
 import numpy as np
 import pytest
-from dlvkit import COLS, ROWS, UNITS, espcn, make_bundle, reseal
+from support.delivery import COLS, ROWS, UNITS, espcn, make_bundle, reseal
 
-from stdo import io, runtime
+from stdo.core import io
+from stdo.core.errors import StdoError
 from stdo.delivery import bundle, client
-from stdo.errors import StdoError
-from stdo.evaluate import evaluate
+from stdo.models import modelfile
+from stdo.sr.evaluate import evaluate
 
 FP16_TOLERANCE_DB = 0.05  # float16 weights, float32 compute: hundredths of a dB at most
 
@@ -91,7 +92,7 @@ def test_damaged_model_bytes(stdo_bundle, tmp_path):
 
 def test_a_model_for_another_scale(stdo_bundle, tmp_path):
     src = tmp_path / "x4.pt"
-    runtime.save_model(src, espcn(0, scale=4), backbone="espcn", scale=4, kwargs={"channels": [8]})
+    modelfile.save_model(src, espcn(0, scale=4), backbone="espcn", scale=4, kwargs={"channels": [8]})
     bundle.write_model(src, stdo_bundle / "models/stdo-k2-c0.pt", "float16")
     reseal(stdo_bundle)
     _fails(stdo_bundle, "a x4 model in a x2 bundle \\(a model for another scale\\)", tmp_path)

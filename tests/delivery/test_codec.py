@@ -1,12 +1,12 @@
-"""The LR stream: real frames through each codec and back (stdo.delivery.codec)."""
+"""The LR stream: real frames through each codec and back (stdo.video.codec)."""
 
 import numpy as np
 import pytest
 
-from stdo.degrade import downscale
-from stdo.delivery import codec
-from stdo.errors import StdoError
-from stdo.metrics import psnr
+from stdo.core.errors import StdoError
+from stdo.core.imaging import downscale
+from stdo.core.metrics import psnr
+from stdo.video import codec
 
 
 @pytest.fixture(scope="module")

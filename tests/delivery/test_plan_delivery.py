@@ -1,11 +1,11 @@
-"""What a config asks of the delivery stages (stdo.plan.Plan: LR codec, HR ladder, bundle cells)."""
+"""What a config asks of the delivery stages (stdo.workflow.plan.Plan: LR codec, HR ladder, bundle cells)."""
 
 import copy
 
 import pytest
 
-from stdo.errors import StdoError
-from stdo.plan import Plan
+from stdo.core.errors import StdoError
+from stdo.workflow.plan import Plan
 
 BASE = {
     "videos": [{"name": "demo", "source": "resources/demo/demo.mp4"}],

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from adbd_standin import GALAXY_S21, AdbdStandin
 
+from stdo.core.errors import StdoError
 from stdo.device.adb import (
     AdbConfig,
     AdbDevice,
@@ -22,7 +23,6 @@ from stdo.device.adb import (
     run_benchmark,
 )
 from stdo.device.benchmark_output import parse_benchmark_output
-from stdo.errors import StdoError
 
 QUICK = ("--min_secs=0", "--warmup_min_secs=0")  # the real tool's flags: no minimum duration
 

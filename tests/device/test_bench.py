@@ -6,12 +6,11 @@ import json
 import numpy as np
 import pytest
 
-from stdo import runtime
-from stdo.degrade import degrade_frames
 from stdo.device import bench, export
-from stdo.models import build_model
-from stdo.partition import partition
-from stdo.patches import write_patches
+from stdo.models import build_model, modelfile
+from stdo.sr.partition import partition
+from stdo.video.degrade import degrade_frames
+from stdo.video.patches import write_patches
 
 SCALE = 2
 BOUNDS = {"float32": {"max_abs": 0.01, "max_psnr_drop_db": 0.01}}
@@ -29,7 +28,7 @@ def cell(tmp_path_factory, demo_frames):
         path = root / "units" / unit / "model.pt"
         path.parent.mkdir(parents=True)
         model = build_model("espcn", scale=SCALE, seed=seed, channels=(8,))
-        runtime.save_model(path, model, backbone="espcn", scale=SCALE, kwargs={"channels": [8]})
+        modelfile.save_model(path, model, backbone="espcn", scale=SCALE, kwargs={"channels": [8]})
         models.append(path)
     (root / "k2").mkdir()
     chunks = partition(np.random.default_rng(0).normal(30, 3, 32), 2)

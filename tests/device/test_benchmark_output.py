@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from stdo.core.errors import StdoError
 from stdo.device.benchmark_output import (
     BenchmarkOutputError,
     parse_benchmark_output,
     split_transcript,
 )
 from stdo.device.realtime import verdict, verdict_label
-from stdo.errors import StdoError
 
 TRANSCRIPT = Path(__file__).with_name("benchmark_model_android_transcript.txt")  # real phone output
 

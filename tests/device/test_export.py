@@ -8,12 +8,11 @@ import pytest
 import torch
 from torch.nn.utils import parametrize
 
-from stdo import runtime
-from stdo.cafm import CaFM
-from stdo.degrade import degrade_frames
 from stdo.device import export
-from stdo.models import build_model
-from stdo.patches import write_patches
+from stdo.models import build_model, modelfile
+from stdo.models.cafm import CaFM
+from stdo.video.degrade import degrade_frames
+from stdo.video.patches import write_patches
 
 SCALE = 2
 BOUNDS = {
@@ -33,7 +32,7 @@ def patch_dir(tmp_path_factory, demo_frames):
 
 def _save(path, model, backbone, kwargs, **extra):
     path.parent.mkdir(parents=True, exist_ok=True)
-    runtime.save_model(path, model, backbone=backbone, scale=SCALE, kwargs=kwargs, extra=extra)
+    modelfile.save_model(path, model, backbone=backbone, scale=SCALE, kwargs=kwargs, extra=extra)
     return path
 
 

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from matplotlib.collections import PathCollection
 
+from stdo.core.errors import StdoError
 from stdo.device import report
-from stdo.errors import StdoError
-from stdo.tables import load_metrics
+from stdo.report.tables import load_metrics
 
 HOST = "host CPU x86_64 (2 threads, LiteRT 2.3.0)"
 BASE = {"video": "g15", "scale": 4, "paper_video": "game", "paper_duration_s": 15, "models": 1,

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from testkit import LoopbackFiles, make_vsd4k_clip
+from support.clips import LoopbackFiles, make_vsd4k_clip
 
-from stdo import download, io
-from stdo.errors import StdoError
+from stdo.core import io
+from stdo.core.errors import StdoError
+from stdo.video import download
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""``stdo.figures.clip``: the side-by-side frame layout and an H.264 file PyAV reads back."""
+"""``stdo.report.figures.clip``: the side-by-side frame layout and an H.264 file PyAV reads back."""
 
 from fractions import Fraction
 
@@ -6,7 +6,7 @@ import av
 import numpy as np
 import pytest
 
-from stdo.figures import clip
+from stdo.report.figures import clip
 
 
 def test_side_by_side_puts_each_half_under_its_caption_and_pads_to_even_sides(demo_frames):

@@ -1,16 +1,16 @@
-"""``stdo.figures.crops`` (Figure 4): the crop goes where the methods differ most, each panel's
+"""``stdo.report.figures.crops`` (Figure 4): the crop goes where the methods differ most, each panel's
 caption is its PSNR, and the figure's CSV holds the crop box and the PSNRs it shows."""
 
 import numpy as np
 import pytest
 import torch
 
-from stdo import metrics
-from stdo.degrade import downscale, upscale_bicubic
-from stdo.errors import StdoError
-from stdo.figures import crops
-from stdo.figures.common import plt
-from stdo.patches import split, stitch
+from stdo.core import metrics
+from stdo.core.errors import StdoError
+from stdo.core.imaging import downscale, upscale_bicubic
+from stdo.report.figures import crops
+from stdo.report.figures.common import plt
+from stdo.video.patches import split, stitch
 
 
 @pytest.fixture

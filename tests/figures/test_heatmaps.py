@@ -1,4 +1,4 @@
-"""``stdo.figures.heatmaps``: the overview heatmap figure plots the maps it is given, and
+"""``stdo.report.figures.heatmaps``: the overview heatmap figure plots the maps it is given, and
 ``main`` builds them from the stage files (scores.csv in grid layout, the methods'
 psnr_map.npy) and writes the PNG."""
 
@@ -8,10 +8,10 @@ import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from figkit import write_score_files
+from support.figures import write_score_files
 
-from stdo import io, metrics
-from stdo.figures import heatmaps as figures
+from stdo.core import io, metrics
+from stdo.report.figures import heatmaps as figures
 
 ROWS, COLS = 2, 3
 

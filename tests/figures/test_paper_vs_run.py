@@ -1,4 +1,4 @@
-"""``stdo.figures.paper_vs_run`` and ``table_page``: the report's page "the paper against this
+"""``stdo.report.figures.paper_vs_run`` and ``table_page``: the report's page "the paper against this
 run" compares each number with the paper's cell (authors' protocol), gains with the paper's
 gains computed by hand from its Table 2, and colours each claim by its status."""
 
@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stdo import claims as claims_mod
-from stdo import paper
-from stdo.figures import paper_vs_run, table_page
+from stdo.report import claims as claims_mod
+from stdo.report import paper
+from stdo.report.figures import paper_vs_run, table_page
 
 
 def _table2(rows):

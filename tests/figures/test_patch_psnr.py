@@ -1,4 +1,4 @@
-"""``stdo.figures.patch_psnr``: Figures 1, 3 and 6 plot the maps they are given on one colour
+"""``stdo.report.figures.patch_psnr``: Figures 1, 3 and 6 plot the maps they are given on one colour
 scale, and the CSV beside each figure holds exactly what was plotted."""
 
 import json
@@ -7,12 +7,12 @@ import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
-from figkit import write_score_files
+from support.figures import write_score_files
 
-from stdo import io, metrics
-from stdo.errors import StdoError
-from stdo.figures import common, patch_psnr
-from stdo.figures.common import plt
+from stdo.core import io, metrics
+from stdo.core.errors import StdoError
+from stdo.report.figures import common, patch_psnr
+from stdo.report.figures.common import plt
 
 ROWS, COLS, FRAMES = 2, 3, 9
 

@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 
 from stdo import methods
-from stdo.errors import StdoError
-from stdo.partition import partition
-from stdo.patches import index_table
-from stdo.train import steps_for
+from stdo.core.errors import StdoError
+from stdo.sr.partition import partition
+from stdo.sr.train import steps_for
+from stdo.video.patches import index_table
 
 FRAMES, COLS, ROWS = 90, 4, 2
 INDEX = index_table(FRAMES, COLS, ROWS)

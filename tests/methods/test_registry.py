@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from stdo import methods
-from stdo.errors import StdoError
-from stdo.patches import index_table
+from stdo.core.errors import StdoError
+from stdo.video.patches import index_table
 
 INDEX = index_table(6, 4, 2)
 

@@ -2,9 +2,8 @@ import pytest
 import torch
 from torch import nn
 
-from stdo import runtime
-from stdo.cafm import CaFM, Modulated
-from stdo.models import build_model
+from stdo.models import build_model, modelfile
+from stdo.models.cafm import CaFM, Modulated
 from stdo.models.edsr import ResBlock
 from stdo.models.wdsr import Block
 
@@ -158,8 +157,8 @@ def test_cafm_model_file_round_trip(tmp_path, kernel_size, placement):
     for m in _mods(model):
         torch.nn.init.normal_(m.gamma)
     path = tmp_path / "model.pt"
-    runtime.save_model(path, model, backbone="wdsr", scale=2, kwargs=SMALL["wdsr"], extra=model.record())
-    loaded, _ = runtime.load_model(path)
+    modelfile.save_model(path, model, backbone="wdsr", scale=2, kwargs=SMALL["wdsr"], extra=model.record())
+    loaded, _ = modelfile.load_model(path)
     assert (loaded.kernel_size, loaded.placement) == (kernel_size, placement)
     x = torch.rand(1, 3, 8, 8) * 255
     model.eval()
@@ -170,11 +169,11 @@ def test_cafm_model_file_round_trip(tmp_path, kernel_size, placement):
 
 
 def test_model_file_that_does_not_fit_the_code_is_a_clear_error(tmp_path):
-    from stdo.errors import StdoError
+    from stdo.core.errors import StdoError
 
     path = tmp_path / "model.pt"
-    runtime.save_model(
+    modelfile.save_model(
         path, build_model("espcn", scale=2), backbone="espcn", scale=2, kwargs={}, extra={"cafm_chunks": 2}
     )
     with pytest.raises(StdoError, match="do not fit the espcn model.*delete the file and rerun"):
-        runtime.load_model(path)
+        modelfile.load_model(path)

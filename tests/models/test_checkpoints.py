@@ -7,8 +7,9 @@ import pytest
 import torch
 from torch import nn
 
-from stdo import checkpoints, runtime
-from stdo.errors import StdoError
+from stdo.core.errors import StdoError
+from stdo.models import modelfile
+from stdo.models import weights as checkpoints
 
 # the authors' code uses the old weight-norm API on purpose: that is the format being imported
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.nn.utils.weight_norm` is deprecated:FutureWarning")
@@ -81,7 +82,7 @@ def test_authors_wdsr_checkpoint_computes_the_same_function(tmp_path, authors_ch
         "mean": [0.5] * 3,
         "norm": 255.0,
     }
-    model, record = runtime.load_model(out)
+    model, record = modelfile.load_model(out)
     assert record["extra"]["imported_from"] == str(path)
     x = torch.from_numpy(photos["coffee"][:40, :56].copy()).permute(2, 0, 1)[None].float()
     with torch.no_grad():
@@ -98,7 +99,7 @@ def test_dataparallel_prefix_and_plain_state_dict(tmp_path):
     path = tmp_path / "espcn.pth"
     torch.save({"state_dict": {f"module.{k}": v for k, v in src.state_dict().items()}}, path)
     checkpoints.import_checkpoint(path, tmp_path / "m.pt", backbone="espcn", scale=3, kwargs={})
-    model, _ = runtime.load_model(tmp_path / "m.pt")
+    model, _ = modelfile.load_model(tmp_path / "m.pt")
     x = torch.rand(1, 3, 12, 12) * 255
     with torch.no_grad():
         torch.testing.assert_close(model(x), src.eval()(x))

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from stdo.errors import StdoError
+from stdo.core.errors import StdoError
 from stdo.models import available, build_model, count_macs, count_parameters
 
 ALL = ["edsr", "espcn", "srcnn", "vdsr", "wdsr"]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from support.delivery import make_bundle, make_cell  # the delivery tests' cell and bundles
 
-from stdo.degrade import degrade_frames
-from stdo.patches import write_patches
+from stdo.video.degrade import degrade_frames
+from stdo.video.patches import write_patches
 
 
 def make_patch_dir(frames: np.ndarray, out: Path) -> Path:
@@ -42,10 +42,6 @@ def small_disk(tmp_path):
         yield mnt, True
     finally:
         subprocess.run(["umount", "-l", str(mnt)], check=True)
-
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "delivery"))
-from dlvkit import make_bundle, make_cell  # noqa: E402  (the delivery tests' cell and bundles)
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from stdo import runtime, train
-from stdo.models import build_model
+from stdo.models import build_model, modelfile
+from stdo.sr import train
 
 SETTINGS = '{"batch_size":8,"lr":0.001,"seed":1,"checkpoint_every":10,"log_every":7}'
 
@@ -33,13 +33,13 @@ def _interrupted(monkeypatch, args: list[str]) -> None:
 
 
 def _same_weights(a: Path, b: Path) -> bool:
-    sa, sb = runtime.load_model(a)[0].state_dict(), runtime.load_model(b)[0].state_dict()
+    sa, sb = modelfile.load_model(a)[0].state_dict(), modelfile.load_model(b)[0].state_dict()
     return all(torch.equal(sa[k], sb[k]) for k in sa)
 
 
 def _save_init(path: Path, seed: int) -> None:
     model = build_model("espcn", scale=2, seed=seed)
-    runtime.save_model(path, model, backbone="espcn", scale=2, kwargs={})
+    modelfile.save_model(path, model, backbone="espcn", scale=2, kwargs={})
 
 
 def test_item01_checkpoint_of_another_video_is_not_resumed(

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stdo import io
-from stdo.demo import encode, render_frames
-from stdo.ingest import main as ingest_main
+from stdo.core import io
+from stdo.video.demo import encode, render_frames
+from stdo.video.ingest import main as ingest_main
 
 
 @pytest.fixture(scope="module")

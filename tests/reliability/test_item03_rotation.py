@@ -9,9 +9,9 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from testkit import ingest_meta as _ingest
+from support.clips import ingest_meta as _ingest
 
-from stdo import io
+from stdo.core import io
 
 W, H = 64, 48
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from testkit import ingest_meta as _ingest
+from support.clips import ingest_meta as _ingest
 
 W, H = 64, 48
 

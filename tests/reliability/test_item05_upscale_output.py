@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stdo import io
+from stdo.core import io
 from stdo.delivery import client
 
 

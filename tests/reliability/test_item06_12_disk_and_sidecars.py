@@ -18,12 +18,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stdo import io, patches
-from stdo.degrade import degrade_frames
-from stdo.errors import StdoError
+from stdo.core import io
+from stdo.core.errors import StdoError
+from stdo.video import patches
+from stdo.video.degrade import degrade_frames
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
-from wfkit import TINY, snakemake  # noqa: E402
+from support.workflow import TINY, snakemake  # noqa: E402
 
 
 def test_item06_a_full_disk_is_an_error_naming_the_file_and_bytes(small_disk, monkeypatch):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from stdo import train
+from stdo.sr import train
 
 SETTINGS = '{"batch_size":8,"lr":0.001,"seed":1,"checkpoint_every":2}'
 
@@ -28,7 +28,7 @@ def test_item07_a_second_trainer_of_one_unit_stops_naming_the_first(patch_dir, t
         [
             sys.executable,
             "-c",
-            "import sys, time\nfrom pathlib import Path\nfrom stdo.train import unit_lock\n"
+            "import sys, time\nfrom pathlib import Path\nfrom stdo.sr.train import unit_lock\n"
             f"with unit_lock(Path({str(out)!r})):\n    print('held', flush=True)\n    time.sleep(60)\n",
         ],
         stdout=subprocess.PIPE,

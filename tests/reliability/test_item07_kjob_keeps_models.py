@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from stdo import runtime, train
+from stdo.models import modelfile
+from stdo.sr import train
 
 SETTINGS = '{"batch_size":8,"lr":0.001,"seed":1,"checkpoint_every":2}'
 
@@ -27,7 +28,7 @@ def _args(patches: Path, outs: list[Path]) -> list[str]:
 
 
 def _weights(path: Path) -> dict:
-    return runtime.load_model(path)[0].state_dict()
+    return modelfile.load_model(path)[0].state_dict()
 
 
 def test_item07_an_interrupted_k_job_keeps_its_finished_models(patch_dir, tmp_path, monkeypatch, capsys):

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from stdo import resume
+from stdo.workflow import resume
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
-from wfkit import REPO, TINY  # noqa: E402
+from support.workflow import REPO, TINY  # noqa: E402
 
 
 def test_item07_resume_refuses_while_a_snakemake_runs_in_the_directory(tmp_path):

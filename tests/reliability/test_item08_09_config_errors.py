@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
-from wfkit import TINY, snakemake  # noqa: E402
+from support.workflow import TINY, snakemake  # noqa: E402
 
 
 def _dry_run(tmp_path: Path, overlay: str) -> str:

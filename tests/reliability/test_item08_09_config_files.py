@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from stdo import configcheck
-from stdo.resume import main as resume_main
+from stdo.workflow import configcheck
+from stdo.workflow.resume import main as resume_main
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -12,11 +12,11 @@ import av
 import numpy as np
 import pytest
 
-from stdo.errors import StdoError
-from stdo.plan import Plan
+from stdo.core.errors import StdoError
+from stdo.workflow.plan import Plan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
-from wfkit import TINY, snakemake  # noqa: E402
+from support.workflow import TINY, snakemake  # noqa: E402
 
 DEMO = {"path": "resources/demo/demo.mp4", "width": 96, "height": 48, "fps": 10, "seconds": 2.0}
 BASE = {

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from stdo.errors import StdoError
-from stdo.restore import check_dvc
+from stdo.core.errors import StdoError
+from stdo.workflow.restore import check_dvc
 
 DVC = str(Path(sys.executable).with_name("dvc")) if Path(sys.executable).with_name("dvc").exists() else None
 DVC = DVC or shutil.which("dvc")

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from stdo.core.errors import StdoError
 from stdo.delivery import client
-from stdo.errors import StdoError
 
 
 def _manifest(bundle) -> dict:

@@ -1,4 +1,4 @@
-"""stdo.optim against torch.optim: the same Adam update and learning-rate schedules."""
+"""stdo.core.optim against torch.optim: the same Adam update and learning-rate schedules."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from stdo.optim import Adam, Schedule
+from stdo.core.optim import Adam, Schedule
 
 
 def _net(seed: int) -> nn.Module:
@@ -88,11 +88,11 @@ def test_a_state_of_another_model_is_refused():
 
 
 def test_training_imports_no_dynamo():
-    """The point of stdo.optim: a training step never imports torch._dynamo (about a second of
+    """The point of stdo.core.optim: a training step never imports torch._dynamo (about a second of
     every training job's start-up)."""
     code = (
         "import sys, torch\n"
-        "from stdo.optim import Adam, Schedule\n"
+        "from stdo.core.optim import Adam, Schedule\n"
         "m = torch.nn.Conv2d(3, 3, 3); o = Adam(m.parameters(), 1e-3); s = Schedule(o, 'cosine', steps=2)\n"
         "m(torch.zeros(1, 3, 5, 5)).sum().backward(); o.step(); s.step(); o.state_dict()\n"
         "print('torch._dynamo' in sys.modules)\n"

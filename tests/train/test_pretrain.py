@@ -12,10 +12,11 @@ import pandas as pd
 import pytest
 import torch
 
-from stdo import pretrain, runtime
-from stdo.degrade import downscale
-from stdo.errors import StdoError
-from stdo.photos import load_photo
+from stdo.core.errors import StdoError
+from stdo.core.imaging import downscale
+from stdo.models import modelfile
+from stdo.sr import pretrain
+from stdo.video.photos import load_photo
 
 
 def test_pairs_are_degraded_tiles_of_every_view(photos):
@@ -44,7 +45,7 @@ def _pretrain_cmd(out: Path, images: str = "camera", steps: int = 960) -> list[s
     # camera (512x512, not in the demo video) in 8-px LR tiles: 4096 tiles; log rows every 7
     # steps, checkpoints every 10, so a resume lands inside a logging window
     settings = '{"batch_size":8,"lr":0.001,"seed":1,"checkpoint_every":10,"log_every":7}'
-    return [sys.executable, "-m", "stdo.pretrain", "--images", images, "--patch", "8",
+    return [sys.executable, "-m", "stdo.sr.pretrain", "--images", images, "--patch", "8",
             "--steps", str(steps), "--backbone", "espcn", "--scale", "2", "--settings", settings,
             "--threads", "1", "--device", "cpu", "--no-progress",
             "--out-model", str(out / "model.pt"), "--out-log", str(out / "log.csv")]  # fmt: skip
@@ -78,8 +79,8 @@ def test_killed_pretraining_resumes_to_the_same_weights(tmp_path):
     assert "resuming from" in second.stdout
     assert int(second.stdout.split(" at step ")[1].split("/")[0]) >= 100
     assert not ckpt.exists()  # removed once the outputs are in place
-    a, rec_a = runtime.load_model(ref / "model.pt")
-    b, rec_b = runtime.load_model(cut / "model.pt")
+    a, rec_a = modelfile.load_model(ref / "model.pt")
+    b, rec_b = modelfile.load_model(cut / "model.pt")
     assert rec_a["extra"] == rec_b["extra"] == {"role": "f0", "images": ["camera"]}
     for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
         assert ka == kb and torch.equal(va, vb), ka
@@ -106,7 +107,7 @@ def test_unknown_setting_is_a_one_line_error(tmp_path, capsys):
 
 
 def test_pretrain_imports_no_video_code():
-    code = "import sys, stdo.pretrain; print(sorted({'av', 'stdo.demo'} & set(sys.modules)))"
+    code = "import sys, stdo.sr.pretrain; print(sorted({'av', 'stdo.video.demo'} & set(sys.modules)))"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]"
 

@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 import torch
 
-from stdo import io, runtime
-from stdo.degrade import degrade_frames
-from stdo.errors import StdoError
-from stdo.models import build_model
-from stdo.patches import write_patches
-from stdo.train import TrainSettings, batch_ids, steps_for, train_model
+from stdo.core import io
+from stdo.core.errors import StdoError
+from stdo.models import build_model, modelfile
+from stdo.sr.train import TrainSettings, batch_ids, steps_for, train_model
+from stdo.video.degrade import degrade_frames
+from stdo.video.patches import write_patches
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ def _train_cmd(patch_dir: Path, out: Path, steps_epochs: float) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "stdo.train",
+        "stdo.sr.train",
         "--patches",
         str(patch_dir),
         "--unit",
@@ -142,8 +142,8 @@ def test_killed_training_resumes_to_the_same_weights(patch_dir, tmp_path):
     resumed_at = int(second.stdout.split(" at step ")[1].split("/")[0])
     assert resumed_at >= 100
     assert not ckpt.exists()  # cleaned up once the outputs are in place
-    a, _ = runtime.load_model(ref / "model.pt")
-    b, _ = runtime.load_model(cut / "model.pt")
+    a, _ = modelfile.load_model(ref / "model.pt")
+    b, _ = modelfile.load_model(cut / "model.pt")
     for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
         assert ka == kb and torch.equal(va, vb), ka
     log = pd.read_csv(cut / "log.csv")
@@ -175,9 +175,9 @@ def test_dataloader_workers_give_the_same_batches_and_weights(patch_dir):
     imported JAX (the export tests load it through litert-torch) may deadlock."""
     code = f"""
 import numpy as np, torch
-from stdo import io
+from stdo.core import io
 from stdo.models import build_model
-from stdo.train import TrainSettings, train_model
+from stdo.sr.train import TrainSettings, train_model
 lr, hr = io.open_array({str(patch_dir / "lr.npy")!r}), io.open_array({str(patch_dir / "hr.npy")!r})
 states, logs = [], []
 for workers in (0, 2):
@@ -199,8 +199,8 @@ def test_cosine_schedule_is_the_authors_and_multistep_decays_at_milestones():
     """Cosine: CosineAnnealingLR(T_max=steps, eta_min=4e-8), stepped per optimiser step."""
     import math
 
-    from stdo.optim import Adam
-    from stdo.train import make_scheduler
+    from stdo.core.optim import Adam
+    from stdo.sr.train import make_scheduler
 
     def lrs(settings):
         opt = Adam([torch.nn.Parameter(torch.zeros(1))], lr=settings.lr)
@@ -227,7 +227,7 @@ def test_cosine_schedule_is_the_authors_and_multistep_decays_at_milestones():
 
 
 def test_chunk_models_trained_in_one_process_equal_one_process_each(patch_dir, tmp_path):
-    """The workflow trains STDO's k chunk models in one job (stdo.plan.Plan.chunk_unit_ks): each
+    """The workflow trains STDO's k chunk models in one job (stdo.workflow.plan.Plan.chunk_unit_ks): each
     model is bit for bit the one its own process would train."""
     n = len(pd.read_csv(patch_dir / "index.csv"))
     chunks = tmp_path / "chunks.npy"
@@ -246,15 +246,15 @@ def test_chunk_models_trained_in_one_process_equal_one_process_each(patch_dir, t
         subprocess.run(cmd([u], tmp_path / "one"), check=True, capture_output=True)
     subprocess.run(cmd(units, tmp_path / "grouped"), check=True, capture_output=True)
     for u in units:
-        a, _ = runtime.load_model(tmp_path / "one" / u / "model.pt")
-        b, _ = runtime.load_model(tmp_path / "grouped" / u / "model.pt")
+        a, _ = modelfile.load_model(tmp_path / "one" / u / "model.pt")
+        b, _ = modelfile.load_model(tmp_path / "grouped" / u / "model.pt")
         for k, v in a.state_dict().items():
             assert torch.equal(v, b.state_dict()[k]), (u, k)
         assert pd.read_csv(tmp_path / "one" / u / "log.csv").equals(
             pd.read_csv(tmp_path / "grouped" / u / "log.csv")
         )
-    a0, _ = runtime.load_model(tmp_path / "grouped" / units[0] / "model.pt")
-    a2, _ = runtime.load_model(tmp_path / "grouped" / units[1] / "model.pt")
+    a0, _ = modelfile.load_model(tmp_path / "grouped" / units[0] / "model.pt")
+    a2, _ = modelfile.load_model(tmp_path / "grouped" / units[1] / "model.pt")
     assert not torch.equal(a0.body[0].weight, a2.body[0].weight)  # two chunks, two models
 
     bad = cmd(units, tmp_path / "bad")
@@ -265,14 +265,14 @@ def test_chunk_models_trained_in_one_process_equal_one_process_each(patch_dir, t
 
 def test_cafm_unit_is_built_and_recorded_as_config_cafm_says(patch_dir, tmp_path):
     """``--cafm`` (config ``cafm``, Plan.cafm_settings) reaches the model; absent, CaFM's defaults."""
-    from stdo import train
+    from stdo.sr import train
 
     def run(out, *extra):
         cmd = _train_cmd(patch_dir, out, 0.05)[3:]
         cmd[cmd.index("--unit") + 1] = "cafm-n2"
         cmd[cmd.index("--backbone") + 1] = "vdsr"
         train.main([*cmd, "--backbone-kwargs", '{"depth":3,"features":4}', *extra])
-        return runtime.load_model(out / "model.pt")
+        return modelfile.load_model(out / "model.pt")
 
     model, record = run(tmp_path / "default")
     assert (model.kernel_size, model.placement) == (1, "cafm")

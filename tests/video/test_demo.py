@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from stdo.demo import DEFAULT_SCENES, parse_scenes, render_frames, scene_bounds
-from stdo.errors import StdoError
+from stdo.core.errors import StdoError
+from stdo.video.demo import DEFAULT_SCENES, parse_scenes, render_frames, scene_bounds
 
 
 def test_configured_scenes_render_one_after_another():
@@ -71,7 +71,7 @@ def test_the_demo_cli_renders_cuts_at_the_configured_seconds(tmp_path):
     (config/cpu.yaml's way of naming them), and the sidecar records the scene starts."""
     import json
 
-    from stdo.demo import main
+    from stdo.video.demo import main
 
     boxes = {"start": [0, 0, 0.5, 0.5], "end": [0, 0, 0.5, 0.5]}  # a still camera
     spec = [

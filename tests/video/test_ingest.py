@@ -4,11 +4,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stdo import io
-from stdo.demo import encode, render_frames
-from stdo.errors import StdoError
-from stdo.ingest import decode, ingest
-from stdo.metrics import psnr
+from stdo.core import io
+from stdo.core.errors import StdoError
+from stdo.core.metrics import psnr
+from stdo.video.demo import encode, render_frames
+from stdo.video.ingest import decode, ingest
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_file_that_is_not_a_video(tmp_path):
 
 
 def test_fit_crop_policy():
-    from stdo.ingest import compose_crops, fit_crop
+    from stdo.video.ingest import compose_crops, fit_crop
 
     # paper grids on a 1918x1078 phone video: width multiple 40, height 20, offsets on 4
     assert fit_crop(1078, 1918, (40, 20, 4)) == [16, 8, 1880, 1060]

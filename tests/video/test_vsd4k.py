@@ -5,10 +5,11 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
-from testkit import make_vsd4k_clip
+from support.clips import make_vsd4k_clip
 
-from stdo import degrade, ingest, io, vsd4k
-from stdo.errors import StdoError
+from stdo.core import frames, io
+from stdo.core.errors import StdoError
+from stdo.video import degrade, ingest, vsd4k
 
 
 def test_ingest_and_lr_of_two_clips_in_order(tmp_path, vsd4k_frames):
@@ -72,10 +73,10 @@ def test_not_a_clip_directory(tmp_path):
 
 
 def test_cafm_split_ranges():
-    assert vsd4k.cafm_split(450) == ([0, 409], [409, 449])  # 15 s at 30 fps
-    assert vsd4k.cafm_split(22) == ([0, 20], [20, 22])
+    assert frames.cafm_split(450) == ([0, 409], [409, 449])  # 15 s at 30 fps
+    assert frames.cafm_split(22) == ([0, 20], [20, 22])
     with pytest.raises(StdoError, match="too few"):
-        vsd4k.cafm_split(9)
+        frames.cafm_split(9)
 
 
 def test_ingest_cafm_split_train_and_test_frames(tmp_path, vsd4k_frames):

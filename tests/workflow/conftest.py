@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from wfkit import TINY, snakemake
+from support.workflow import TINY, snakemake
 
 
 @pytest.fixture(scope="session")

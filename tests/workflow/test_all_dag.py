@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 import yaml
 from matplotlib.image import imread
-from wfkit import TINY, snakemake
+from support.workflow import TINY, snakemake
 
-from stdo.metrics import pooled_psnr, psnr_to_mse
+from stdo.core.metrics import pooled_psnr, psnr_to_mse
 
 OVERLAY = {
     "backbones": [{"name": "espcn", "kwargs": {"channels": [16, 16]}, "lr": 1.0e-3, "epochs": 2}],

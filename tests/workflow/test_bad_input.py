@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from wfkit import TINY, snakemake
+from support.workflow import TINY, snakemake
 
 
 def _overlay(tmp_path: Path, **changes) -> Path:

@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 import yaml
 from PIL import Image
-from wfkit import REPO, TINY, TINY_BACKBONES, snakemake
+from support.workflow import REPO, TINY, TINY_BACKBONES, snakemake
 
-from stdo import claims
-from stdo.cli import STAGES
 from stdo.models import build_model, count_parameters
-from stdo.partition import scores_of
+from stdo.report import claims
+from stdo.sr.partition import scores_of
+from stdo.workflow.cli import STAGES
 
 ALL_BACKBONES = ["espcn", "srcnn", "vdsr", "edsr", "wdsr"]
 

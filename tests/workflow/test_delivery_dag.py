@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.image import imread
-from wfkit import TINY, snakemake
+from support.workflow import TINY, snakemake
 
-from stdo import io
-from stdo.delivery import client, codec
+from stdo.core import io
+from stdo.delivery import client
+from stdo.video import codec
 
 FP16_TOLERANCE_DB = 0.05  # the bundle's float16 weights (float32 in evaluate); see stdo.delivery.client
 

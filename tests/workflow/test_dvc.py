@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from wfkit import REPO, TINY
+from support.workflow import REPO, TINY
 
 DVC = shutil.which("dvc") or str(Path(sys.executable).with_name("dvc"))
 
@@ -61,7 +61,7 @@ def test_dvc_push_clone_pull_restore_plans_no_training(tmp_path):
 
     _run(["git", "clone", "-q", str(proj), str(clone)], tmp_path)
     assert not (clone / "results").exists()
-    _run([sys.executable, "-m", "stdo.cli", "restore", "--configfile", "tiny.yaml"], clone)
+    _run([sys.executable, "-m", "stdo.workflow.cli", "restore", "--configfile", "tiny.yaml"], clone)
     assert sorted(p.relative_to(clone) for p in (clone / "results/videos").rglob("model.pt")) == models
     plan = _snakemake(clone, "tables", "-n", "--configfile", "tiny.yaml").stdout
     assert "Nothing to be done" in plan, plan

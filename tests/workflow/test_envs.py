@@ -4,7 +4,7 @@ import re
 import tomllib
 
 import yaml
-from wfkit import REPO
+from support.workflow import REPO
 
 
 def _name(req: str) -> str:

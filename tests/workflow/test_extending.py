@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from wfkit import REPO, TINY, snakemake
+from support.workflow import REPO, TINY, snakemake
 
-from stdo import cli
+from stdo.workflow import cli
 
 PLUGIN = Path(__file__).with_name("plugin_example.py")
 

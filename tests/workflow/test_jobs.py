@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from wfkit import TINY, snakemake
+from support.workflow import TINY, snakemake
 
-from stdo.plan import Plan
+from stdo.workflow.plan import Plan
 
 SLICE = {
     "scales": [2],

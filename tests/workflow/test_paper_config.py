@@ -3,7 +3,7 @@
 import re
 
 import yaml
-from wfkit import REPO, snakemake
+from support.workflow import REPO, snakemake
 
 
 def _job_counts(text: str) -> dict[str, int]:

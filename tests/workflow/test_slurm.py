@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from wfkit import REPO, TINY, snakemake
+from support.workflow import REPO, TINY, snakemake
 
 UP = REPO / "scripts/slurm/single-node-up.sh"
 DOWN = REPO / "scripts/slurm/single-node-down.sh"

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from wfkit import REPO, TINY, snakemake
+from support.workflow import REPO, TINY, snakemake
 
-from stdo.demo import encode, render_frames
+from stdo.video.demo import encode, render_frames
 
 
 def _readme_overlay() -> dict:

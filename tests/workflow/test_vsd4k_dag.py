@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from testkit import LoopbackFiles, make_vsd4k_clip
-from wfkit import TINY, snakemake
+from support.clips import LoopbackFiles, make_vsd4k_clip
+from support.workflow import TINY, snakemake
 
-from stdo import io
+from stdo.core import io
 
 
 @pytest.fixture()
@@ -80,7 +80,7 @@ def test_loopback_http_vsd4k_checksum_mismatch_stops_the_dag(tmp_path, served):
 
 
 def test_cafm_split_trains_on_n_frames_and_evaluates_on_the_next_tenth(tmp_path):
-    from stdo.demo import render_frames
+    from stdo.video.demo import render_frames
 
     frames = render_frames(96, 48, 22)  # CaFM's split: 20 training frames, 2 held out
     make_vsd4k_clip(tmp_path / "have/VSD4K", "vlog_15s_1", frames, scales=(2,))

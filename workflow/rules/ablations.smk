@@ -1,4 +1,4 @@
-# The paper's ablations (Section 4.5), from the evaluations they name (stdo.ablations):
+# The paper's ablations (Section 4.5), from the evaluations they name (stdo.report.ablations):
 # Figure 7a (STDO against the number of chunks), Figure 7b (JSTDO sampling schedules), and
 # STDO on a long video with scene changes.
 rule ablation_figure:
@@ -18,7 +18,7 @@ rule ablation_figure:
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo.ablations --kind {wildcards.name} --metrics {input.metrics} {params.args} "
+        "python -m stdo ablations --kind {wildcards.name} --metrics {input.metrics} {params.args} "
         "--out-csv {output.csv} --out-md {output.md} --out-png {output.png} --out-pdf {output.pdf} > {log} 2>&1"
 
 
@@ -35,5 +35,5 @@ rule ablation_long_video:
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo.ablations --kind long_video --metrics {input.metrics} {params.args} "
+        "python -m stdo ablations --kind long_video --metrics {input.metrics} {params.args} "
         "--out-csv {output.csv} --out-md {output.md} > {log} 2>&1"

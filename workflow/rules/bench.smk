@@ -26,7 +26,7 @@ rule bench_host:
     conda:
         "../../envs/export.yaml"
     shell:
-        "python -m stdo.device.bench --manifest {input.manifest} --models {input.models} "
+        "python -m stdo device.bench --manifest {input.manifest} --models {input.models} "
         "--patches {params.patches} --methods {params.methods} --partitions {input.partitions} "
         "--labels {params.labels} --threads {params.threads} --warmup {params.warmup} "
         "--runs {params.runs} --out {output.json} --task-dir {output.task} > {log} 2>&1"
@@ -48,7 +48,7 @@ rule bench_adb:
     conda:
         "../../envs/export.yaml"
     shell:
-        "python -m stdo.device.adb_bench --task-dir {input.task} --binary {input.binary} "
+        "python -m stdo device.adb_bench --task-dir {input.task} --binary {input.binary} "
         "--config {params.adb} --methods {params.methods} --labels {params.labels} "
         "--out {output.json} --log {output.log} > {log} 2>&1"
 
@@ -68,7 +68,7 @@ rule bench_report:
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo.device.report --bench {input.bench} --metrics {input.metrics} "
+        "python -m stdo device.report --bench {input.bench} --metrics {input.metrics} "
         "--out-csv {output.csv} --out-md {output.md} --out-png {output.png} --out-pdf {output.pdf} "
         "--out-data {output.data} > {log} 2>&1"
 

@@ -1,4 +1,4 @@
-# The paper's claims checked on this run's evaluations (stdo.claims): one row per claim and
+# The paper's claims checked on this run's evaluations (stdo.report.claims): one row per claim and
 # cell, held / failed / not run, with the margin in dB and the values it was decided on.
 rule claims:
     input:
@@ -17,5 +17,5 @@ rule claims:
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo.claims --metrics {input.metrics} {params.stdo_k} {params.ablations} {params.bench} "
+        "python -m stdo claims --metrics {input.metrics} {params.stdo_k} {params.ablations} {params.bench} "
         "--out-csv {output.csv} --out-md {output.md} > {log} 2>&1"

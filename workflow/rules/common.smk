@@ -1,5 +1,5 @@
 # Path templates and config look-ups shared by the stage files. Everything computed from the
-# config (videos, time segments, method ids, tables, ablations) is asked of stdo.plan.Plan,
+# config (videos, time segments, method ids, tables, ablations) is asked of stdo.workflow.plan.Plan,
 # tested without Snakemake; parsing the workflow writes nothing.
 import hashlib
 import json
@@ -9,9 +9,9 @@ import sys
 from types import SimpleNamespace
 
 from stdo import methods as stdo_methods
-from stdo import plugins as stdo_plugins
-from stdo.errors import StdoError
-from stdo.plan import Plan
+from stdo.core import plugins as stdo_plugins
+from stdo.core.errors import StdoError
+from stdo.workflow.plan import Plan
 
 # ------------------------------------------------------------------ path templates (each once)
 VIDEO = "results/videos/{video}"
@@ -93,7 +93,7 @@ def write_config_snapshot():
 def remove_orphan_sidecars():
     """A failed job's outputs are deleted by Snakemake, the sidecars written with them are not:
     remove every ``X.prov.json`` under results/ whose ``X`` is gone (on start and on error)."""
-    from stdo import io as stdo_io
+    from stdo.core import io as stdo_io
 
     for side in stdo_io.remove_orphan_sidecars("results"):
         print(f"removed {side}: its file is gone (a failed or deleted output)", file=sys.stderr)
@@ -308,7 +308,7 @@ def cell_train_inputs(video, scale, units):
 
 
 def cell_eval_batch(video, scale, backbone, seed, method_list):
-    """--batch of a job that evaluates ``method_list`` of one cell and seed (stdo.evaluate)."""
+    """--batch of a job that evaluates ``method_list`` of one cell and seed (stdo.sr.evaluate)."""
     target = eval_video(video)
     out = []
     for m in method_list:

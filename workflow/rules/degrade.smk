@@ -2,7 +2,7 @@
 # clips, the dataset's own LR frames as they are. The LR frames are also written as a stream:
 # with degrade.codec (or the video's own degrade.codec) encoded with that codec, the decoded
 # frames then being the LR frames every later stage uses (what a client receives); without it
-# losslessly (FFV1), the LR frames unchanged (stdo.delivery.codec).
+# losslessly (FFV1), the LR frames unchanged (stdo.video.codec).
 rule degrade:
     input:
         frames=f"{VIDEO}/hr.npy",
@@ -19,5 +19,5 @@ rule degrade:
     conda:
         "../../envs/torch.yaml"
     shell:
-        "python -m stdo.degrade --hr {input.frames} --scale {wildcards.scale} {params.vsd4k} "
+        "python -m stdo degrade --hr {input.frames} --scale {wildcards.scale} {params.vsd4k} "
         "--meta {input.meta} {params.codec} --stream {output.stream} --out {output.lr} > {log} 2>&1"

@@ -21,7 +21,7 @@ rule bundle:
     conda:
         "../../envs/torch.yaml"
     shell:
-        "python -m stdo.delivery.bundle --video {wildcards.video} --scale {wildcards.scale} "
+        "python -m stdo delivery.bundle --video {wildcards.video} --scale {wildcards.scale} "
         "--backbone {wildcards.backbone} --method {wildcards.method} --stream {input.stream} "
         "--patches {params.patches} --meta {input.meta} --models {input.models} {params.partition} "
         "--dtype {params.dtype} --out {output.bundle} > {log} 2>&1"
@@ -40,7 +40,7 @@ rule rate_ladder:
     conda:
         "../../envs/torch.yaml"
     shell:
-        "python -m stdo.delivery.rate ladder --video {wildcards.video} --hr {input.hr} --meta {input.meta} "
+        "python -m stdo delivery.rate ladder --video {wildcards.video} --hr {input.hr} --meta {input.meta} "
         "--ladder {params.ladder} --out {output.csv} > {log} 2>&1"
 
 
@@ -61,7 +61,7 @@ rule rate_report:
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo.delivery.rate report --bundles {input.bundles} --metrics {input.metrics} "
+        "python -m stdo delivery.rate report --bundles {input.bundles} --metrics {input.metrics} "
         "--ladders {input.ladders} --references {input.references} --out-csv {output.csv} --out-md {output.md} --out-png {output.png} "
         "--out-pdf {output.pdf} --out-data {output.data} > {log} 2>&1"
 

@@ -18,6 +18,6 @@ if "demo_video" in config:
         conda:
             "../../envs/video.yaml"
         shell:
-            "python -m stdo.demo --out {output.video} --width {params.width} "
+            "python -m stdo demo --out {output.video} --width {params.width} "
             "--height {params.height} --fps {params.fps} --seconds {params.seconds} "
             "--crf {params.crf} {params.scenes} > {log} 2>&1"

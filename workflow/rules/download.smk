@@ -1,5 +1,5 @@
 # Datasets fetched from downloads.<dataset> (http mirror, Google Drive or a local copy): each
-# item lands whole in data/<dataset>/<item> or not at all (stdo.download).
+# item lands whole in data/<dataset>/<item> or not at all (stdo.video.download).
 rule download_vsd4k:
     output:
         clip=directory("data/vsd4k/{clip}"),
@@ -10,7 +10,7 @@ rule download_vsd4k:
     conda:
         "../../envs/video.yaml"
     shell:
-        "python -m stdo.download --source {params.source} --item {wildcards.clip} "
+        "python -m stdo download --source {params.source} --item {wildcards.clip} "
         "--marker DIV2K_train_HR --archives data/vsd4k/.archives --out {output.clip} > {log} 2>&1"
 
 
@@ -24,5 +24,5 @@ rule download_div2k:
     conda:
         "../../envs/video.yaml"
     shell:
-        "python -m stdo.download --source {params.source} --item {wildcards.item} "
+        "python -m stdo download --source {params.source} --item {wildcards.item} "
         "--archives data/div2k/.archives --out {output.images} > {log} 2>&1"

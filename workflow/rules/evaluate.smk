@@ -25,7 +25,7 @@ if PLAN.job_grouping()["evaluate"] == "method":
         conda:
             "../../envs/torch.yaml"
         shell:
-            "python -m stdo.evaluate --patches {params.patches} --method {wildcards.method} "
+            "python -m stdo evaluate --patches {params.patches} --method {wildcards.method} "
             "--models {input.models} {params.partition} --labels {params.labels} "
             "--batch-size {params.batch_size} {params.cafm} --device {params.device} --threads {threads} "
             "--out-metrics {output.metrics} --out-map {output.psnr_map} > {log} 2>&1"
@@ -68,6 +68,6 @@ else:  # jobs.evaluate: cell: every method of a video, scale, backbone and seed 
                 conda:
                     "../../envs/torch.yaml"
                 shell:
-                    "python -m stdo.evaluate --patches {params.patches} --batch {params.batch} "
+                    "python -m stdo evaluate --patches {params.patches} --batch {params.batch} "
                     "--labels {params.labels} --batch-size {params.batch_size} {params.cafm} "
                     "--device {params.device} --threads {threads} > {log} 2>&1"

@@ -19,6 +19,6 @@ rule export:
     conda:
         "../../envs/export.yaml"
     shell:
-        "python -m stdo.device.export --patches {params.patches} --models {input.models} "
+        "python -m stdo device.export --patches {params.patches} --models {input.models} "
         "--dtypes {params.dtypes} --parity {params.parity} --frames {params.frames} "
         "--out-dir {output.tflite} --out-manifest {output.manifest} > {log} 2>&1"

@@ -1,4 +1,4 @@
-# The paper's figures (stdo.figures), each as PNG and PDF with the data plotted as CSV:
+# The paper's figures (stdo.report.figures), each as PNG and PDF with the data plotted as CSV:
 # Figure 1 (f0's patch PSNR on two frames), Figure 3 (CaFM, STDO, JSTDO heatmaps), Figure 4
 # (qualitative crops), Figure 6 (JSTDO schedules' heatmaps), a side-by-side clip, the overview
 # heatmaps of every cell, and the report's page "the paper against this run". Figures 7a and 7b
@@ -21,7 +21,7 @@ rule figure1:
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo.figures.patch_psnr --figure 1 --hr {input.hr} --scores {input.scores} "
+        "python -m stdo figures.patch_psnr --figure 1 --hr {input.hr} --scores {input.scores} "
         "--grid {input.grid} --positions {params.positions} --video {params.cell[video]} --scale {params.cell[scale]} "
         "--backbone {params.f0} --out-png {output.png} --out-pdf {output.pdf} "
         "--out-data {output.csv} > {log} 2>&1"
@@ -45,7 +45,7 @@ rule figure3:
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo.figures.patch_psnr --figure 3 --hr {input.hr} --maps {input.maps} "
+        "python -m stdo figures.patch_psnr --figure 3 --hr {input.hr} --maps {input.maps} "
         "--metrics {input.metrics} {params.stdo_k} --positions {params.positions} "
         "--video {params.cell[video]} --scale {params.cell[scale]} --backbone {params.cell[backbone]} "
         "--out-png {output.png} --out-pdf {output.pdf} --out-data {output.csv} > {log} 2>&1"
@@ -73,7 +73,7 @@ rule figure4:
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo.figures.crops --patches {params.patches} --metrics {input.metrics} "
+        "python -m stdo figures.crops --patches {params.patches} --metrics {input.metrics} "
         "--models {input.models} --partitions {input.partitions} {params.stdo_k} "
         "--positions {params.positions} --video {params.cell[video]} --backbone {params.cell[backbone]} "
         "--batch-size {params.batch_size} --device {params.device} "
@@ -97,7 +97,7 @@ rule figure6:
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo.figures.patch_psnr --figure 6 --hr {input.hr} --maps {input.maps} "
+        "python -m stdo figures.patch_psnr --figure 6 --hr {input.hr} --maps {input.maps} "
         "--proportions {params.proportions} --positions {params.positions} "
         "--video {params.spec[video]} --scale {params.spec[scale]} --backbone {params.spec[backbone]} "
         "--out-png {output.png} --out-pdf {output.pdf} --out-data {output.csv} > {log} 2>&1"
@@ -126,7 +126,7 @@ rule side_by_side:
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo.figures.clip --patches {params.patches} --meta {input.meta} "
+        "python -m stdo figures.clip --patches {params.patches} --meta {input.meta} "
         "--reference {input.reference} --metrics {input.metrics} --models {input.models} "
         "--partitions {input.partitions} {params.stdo_k} {params.seconds} --video {params.cell[video]} "
         "--backbone {params.cell[backbone]} --batch-size {params.batch_size} --device {params.device} "
@@ -159,7 +159,7 @@ rule heatmaps:
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo.figures.heatmaps --hr {input.frames} --scores {input.scores} --grid {input.grid} "
+        "python -m stdo figures.heatmaps --hr {input.frames} --scores {input.scores} --grid {input.grid} "
         "--maps {input.maps} --names {params.names} --frames {params.frames} "
         "--title '{params.title}' --out {output.png} > {log} 2>&1"
 

@@ -21,5 +21,5 @@ rule ingest:
     conda:
         "../../envs/video.yaml"
     shell:
-        "python -m stdo.ingest {params.source} --frames {params.frames} --crop {params.crop} "
+        "python -m stdo ingest {params.source} --frames {params.frames} --crop {params.crop} "
         "{params.fit} {params.split} {params.duration} {params.clip_frames} --on-corrupt {params.on_corrupt} --out-frames {output.frames} --out-meta {output.meta} > {log} 2>&1"

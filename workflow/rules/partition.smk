@@ -15,5 +15,5 @@ rule partition:
     conda:
         "../../envs/torch.yaml"
     shell:
-        "python -m stdo.partition --scores {input.scores} --k {wildcards.k} {params.assign} "
+        "python -m stdo partition --scores {input.scores} --k {wildcards.k} {params.assign} "
         "--out-map {output.chunks} --out-thresholds {output.thresholds} > {log} 2>&1"

@@ -14,5 +14,5 @@ rule patches:
     conda:
         "../../envs/torch.yaml"
     shell:
-        "python -m stdo.patches --lr {input.lr} --hr {input.hr} --scale {wildcards.scale} "
+        "python -m stdo patches --lr {input.lr} --hr {input.hr} --scale {wildcards.scale} "
         "--cols {params.cols} --rows {params.rows} --outdir {params.outdir} > {log} 2>&1"

@@ -24,7 +24,7 @@ rule pretrain:
     conda:
         "../../envs/torch.yaml"
     shell:
-        "python -m stdo.pretrain {params.images} --exclude '{params.exclude}' "
+        "python -m stdo pretrain {params.images} --exclude '{params.exclude}' "
         "--patch {params.patch} --steps {params.steps} --backbone {wildcards.backbone} "
         "--backbone-kwargs {params.kwargs} --scale {wildcards.scale} --settings {params.settings} "
         "--device {params.device} --threads {threads} --out-model {output.model} "
@@ -45,5 +45,5 @@ rule import_f0:
     conda:
         "../../envs/torch.yaml"
     shell:
-        "python -m stdo.checkpoints --checkpoint {input.checkpoint:q} --backbone {wildcards.backbone} "
+        "python -m stdo checkpoints --checkpoint {input.checkpoint:q} --backbone {wildcards.backbone} "
         "--scale {wildcards.scale} --backbone-kwargs {params.kwargs} --out {output.model} > {log} 2>&1"

@@ -1,5 +1,5 @@
-# The training regime of every table cell beside the paper's (stdo.regime, the `stdo plan`
-# stage: stdo.cli MODULES maps plan -> regime): models, optimiser steps per model and LR
+# The training regime of every table cell beside the paper's (stdo.workflow.regime, the `stdo plan`
+# stage: stdo.workflow.cli MODULES maps plan -> regime): models, optimiser steps per model and LR
 # pixels per parameter, computed from the resolved config before anything trains (it builds
 # the backbones to count their parameters).
 rule regime:
@@ -15,5 +15,5 @@ rule regime:
     conda:
         "../../envs/torch.yaml"
     shell:
-        "python -m stdo.regime --config-json {params.config} --paper-config {input.paper} "
+        "python -m stdo plan --config-json {params.config} --paper-config {input.paper} "
         "--out-csv {output.csv} --out-md {output.md} > {log} 2>&1"

@@ -15,7 +15,7 @@ rule paper_vs_run:
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo.figures.paper_vs_run --tables {input.tables} --claims {input.claims} "
+        "python -m stdo figures.paper_vs_run --tables {input.tables} --claims {input.claims} "
         "--out-html {output.html} --out-csv {output.csv} > {log} 2>&1"
 
 
@@ -38,7 +38,7 @@ rule table_html:
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo.figures.table_page --csv {input.csv} --md {input.md} --out {output.html} > {log} 2>&1"
+        "python -m stdo figures.table_page --csv {input.csv} --md {input.md} --out {output.html} > {log} 2>&1"
 
 
 rule report:

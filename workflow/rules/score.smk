@@ -20,6 +20,6 @@ rule score:
     conda:
         "../../envs/torch.yaml"
     shell:
-        "python -m stdo.score --patches {params.patches} --model {input.f0} "
+        "python -m stdo score --patches {params.patches} --model {input.f0} "
         "--batch-size {params.batch_size} --device {params.device} --threads {threads} "
         "--labels {params.labels} --out {output.scores} --out-summary {output.summary} > {log} 2>&1"

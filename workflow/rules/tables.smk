@@ -16,7 +16,7 @@ rule table:
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo.tables --table {wildcards.n} --metrics {input.metrics} {params.stdo_k} "
+        "python -m stdo tables --table {wildcards.n} --metrics {input.metrics} {params.stdo_k} "
         "--references {input.references} --regime {input.regime} --out-csv {output.csv} "
         "--out-md {output.md} > {log} 2>&1"
 

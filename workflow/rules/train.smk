@@ -35,7 +35,7 @@ if PLAN.job_grouping()["train"] == "unit":
         conda:
             "../../envs/torch.yaml"
         shell:
-            "python -m stdo.train --patches {params.patches} --unit {wildcards.unit} "
+            "python -m stdo train --patches {params.patches} --unit {wildcards.unit} "
             "--epochs {params.epochs} {params.partition} {params.proportions} {params.init} {params.cafm} "
             "--backbone {wildcards.backbone} --backbone-kwargs {params.kwargs} "
             "--scale {wildcards.scale} --settings {params.settings} --device {params.device} "
@@ -70,7 +70,7 @@ if PLAN.job_grouping()["train"] == "unit":
             conda:
                 "../../envs/torch.yaml"
             shell:
-                "python -m stdo.train --patches {params.patches} --unit {params.units} "
+                "python -m stdo train --patches {params.patches} --unit {params.units} "
                 "--epochs {params.epochs} --partition {input.partition} {params.init} "
                 "--backbone {wildcards.backbone} --backbone-kwargs {params.kwargs} "
                 "--scale {wildcards.scale} --settings {params.settings} --device {params.device} "
@@ -114,7 +114,7 @@ else:  # jobs.train: cell
                 conda:
                     "../../envs/torch.yaml"
                 shell:
-                    "python -m stdo.train --patches {params.patches} --unit {params.units} "
+                    "python -m stdo train --patches {params.patches} --unit {params.units} "
                     "--epochs {params.epochs} {params.inputs} {params.init} {params.cafm} "
                     "--backbone {params.backbone} --backbone-kwargs {params.kwargs} "
                     "--scale {params.scale} --settings {params.settings} --device {params.device} "

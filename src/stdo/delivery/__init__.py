@@ -1,6 +1,6 @@
 """Delivery: the LR stream a client receives, the bundle sent with it, every bit counted.
 
-* :mod:`stdo.delivery.codec`: encode LR (or HR) frames with a real codec through PyAV and decode
+* :mod:`stdo.video.codec`: encode LR (or HR) frames with a real codec through PyAV and decode
   them back (the ``degrade.codec`` option; lossless FFV1 when it is off).
 * :mod:`stdo.delivery.bundle`: the delivery package of one video, scale, backbone and method (LR
   bitstream, float16 models, STDO's packed patch-to-chunk map, a manifest).

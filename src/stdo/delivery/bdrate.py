@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from stdo.errors import StdoError
+from stdo.core.errors import StdoError
 
 
 def _fit(rates: Sequence[float], psnrs: Sequence[float]) -> np.ndarray:

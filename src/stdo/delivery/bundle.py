@@ -4,7 +4,7 @@ A bundle is a directory:
 
 * ``stream.mkv``: the LR bitstream (degrade's ``lr_stream.mkv``, copied as it is),
 * ``models/<unit>.pt``: the method's models, one per training unit, in the ``stdo-model/1`` format
-  of :mod:`stdo.runtime` (rebuilt by :func:`stdo.runtime.load_model`) with float16 weights
+  of :mod:`stdo.core.runtime` (rebuilt by :func:`stdo.models.modelfile.load_model`) with float16 weights
   (``rate.model_dtype``) and nothing of the training record but what rebuilding needs,
 * ``map.bin`` (methods routed by PSNR chunk, STDO): the patch-to-chunk map, see :func:`pack_map`,
 * ``manifest.json``: what the client needs (method, routing, scale, backbone, grid, frames, fps,
@@ -40,8 +40,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from stdo import cafm, io, methods, runtime
-from stdo.errors import StdoError
+from stdo import methods
+from stdo.core import io
+from stdo.core.errors import StdoError
+from stdo.models import cafm, modelfile
 
 FORMAT = "stdo-bundle/1"
 MAGIC = b"STDOMAP1"
@@ -121,7 +123,7 @@ def write_model(src: Path, dst: Path, dtype: str) -> dict[str, Any]:
     """Copy a trained model into a bundle with ``dtype`` weights and only what rebuilding needs
     (backbone, scale, kwargs, CaFM's chunks, kernel size and placement); returns its record."""
     payload = torch.load(src, map_location="cpu", weights_only=True)
-    if not isinstance(payload, dict) or payload.get("format") != runtime.MODEL_FORMAT:
+    if not isinstance(payload, dict) or payload.get("format") != modelfile.MODEL_FORMAT:
         raise StdoError(f"{src}: not an stdo model file")
     target = {"float16": torch.float16, "float32": torch.float32}[dtype]
     state = {k: (v.to(target) if v.is_floating_point() else v) for k, v in payload["state_dict"].items()}
@@ -254,29 +256,29 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--partition", type=Path, default=None)
     p.add_argument("--dtype", default="float16", choices=("float16", "float32"))
     p.add_argument("--out", required=True, type=Path, help="the bundle directory")
-    a = p.parse_args(argv)
+    args = p.parse_args(argv)
     with io.stage_errors("bundle"):
-        side = a.stream.with_name(a.stream.name + io.SIDECAR_SUFFIX)
+        side = args.stream.with_name(args.stream.name + io.SIDECAR_SUFFIX)
         record = json.loads(side.read_text())["params"].get("stream") if side.exists() else None
         manifest = build(
-            a.out,
-            video=a.video,
-            scale=a.scale,
-            backbone=a.backbone,
-            method=a.method,
-            stream=a.stream,
-            grid=json.loads((a.patches / "grid.json").read_text()),
-            meta=json.loads(a.meta.read_text()),
-            models=a.models,
-            partition=a.partition,
-            dtype=a.dtype,
+            args.out,
+            video=args.video,
+            scale=args.scale,
+            backbone=args.backbone,
+            method=args.method,
+            stream=args.stream,
+            grid=json.loads((args.patches / "grid.json").read_text()),
+            meta=json.loads(args.meta.read_text()),
+            models=args.models,
+            partition=args.partition,
+            dtype=args.dtype,
             stream_record=record,
         )
         io.write_sidecar(
-            a.out / "manifest.json",
+            args.out / "manifest.json",
             stage="bundle",
-            params={"method": a.method, "dtype": a.dtype},
-            inputs=[a.stream, *a.models] + ([a.partition] if a.partition else []),
+            params={"method": args.method, "dtype": args.dtype},
+            inputs=[args.stream, *args.models] + ([args.partition] if args.partition else []),
         )
         print(json.dumps(manifest["sizes"]))
 

@@ -3,11 +3,11 @@
 It checks the bundle (every part's size and SHA-256 against the manifest; each model's scale and
 backbone; the map's grid and frame count; the stream's frame count and size), decodes the LR
 stream, sends every LR patch through the model its method routes it to (:func:`stdo.methods.route`,
-as :mod:`stdo.evaluate` does: STDO by the packed patch-to-chunk map, NAS/CaFM by time segment, the
+as :mod:`stdo.sr.evaluate` does: STDO by the packed patch-to-chunk map, NAS/CaFM by time segment, the
 others to the one model), stitches the SR patches into frames, writes them as H.264 (``libx264``,
 ``--crf``, yuv420p) in an MP4 and prints frames per second. With ``--hr`` (HR frames as ``.npy``,
 or a video file PyAV reads) it prints the PSNR of the SR frames (before the MP4's own encoding:
-the frames the client displays) against them, under :mod:`stdo.metrics`' convention: RGB, range
+the frames the client displays) against them, under :mod:`stdo.core.metrics`' convention: RGB, range
 255, no shave, the MSE pooled over every pixel of the video (an exact integer sum of squared
 errors here).
 
@@ -17,7 +17,7 @@ would then differ at patch borders). With ``rate.model_dtype: float32`` bundles 
 equals evaluate's; float16 bundles round each weight to float16 (the client computes in float32),
 which moves PSNR by hundredths of a dB (tested with a tolerance, see tests/delivery).
 
-``--backend torch`` (default) rebuilds the models with :func:`stdo.runtime.load_model`;
+``--backend torch`` (default) rebuilds the models with :func:`stdo.models.modelfile.load_model`;
 ``--backend litert`` converts each model (each CaFM time segment as its own graph, as
 :mod:`stdo.device.export` does) at the LR patch size with litert-torch and runs the LiteRT
 interpreter (needs ``pip install -e ".[export]"``; conversion takes seconds per graph and is not
@@ -41,13 +41,15 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from stdo import io, methods, runtime
-from stdo.cafm import CaFM
+from stdo import methods
+from stdo.core import io, runtime
+from stdo.core.errors import StdoError
+from stdo.core.metrics import mse_to_psnr, quantize
 from stdo.delivery import bundle as bundle_mod
-from stdo.delivery import codec
-from stdo.errors import StdoError
-from stdo.metrics import mse_to_psnr, quantize
-from stdo.patches import index_table, split, stitch
+from stdo.models import modelfile
+from stdo.models.cafm import CaFM
+from stdo.video import codec
+from stdo.video.patches import index_table, split, stitch
 
 BACKENDS = ("torch", "litert")
 REBUILD = "rebuild the bundle (snakemake ... rate, or python -m stdo.delivery.bundle)"
@@ -179,7 +181,7 @@ def open_bundle(path: str | Path, device: torch.device | str = "cpu") -> Bundle:
     models = []
     for part in m["models"]:
         model_path = _check_part(root, part, f"model {part['unit']}")
-        model, record = runtime.load_model(model_path, device)
+        model, record = modelfile.load_model(model_path, device)
         if int(record["scale"]) != scale:
             raise StdoError(
                 f"{model_path}: a x{record['scale']} model in a x{scale} bundle "
@@ -433,26 +435,26 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--json", type=Path, default=None, help="also write the result as JSON here")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar (default: on for videos of 100 frames or more)")  # fmt: skip
-    a = p.parse_args(argv)
+    args = p.parse_args(argv)
     with io.stage_errors("upscale"):
-        runtime.set_threads(a.threads)
+        runtime.set_threads(args.threads)
         result = upscale(
-            a.bundle,
-            a.out,
-            backend=a.backend,
-            hr=a.hr,
-            crf=a.crf,
-            device=a.device,
-            progress=a.progress,
-            force=a.force,
+            args.bundle,
+            args.out,
+            backend=args.backend,
+            hr=args.hr,
+            crf=args.crf,
+            device=args.device,
+            progress=args.progress,
+            force=args.force,
         )
         line = f"{result['frames']} frames in {result['seconds']:.2f} s: {result['fps']:.1f} fps"
         line += f" (super-resolution alone {result['sr_fps']:.1f} fps)" if result["sr_fps"] else ""
         if result["psnr"] is not None:
-            line += f"; PSNR {result['psnr']:.4f} dB against {a.hr}"
+            line += f"; PSNR {result['psnr']:.4f} dB against {args.hr}"
         print(line)
-        if a.json:
-            io.write_json(a.json, result)
+        if args.json:
+            io.write_json(args.json, result)
         sys.stdout.flush()
 
 

@@ -5,7 +5,7 @@ Two commands:
 * ``ladder``: the HR rate ladder of a video, the reference a delivery has to beat: the HR frames
   encoded with the LR stream's codec (``rate.codec`` when the LR stream is lossless) at each
   ``rate.ladder_crf``, decoded, and measured: bytes, kbit/s over the video's duration and PSNR
-  against the HR frames (:mod:`stdo.metrics`' convention; an exact integer sum of squared errors).
+  against the HR frames (:mod:`stdo.core.metrics`' convention; an exact integer sum of squared errors).
 * ``report``: the rate table (``rate.csv``/``.md``): one row per bundle (video, scale, backbone,
   method) with the bytes and kbit/s of its LR stream, models and side information (the map), the
   total, its PSNR (the evaluate stage's ``metrics.json``), the ladder's rate at that PSNR and the
@@ -31,10 +31,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stdo import io, methods
-from stdo.delivery import bdrate, codec
-from stdo.errors import StdoError
-from stdo.metrics import mse_to_psnr
+from stdo import methods
+from stdo.core import io
+from stdo.core.errors import StdoError
+from stdo.core.metrics import mse_to_psnr
+from stdo.delivery import bdrate
+from stdo.video import codec
 
 LADDER_COLS = ["video", "codec", "preset", "crf", "frames", "duration_s", "bytes", "kbps", "psnr_db"]
 RATE_COLS = ["video", "scale", "backbone", "method", "k", "method_id", "lr_codec", "lr_crf", "frames",
@@ -229,7 +231,8 @@ def markdown(table: pd.DataFrame, ladders: pd.DataFrame) -> str:
         "",
         "kbit/s over the video's duration (`duration_s`): the LR stream (`stream`, its container "
         "included), the method's models (`model`, as sent) and the side information (`side`: STDO's "
-        "packed patch-to-chunk map). PSNR in dB, RGB, no shave, pooled over every pixel (`stdo.metrics`). "
+        "packed patch-to-chunk map). PSNR in dB, RGB, no shave, pooled over every pixel "
+        "(`stdo.core.metrics`). "
         "`bd_rate_pct`: the rate saving at equal PSNR against the HR ladder's cubic fit of log-rate "
         "(negative: the delivery needs fewer bits than the HR video encoded alone; `stdo.delivery.bdrate`); "
         "empty with a note where the PSNR is outside the ladder's range.",
@@ -309,31 +312,37 @@ def main(argv: list[str] | None = None) -> None:
     rp.add_argument("--references", nargs="*", type=Path, default=[], help="score_summary.json: bicubic rows")
     for flag in ("--out-csv", "--out-md", "--out-png", "--out-pdf", "--out-data"):
         rp.add_argument(flag, required=True, type=Path)
-    a = p.parse_args(argv)
-    with io.stage_errors(f"rate {a.command}"):
-        if a.command == "ladder":
-            meta = json.loads(a.meta.read_text())
+    args = p.parse_args(argv)
+    with io.stage_errors(f"rate {args.command}"):
+        if args.command == "ladder":
+            meta = json.loads(args.meta.read_text())
             with tempfile.TemporaryDirectory() as tmp:
                 df = ladder(
-                    io.open_array(a.hr),
-                    a.ladder,
+                    io.open_array(args.hr),
+                    args.ladder,
                     meta.get("fps_fraction") or str(meta["fps"]),
-                    a.video,
+                    args.video,
                     Path(tmp),
                 )
-            io.write_csv(a.out, df)
-            io.write_sidecar(a.out, stage="rate_ladder", params={"ladder": a.ladder}, inputs=[a.hr, a.meta])
+            io.write_csv(args.out, df)
+            io.write_sidecar(
+                args.out, stage="rate_ladder", params={"ladder": args.ladder}, inputs=[args.hr, args.meta]
+            )
             print(df.to_string(index=False))
             return
-        manifests = [json.loads((b / "manifest.json").read_text()) for b in a.bundles]
-        table = rate_table(manifests, a.metrics, a.ladders, a.references)
-        ladders = pd.concat([pd.read_csv(x) for x in a.ladders], ignore_index=True)
-        io.write_csv(a.out_csv, table)
-        io.write_text(a.out_md, markdown(table, ladders))
-        data = figure(table, ladders, a.out_png, a.out_pdf)
-        io.write_csv(a.out_data, data)
-        inputs = [b / "manifest.json" for b in a.bundles] + [*a.metrics, *a.ladders, *a.references]
-        for out in (a.out_csv, a.out_md, a.out_png, a.out_pdf, a.out_data):
+        manifests = [json.loads((b / "manifest.json").read_text()) for b in args.bundles]
+        table = rate_table(manifests, args.metrics, args.ladders, args.references)
+        ladders = pd.concat([pd.read_csv(x) for x in args.ladders], ignore_index=True)
+        io.write_csv(args.out_csv, table)
+        io.write_text(args.out_md, markdown(table, ladders))
+        data = figure(table, ladders, args.out_png, args.out_pdf)
+        io.write_csv(args.out_data, data)
+        inputs = [b / "manifest.json" for b in args.bundles] + [
+            *args.metrics,
+            *args.ladders,
+            *args.references,
+        ]
+        for out in (args.out_csv, args.out_md, args.out_png, args.out_pdf, args.out_data):
             io.write_sidecar(out, stage="rate", params={}, inputs=inputs)
         print(
             table[

@@ -33,10 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stdo.core.errors import StdoError
+from stdo.core.io import write_json, write_text
 from stdo.device.benchmark_output import BenchmarkOutputError, parse_benchmark_output
 from stdo.device.realtime import verdict, verdict_label
-from stdo.errors import StdoError
-from stdo.io import write_json, write_text
 
 DELEGATE_FLAGS: dict[str, tuple[str, ...]] = {
     "cpu": ("--use_xnnpack=true",),
@@ -413,19 +413,19 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--timeout", type=float, default=600.0, help="seconds for the benchmark run")
     p.add_argument("--out", type=Path, required=True, help="result record (JSON)")
     p.add_argument("--log", type=Path, required=True, help="raw benchmark_model output")
-    a = p.parse_args(argv)
+    args = p.parse_args(argv)
     try:
         record = run_benchmark(
-            AdbConfig(serial=a.serial, adb=a.adb),
-            a.model,
-            a.binary,
-            log_path=a.log,
-            result_path=a.out,
-            delegate=a.delegate,
-            threads=a.threads,
-            num_runs=a.num_runs,
-            warmup_runs=a.warmup_runs,
-            timeout_s=a.timeout,
+            AdbConfig(serial=args.serial, adb=args.adb),
+            args.model,
+            args.binary,
+            log_path=args.log,
+            result_path=args.out,
+            delegate=args.delegate,
+            threads=args.threads,
+            num_runs=args.num_runs,
+            warmup_runs=args.warmup_runs,
+            timeout_s=args.timeout,
         )
     except StdoError as e:
         raise SystemExit(f"stdo device-benchmark: {e}") from None

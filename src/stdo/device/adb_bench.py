@@ -13,10 +13,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from stdo import io, methods
+from stdo import methods
+from stdo.core import io
+from stdo.core.errors import StdoError
 from stdo.device.adb import AdbConfig, run_benchmark
 from stdo.device.bench import task_lr
-from stdo.errors import StdoError
 
 RUN_KEYS = {"delegate": "cpu", "threads": 4, "runs": 50, "warmup": 5, "timeout_s": 600.0}
 DEVICE_KEYS = ("serial", "adb", "env", "remote_root", "step_timeout_s")  # AdbConfig's
@@ -31,21 +32,21 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--labels", required=True, type=json.loads, help="JSON: video, scale, backbone")
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--log", required=True, type=Path, help="raw benchmark_model output (all runs)")
-    a = p.parse_args(argv)
+    args = p.parse_args(argv)
     with io.stage_errors("adb_bench"):
-        run = RUN_KEYS | {k: a.config[k] for k in RUN_KEYS if k in a.config}
-        unknown = set(a.config) - set(RUN_KEYS) - set(DEVICE_KEYS) - {"binary"}
+        run = RUN_KEYS | {k: args.config[k] for k in RUN_KEYS if k in args.config}
+        unknown = set(args.config) - set(RUN_KEYS) - set(DEVICE_KEYS) - {"binary"}
         if unknown:
             raise StdoError(f"bench.adb: unknown keys {sorted(unknown)}")
-        device = AdbConfig.from_mapping({k: v for k, v in a.config.items() if k in DEVICE_KEYS})
+        device = AdbConfig.from_mapping({k: v for k, v in args.config.items() if k in DEVICE_KEYS})
         records: dict[str, dict[str, Any]] = {}
         logs = []
-        for path in sorted(a.task_dir.glob("*.tflite")):
-            log = a.out.with_name(f"{a.out.stem}_{path.stem}.log")
+        for path in sorted(args.task_dir.glob("*.tflite")):
+            log = args.out.with_name(f"{args.out.stem}_{path.stem}.log")
             records[path.stem] = run_benchmark(
                 device,
                 path,
-                a.binary,
+                args.binary,
                 log_path=log,
                 delegate=run["delegate"],
                 threads=int(run["threads"]),
@@ -55,17 +56,17 @@ def main(argv: list[str] | None = None) -> None:
             )
             logs.append(log.read_text())
         if not records:
-            raise StdoError(f"{a.task_dir}: no task-size .tflite files to benchmark")
-        scale = int(a.labels["scale"])
+            raise StdoError(f"{args.task_dir}: no task-size .tflite files to benchmark")
+        scale = int(args.labels["scale"])
         lr_h, lr_w = task_lr(scale)
         rows = []
-        for method in [m for m in a.methods.split(",") if m]:
+        for method in [m for m in args.methods.split(",") if m]:
             arch = "cafm" if methods.unit_cafm_chunks(methods.method_units(method)[0]) else "plain"
             for stem, r in records.items():
                 if not stem.startswith(arch + "_"):
                     continue
                 rows.append(
-                    a.labels
+                    args.labels
                     | {"method": method, "dtype": stem.split("_", 1)[1], "size": "task", "routed": False}
                     | {"lr_h": lr_h, "lr_w": lr_w, "hr_h": lr_h * scale, "hr_w": lr_w * scale}
                     | {"latency_ms": r["latency_ms"], "p95_ms": r.get("p95_ms") or r["latency_ms"]}
@@ -73,9 +74,11 @@ def main(argv: list[str] | None = None) -> None:
                 )
         first = next(iter(records.values()))
         name = f"{first['device_model']} ({first['soc']}), adb, {run['delegate']}, {run['threads']} threads"
-        io.write_text(a.log, "\n".join(logs))
-        io.write_json(a.out, {"device": name, "backend": "adb", "rows": rows, "runs": records})
-        io.write_sidecar(a.out, stage="adb_bench", params=run | {"serial": device.serial}, inputs=[a.binary])
+        io.write_text(args.log, "\n".join(logs))
+        io.write_json(args.out, {"device": name, "backend": "adb", "rows": rows, "runs": records})
+        io.write_sidecar(
+            args.out, stage="adb_bench", params=run | {"serial": device.serial}, inputs=[args.binary]
+        )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ One job per video, scale and backbone, over every method of the cell:
 - ``size: task``, one whole frame of the paper's task through one model: 270x480 LR to
   1080x1920 at x4, and the matching LR sizes at x2 (540x960) and x3 (360x640). Latency is a
   property of the graph, not of the weights, so the backbone is converted at that size once
-  (and once with CaFM's modulation, the grouped convs at its sites, see :mod:`stdo.cafm`); every method
+  (and once with CaFM's modulation, the grouped convs at its sites, see :mod:`stdo.models.cafm`); every method
   of the backbone gets that figure. The task-size files are kept (``task/``) for the phone (adb).
 - ``size: frame``, one frame of the video's own size through the method's first exported model.
 - ``routed: true``: the client of a method with several models (STDO, NAS) or modulations
@@ -32,10 +32,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stdo import io, methods, runtime
+from stdo import methods
+from stdo.core import io, runtime
+from stdo.core.errors import StdoError
 from stdo.device import export
 from stdo.device.realtime import verdict
-from stdo.errors import StdoError
+from stdo.models import modelfile
 
 TASK_HR = (1080, 1920)
 
@@ -158,7 +160,7 @@ def bench_cell(
             if key not in arch_stats:  # one task-size conversion per graph and dtype
                 path = task_dir / f"{'cafm' if modulated else 'plain'}_{dtype}.tflite"
                 if not path.exists():
-                    model, _ = runtime.load_model(Path(files.loc[first.index[0], "unit_model"]))
+                    model, _ = modelfile.load_model(Path(files.loc[first.index[0], "unit_model"]))
                     graph = export.graphs(model)[0][1]
                     export.convert(graph, task_lr(scale), {dtype: path})
                 arch_stats[key] = time_model(path, threads=threads, warmup=warmup, runs=runs)
@@ -203,36 +205,36 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--out", required=True, type=Path, help="host.json")
     p.add_argument("--task-dir", required=True, type=Path, help="where the task-size .tflite files go")
-    a = p.parse_args(argv)
+    args = p.parse_args(argv)
     with io.stage_errors("bench"):
         runtime.set_threads(1)
-        manifest = json.loads(a.manifest.read_text())
-        models = {m.parent.name: str(m) for m in a.models}
+        manifest = json.loads(args.manifest.read_text())
+        models = {m.parent.name: str(m) for m in args.models}
         for f in manifest["files"]:
             if f["unit"] not in models:
-                raise StdoError(f"{a.manifest}: unit {f['unit']} has no model among --models")
+                raise StdoError(f"{args.manifest}: unit {f['unit']} has no model among --models")
             f["unit_model"] = models[f["unit"]]
         partitions = {}
-        for path in a.partitions:
+        for path in args.partitions:
             chunks = np.asarray(io.open_array(path))
             partitions[int(path.parent.name.removeprefix("k"))] = chunks
-        index = pd.read_csv(a.patches / "index.csv")
+        index = pd.read_csv(args.patches / "index.csv")
         rows = bench_cell(
             manifest=manifest,
-            method_ids=[m for m in a.methods.split(",") if m],
+            method_ids=[m for m in args.methods.split(",") if m],
             index=index,
-            patches_lr=np.asarray(io.open_array(a.patches / "lr.npy")),
+            patches_lr=np.asarray(io.open_array(args.patches / "lr.npy")),
             partitions=partitions,
-            cell=a.labels,
-            task_dir=a.task_dir,
-            threads=a.threads,
-            warmup=a.warmup,
-            runs=a.runs,
+            cell=args.labels,
+            task_dir=args.task_dir,
+            threads=args.threads,
+            warmup=args.warmup,
+            runs=args.runs,
         )
-        out = {"device": host_name(a.threads), "backend": "host", "rows": rows}
-        io.write_json(a.out, out)
-        params = {"threads": a.threads, "warmup": a.warmup, "runs": a.runs, "methods": a.methods}
-        io.write_sidecar(a.out, stage="bench", params=params, inputs=[a.manifest, *a.models])
+        out = {"device": host_name(args.threads), "backend": "host", "rows": rows}
+        io.write_json(args.out, out)
+        params = {"threads": args.threads, "warmup": args.warmup, "runs": args.runs, "methods": args.methods}
+        io.write_sidecar(args.out, stage="bench", params=params, inputs=[args.manifest, *args.models])
         print(pd.DataFrame(rows)[["method", "dtype", "size", "routed", "latency_ms", "fps", "real_time"]])
 
 

@@ -23,7 +23,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
-from stdo.errors import StdoError
+from stdo.core.errors import StdoError
 
 _NUM = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _PREFIX = r"^(?:(?:INFO|WARN|WARNING|VERBOSE): )?"

@@ -37,11 +37,13 @@ import torch
 from torch import nn
 from torch.nn.utils import parametrize
 
-from stdo import io, methods, runtime
-from stdo.cafm import CaFM
-from stdo.errors import StdoError
-from stdo.metrics import psnr
-from stdo.patches import stitch
+from stdo import methods
+from stdo.core import io, runtime
+from stdo.core.errors import StdoError
+from stdo.core.metrics import psnr
+from stdo.models import modelfile
+from stdo.models.cafm import CaFM
+from stdo.video.patches import stitch
 
 DTYPES = ("float32", "float16")
 SIZES = ("frame", "patch")
@@ -162,7 +164,7 @@ def run_torch(model: nn.Module, lr: np.ndarray) -> np.ndarray:
 def parity(reference: np.ndarray, exported: np.ndarray, hr: np.ndarray) -> dict[str, float]:
     """How far an exported model's outputs are from PyTorch's on the same inputs: the largest
     absolute difference (0..255 scale) and the PSNR of each against HR (outputs rounded and
-    clipped to uint8, as a client shows them; :func:`stdo.metrics.psnr`)."""
+    clipped to uint8, as a client shows them; :func:`stdo.core.metrics.psnr`)."""
     shown = [np.clip(np.rint(a), 0, 255).astype(np.uint8) for a in (reference, exported)]
     p_ref, p_exp = psnr(shown[0], hr), psnr(shown[1], hr)
     return {
@@ -251,27 +253,27 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--perturb", type=float, default=0.0, help=argparse.SUPPRESS)  # tests: break parity
     p.add_argument("--out-dir", required=True, type=Path, help="where the .tflite files go (per unit)")
     p.add_argument("--out-manifest", required=True, type=Path)
-    a = p.parse_args(argv)
+    args = p.parse_args(argv)
     with io.stage_errors("export"):
-        runtime.set_threads(a.threads)
-        dtypes = [d for d in a.dtypes.split(",") if d]
+        runtime.set_threads(args.threads)
+        dtypes = [d for d in args.dtypes.split(",") if d]
         for d in dtypes:
-            if d not in DTYPES or d not in a.parity:
+            if d not in DTYPES or d not in args.parity:
                 raise StdoError(
                     f"export dtype {d!r}: use {', '.join(DTYPES)}, each with bounds in export.parity"
                 )
-        grid = json.loads((a.patches / "grid.json").read_text())
-        index = pd.read_csv(a.patches / "index.csv")
+        grid = json.loads((args.patches / "grid.json").read_text())
+        index = pd.read_csv(args.patches / "index.csv")
         cols, rows = int(grid["cols"]), int(grid["rows"])
-        picked = parity_frames(int(grid["frames"]), a.frames)
+        picked = parity_frames(int(grid["frames"]), args.frames)
         ids = index.loc[index["frame"].isin(picked), "patch"].to_numpy()
-        lr_p = np.asarray(io.open_array(a.patches / "lr.npy")[ids])
-        hr_p = np.asarray(io.open_array(a.patches / "hr.npy")[ids])
+        lr_p = np.asarray(io.open_array(args.patches / "lr.npy")[ids])
+        hr_p = np.asarray(io.open_array(args.patches / "hr.npy")[ids])
         frames_lr, frames_hr = stitch(lr_p, cols, rows), stitch(hr_p, cols, rows)
-        perturb = (lambda m: _Perturbed(m, a.perturb)) if a.perturb else None
+        perturb = (lambda m: _Perturbed(m, args.perturb)) if args.perturb else None
         records = []
-        for path in a.models:
-            model, record = runtime.load_model(path)
+        for path in args.models:
+            model, record = modelfile.load_model(path)
             if int(record["scale"]) != int(grid["scale"]):
                 raise StdoError(f"{path}: a x{record['scale']} model for x{grid['scale']} patches")
             name = path.parent.name
@@ -280,13 +282,13 @@ def main(argv: list[str] | None = None) -> None:
             records += export_unit(
                 model,
                 name=name,
-                outdir=a.out_dir,
+                outdir=args.out_dir,
                 frames_lr=frames_lr,
                 frames_hr=frames_hr,
                 patches_lr=lr_p,
                 patches_hr=hr_p,
                 dtypes=dtypes,
-                bounds=a.parity,
+                bounds=args.parity,
                 perturb=perturb,
             )
         manifest = {
@@ -295,12 +297,15 @@ def main(argv: list[str] | None = None) -> None:
             "backbone": record["backbone"],
             "kwargs": record["kwargs"],
             "parity_frames": picked,
-            "parity_bounds": a.parity,
+            "parity_bounds": args.parity,
             "files": records,
         }
-        io.write_json(a.out_manifest, manifest)
+        io.write_json(args.out_manifest, manifest)
         io.write_sidecar(
-            a.out_manifest, stage="export", params={"dtypes": dtypes, "parity": a.parity}, inputs=a.models
+            args.out_manifest,
+            stage="export",
+            params={"dtypes": dtypes, "parity": args.parity},
+            inputs=args.models,
         )
         worst = max(records, key=lambda r: r["max_abs"])
         print(f"{len(records)} files; worst parity {worst['file']}: max abs {worst['max_abs']:.3g}")

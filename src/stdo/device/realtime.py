@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from stdo.errors import StdoError
+from stdo.core.errors import StdoError
 
 MAX_LATENCY_MS = 50.0
 MIN_FPS = 20.0

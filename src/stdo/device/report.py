@@ -2,7 +2,7 @@
 
 Inputs are the bench stage's JSON files (``{"device", "backend", "rows"}``, one per video, scale
 and backbone, per backend) and the evaluation metrics (``metrics.json``, read with
-:func:`stdo.tables.load_metrics`). Each benchmark row is joined to its method's PSNR on
+:func:`stdo.report.tables.load_metrics`). Each benchmark row is joined to its method's PSNR on
 (video, scale, backbone id, method id); a benchmarked method without metrics keeps an empty PSNR.
 
 * :func:`bench_table`: one row per backend/device, video, scale, backbone, method, dtype, size and
@@ -38,9 +38,11 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullFormatter, NullLocator  # noqa: E402
 
-from stdo import io, methods, paper, tables  # noqa: E402
+from stdo import methods
+from stdo.core import io
+from stdo.core.errors import StdoError  # noqa: E402
 from stdo.device.realtime import MAX_LATENCY_MS, MIN_FPS, verdict, verdict_label  # noqa: E402
-from stdo.errors import StdoError  # noqa: E402
+from stdo.report import paper, tables  # noqa: E402
 
 STAGE = "bench_report"
 BACKENDS = ("host", "adb")
@@ -384,18 +386,23 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--out-data", type=Path, default=None, help="the figure's points (default: <png stem>.csv)"
     )
-    a = p.parse_args(argv)
-    out_data = a.out_data or a.out_png.with_name(a.out_png.stem + ".csv")
+    args = p.parse_args(argv)
+    out_data = args.out_data or args.out_png.with_name(args.out_png.stem + ".csv")
     with io.stage_errors(STAGE):
-        table = bench_table(load_bench(a.bench), tables.aggregate_seeds(tables.load_metrics(a.metrics)))
+        table = bench_table(load_bench(args.bench), tables.aggregate_seeds(tables.load_metrics(args.metrics)))
         title = TITLE.format(devices=_devices(table))
-        io.write_csv(a.out_csv, table)
-        io.write_text(a.out_md, tables.to_markdown(table, title, tables.footer(), notes(table)))
-        data = figure5(table, a.out_png, a.out_pdf, size=a.size, dtype=a.dtype)
+        io.write_csv(args.out_csv, table)
+        io.write_text(args.out_md, tables.to_markdown(table, title, tables.footer(), notes(table)))
+        data = figure5(table, args.out_png, args.out_pdf, size=args.size, dtype=args.dtype)
         io.write_csv(out_data, data)
-        params = {"title": title, "size": a.size, "dtype": a.dtype, "devices": sorted(set(table["device"]))}
-        for out in (a.out_csv, a.out_md, a.out_png, a.out_pdf, out_data):
-            io.write_sidecar(out, stage=STAGE, params=params, inputs=[*a.bench, *a.metrics])
+        params = {
+            "title": title,
+            "size": args.size,
+            "dtype": args.dtype,
+            "devices": sorted(set(table["device"])),
+        }
+        for out in (args.out_csv, args.out_md, args.out_png, args.out_pdf, out_data):
+            io.write_sidecar(out, stage=STAGE, params=params, inputs=[*args.bench, *args.metrics])
         print(table.to_string(index=False))
 
 

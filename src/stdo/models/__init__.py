@@ -4,7 +4,7 @@ Every backbone takes LR RGB in the 0..255 range (NCHW float) and returns HR RGB 
 scale; SRCNN and VDSR upscale their input bicubically themselves. Constructors take
 explicit keyword arguments. Adding a backbone is one module that defines a class decorated
 with :func:`register`: in this package (imported on first use) or anywhere, named by the
-config's ``plugins`` (see :mod:`stdo.plugins`). Its display name in tables and figures is the
+config's ``plugins`` (see :mod:`stdo.core.plugins`). Its display name in tables and figures is the
 class's ``display_name``.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from stdo.errors import StdoError
+from stdo.core.errors import StdoError
 
 _REGISTRY: dict[str, type[nn.Module]] = {}
 _LOADED = False
@@ -47,7 +47,7 @@ def _load_all() -> None:
             if not mod.name.startswith("_"):
                 importlib.import_module(f"{__name__}.{mod.name}")
         _LOADED = True
-    from stdo import plugins
+    from stdo.core import plugins
 
     plugins.load()
 

@@ -8,8 +8,8 @@ import math
 import torch
 from torch import nn
 
-from stdo.cafm import Site
 from stdo.models import register
+from stdo.models.cafm import Site
 
 DIV2K_MEAN = (0.4488, 0.4371, 0.4040)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from stdo.cafm import Site, after_relus
 from stdo.models import register
+from stdo.models.cafm import Site, after_relus
 
 
 @register("espcn", display_name="ESPCN")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from stdo.cafm import Site, after_relus
-from stdo.degrade import upscale_bicubic
+from stdo.core.imaging import upscale_bicubic
 from stdo.models import register
+from stdo.models.cafm import Site, after_relus
 
 
 @register("srcnn", display_name="SRCNN")

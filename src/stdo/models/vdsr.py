@@ -6,9 +6,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from stdo.cafm import Site
-from stdo.degrade import upscale_bicubic
+from stdo.core.imaging import upscale_bicubic
 from stdo.models import register
+from stdo.models.cafm import Site
 
 
 @register("vdsr", display_name="VDSR")

@@ -26,8 +26,8 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
-from stdo.cafm import Site
 from stdo.models import register
+from stdo.models.cafm import Site
 
 AUTHORS_MEAN = (0.5, 0.5, 0.5)  # the authors' ``image_mean`` on 0..1 images
 

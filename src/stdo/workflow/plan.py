@@ -1,0 +1,515 @@
+"""What a config asks the workflow to make: pure planning over the validated config.
+
+Snakemake's ``common.smk`` asks a :class:`Plan` for everything that is computed from the
+config (the videos including CaFM's held-out ones, time segments, fit multiples, method ids,
+which tables and ablations to build, train settings) and keeps only path templates and look-ups.
+Nothing here touches files, except :meth:`Plan.video_frames` reading a user video's header
+when the config does not give its length. Importing this module imports neither PyAV nor
+scikit-image (Snakemake imports it while parsing).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from stdo import methods
+from stdo.core.errors import StdoError
+from stdo.core.frames import cafm_train_frames, count_in
+
+ABLATIONS = ("chunks", "schedules", "long_video")
+HELDOUT_SUFFIX = "_heldout"
+
+
+@dataclass(frozen=True)
+class Ablation:
+    """One configured ablation: its spec and the evaluations it is made of."""
+
+    name: str
+    spec: Mapping[str, Any]
+    cells: list[tuple[str, int, str, str]]  # (video, scale, backbone, method)
+    seeds: list[int]  # the seeds it trains (the first ``seeds`` of train.seeds)
+
+
+class Plan:
+    """Planning over one validated config (a plain dict)."""
+
+    def __init__(self, config: Mapping[str, Any]):
+        self.config = config
+
+    def check(self) -> Plan:
+        """Stop early, with what to change, on names the registries do not know (backbones,
+        methods) and on ablations that name unconfigured videos or backbones."""
+        _ = self.backbones  # checks every name against the registry
+        for name in self.config["methods"]:
+            methods.spec(name)
+        jstdo = self.config.get("jstdo") or {}
+        if "jstdo" in self.config["methods"] and jstdo.get("proportions") is not None:
+            methods.check_proportions(jstdo["proportions"], int(jstdo["k"]))  # at parse time, not in training
+        self.ablations()
+        self.figure_cell()
+        self.check_sizes()
+        return self
+
+    def train_frames(self, video: str) -> int | None:
+        """Frames a method trains on in a video, when known without decoding (CaFM's training
+        part with ``split: cafm``); ``None`` when unknown."""
+        probed = self.video_frames(video)
+        if not probed:
+            return None
+        if self.videos[video].get("split") == "cafm":
+            return cafm_train_frames(probed[0])
+        return probed[0]
+
+    def check_sizes(self) -> None:
+        """Stop at parse time, not in partition or training, where a video is too short for what
+        is asked of it (checked where its frame count is known without decoding): a PSNR
+        partition of more chunks than the video has patches, or more NAS/CaFM time segments than
+        it has frames."""
+        cells = [*self.metrics_cells(), *(c for a in self.ablations() for c in a.cells)]
+        need: dict[tuple[str, int], set[int]] = {}
+        segments: dict[str, set[int]] = {}
+        for video, scale, _, method in cells:
+            if self.train_video(video) is not None:
+                continue  # held-out frames are routed by the training video's partition
+            ks = {methods.method_partition_k(method)}
+            ks |= {methods.unit_partition_k(u) for u in methods.method_units(method)}
+            need.setdefault((video, scale), set()).update(k for k in ks if k is not None)
+            n = methods.parse_method(method)["n"]
+            if n is not None and methods.parse_method(method).spec.name in ("nas", "cafm"):
+                segments.setdefault(video, set()).add(int(n))
+        for video in sorted({v for v, _ in need} | set(segments)):
+            frames = self.train_frames(video)
+            if frames is None:
+                continue
+            for n in sorted(segments.get(video, ())):
+                if n > frames:
+                    raise StdoError(
+                        f"config: video {video!r} has {frames} frame{'s' * (frames != 1)} but NAS/CaFM "
+                        f"cut it into {n} time segments of nas.chunk_seconds "
+                        f"{self.config['nas']['chunk_seconds']} s (its length "
+                        f"{self.video_duration(video):g} s): set duration_s to the video's real length, "
+                        "raise nas.chunk_seconds, or leave nas and cafm out of methods"
+                    )
+        for (video, scale), ks in sorted(need.items()):
+            frames = self.train_frames(video)
+            if frames is None or not ks:
+                continue
+            cols, rows = self.grid(scale)
+            patches = frames * cols * rows
+            if max(ks) > patches:
+                raise StdoError(
+                    f"config: k={max(ks)} PSNR chunks (stdo.k, jstdo.k or ablations.chunks.k) for video "
+                    f"{video!r} at x{scale}, which has only {patches} patches "
+                    f"({frames} frames x {cols}x{rows} patch_grid.x{scale}): use k <= {patches}, a finer "
+                    "patch_grid or more frames"
+                )
+
+    # ------------------------------------------------------------------ entries
+
+    @staticmethod
+    def _by_name(entries: list[Mapping[str, Any]], section: str) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for entry in entries:
+            if entry["name"] in out:
+                raise StdoError(f"config: {section} lists {entry['name']!r} twice")
+            out[entry["name"]] = dict(entry)
+        return out
+
+    @cached_property
+    def videos(self) -> dict[str, dict[str, Any]]:
+        """Configured videos, plus ``<name>_heldout`` for each ``split: cafm`` video (its held-out
+        frames, made by the same rules)."""
+        out = self._by_name(self.config["videos"], "videos")
+        for name, entry in list(out.items()):
+            if entry.get("split", "none") == "cafm":
+                held = name + HELDOUT_SUFFIX
+                if held in out:
+                    raise StdoError(f"config: video name {held} is reserved for {name}'s held-out frames")
+                out[held] = dict(entry, name=held, split="heldout", tables=False)
+        return out
+
+    @cached_property
+    def backbones(self) -> dict[str, dict[str, Any]]:
+        """Configured backbones; each name must be registered (stdo.models, or a plugin)."""
+        out = self._by_name(self.config["backbones"], "backbones")
+        for name in {*out, self.config["pretrain"]["backbone"], *self._ablation_backbones()}:
+            self.check_backbone(name)
+        return out
+
+    @staticmethod
+    def check_backbone(name: str) -> None:
+        from stdo.models import get_class
+
+        get_class(name)  # an unknown name stops with the registered ones
+
+    def _ablation_backbones(self) -> list[str]:
+        specs = self.config.get("ablations", {}) or {}
+        return [b for s in specs.values() if s for b in (s.get("backbones") or [s.get("backbone")]) if b]
+
+    @cached_property
+    def table_videos(self) -> list[str]:
+        """Videos in the paper's tables (the others only feed ablations)."""
+        return [v for v, e in self.videos.items() if e.get("tables", True)]
+
+    def eval_video(self, video: str) -> str:
+        """The video a method is evaluated on: itself, or its held-out frames (split: cafm)."""
+        return video + HELDOUT_SUFFIX if self.videos[video].get("split") == "cafm" else video
+
+    def train_video(self, video: str) -> str | None:
+        """The training video whose partition thresholds a held-out video takes, or None."""
+        return video.removesuffix(HELDOUT_SUFFIX) if self.videos[video].get("split") == "heldout" else None
+
+    def ingest_split(self, video: str) -> str:
+        """``train``/``test`` for the two halves of CaFM's split, else ``none``."""
+        return {"cafm": "train", "heldout": "test"}.get(self.videos[video].get("split", "none"), "none")
+
+    # ------------------------------------------------------------------ sizes
+
+    def grid(self, scale: int) -> list[int]:
+        """``[cols, rows]`` of the patch grid at ``scale``."""
+        key = f"x{scale}"
+        if key not in self.config["patch_grid"]:
+            raise StdoError(f"config: patch_grid has no entry {key} for scale {scale}")
+        return list(self.config["patch_grid"][key])
+
+    def fit_multiple(self) -> tuple[int, int, int]:
+        """What a frame's width, height and crop offset must divide by so that every scale and
+        its grid fit: lcm over scales of ``scale * cols``, ``scale * rows`` and ``scale``."""
+        mw = mh = step = 1
+        for s in self.config["scales"]:
+            cols, rows = self.grid(s)
+            mw, mh, step = math.lcm(mw, s * cols), math.lcm(mh, s * rows), math.lcm(step, s)
+        return mw, mh, step
+
+    def video_frames(self, video: str) -> tuple[int, float] | None:
+        """Frames and frames per second of a configured (training or whole) video when known
+        without decoding: the demo's settings, or the file's header where it exists."""
+        entry = self.videos[video]
+        demo = self.config.get("demo_video")
+        total: int | None = None
+        if demo and entry.get("source") == demo["path"]:
+            total, fps = round(demo["seconds"] * demo["fps"]), float(demo["fps"])
+            return count_in(entry.get("frames"), total), fps
+        if entry.get("vsd4k") and entry.get("clip_frames"):
+            total = len(entry["vsd4k"]) * int(entry["clip_frames"])
+            return count_in(
+                entry.get("frames"), total
+            ), 30.0  # VSD4K.py: "Default FPS is 30" (num_frames = time * 30)
+        if entry.get("source") and Path(entry["source"]).exists():
+            from stdo.video.ingest import probe_video  # PyAV, only for a user video of unknown length
+
+            return probe_video(Path(entry["source"]), entry.get("frames"))
+        return None
+
+    def video_duration(self, video: str) -> float:
+        """Length in seconds of a configured video: ``duration_s``, the demo's settings or the
+        file's header, or the paper label's duration."""
+        entry = self.videos[video]
+        if entry.get("duration_s"):
+            return float(entry["duration_s"])
+        probed = self.video_frames(video)
+        if probed:
+            return probed[0] / probed[1]
+        if entry.get("paper"):
+            return float(entry["paper"]["duration_s"])
+        raise StdoError(
+            f"config: video {video!r} needs duration_s (its length in seconds) to cut NAS/CaFM segments"
+        )
+
+    def time_segments(self, video: str) -> int:
+        """NAS/CaFM segments of ``nas.chunk_seconds`` over the frames a method trains on. With
+        ``split: cafm`` that is CaFM's training part: exact where the frame count is known,
+        else ``seconds / 1.1`` (its limit for long videos)."""
+        seconds = self.video_duration(video)
+        if self.videos[video].get("split") == "cafm":
+            probed = self.video_frames(video)
+            seconds *= cafm_train_frames(probed[0]) / probed[0] if probed else 1 / 1.1
+        return max(1, math.ceil(seconds / self.config["nas"]["chunk_seconds"] - 1e-9))
+
+    # ------------------------------------------------------------------ methods and outputs
+
+    def method_ids(self, video: str, backbone: str, single_chunk: bool = True) -> list[str]:
+        """Evaluated method ids of one video and backbone (the registry's, see stdo.methods)."""
+        table1 = backbone in self.config.get("table1", {}).get("backbones", [])
+        request = methods.Request(segments=self.time_segments(video), single_chunk=single_chunk and table1)
+        return methods.requested_ids(self.config, request)
+
+    def metrics_cells(self) -> list[tuple[str, int, str, str]]:
+        """(video, scale, backbone, method) of every evaluation the tables use."""
+        return [
+            (v, s, b, m)
+            for v in self.table_videos
+            for s in self.config["scales"]
+            for b in self.backbones
+            for m in self.method_ids(v, b)
+        ]
+
+    def cell_units(self, video: str, backbone: str) -> list[str]:
+        """Training units of every method of one video and backbone, each once, in method order
+        (what the export stage converts)."""
+        units: dict[str, None] = {}
+        for method in self.method_ids(video, backbone):
+            units |= dict.fromkeys(methods.method_units(method))
+        return list(units)
+
+    def job_grouping(self) -> dict[str, str]:
+        """How units and methods are grouped into jobs (config ``jobs``): ``train`` ``unit`` (a
+        job per training unit; STDO's k chunk models of one partition together) or ``cell`` (a
+        job per video, scale, backbone and seed trains all of its units one after another);
+        ``evaluate`` ``method`` (a job per method) or ``cell`` (a job per video, scale, backbone
+        and seed evaluates all of its methods)."""
+        jobs = self.config.get("jobs") or {}
+        return {"train": jobs.get("train", "unit"), "evaluate": jobs.get("evaluate", "method")}
+
+    def cells(self) -> list[tuple[str, int, str]]:
+        """(video, scale, backbone) of every cell something is evaluated in (the tables' and the
+        ablations'), in plan order."""
+        runs = [*self.metrics_cells(), *(c for a in self.ablations() for c in a.cells)]
+        return list(dict.fromkeys((v, int(s), b) for v, s, b, _ in runs))
+
+    def cell_methods(self, video: str, scale: int, backbone: str, seed: int) -> list[str]:
+        """Methods evaluated in one cell for one seed: the tables' (every seed), then each
+        ablation's (its seeds), each once."""
+        runs = [*self.metrics_runs(), *(r for a in self.ablations() for r in self.ablation_runs(a.name))]
+        key = (video, int(scale), backbone, int(seed))
+        return list(dict.fromkeys(m for v, s, b, m, sd in runs if (v, int(s), b, int(sd)) == key))
+
+    def cell_train_units(self, video: str, scale: int, backbone: str, seed: int) -> list[str]:
+        """Training units of every method of one cell and seed (:meth:`cell_methods`), each once."""
+        units: dict[str, None] = {}
+        for method in self.cell_methods(video, scale, backbone, seed):
+            units |= dict.fromkeys(methods.method_units(method))
+        return list(units)
+
+    def chunk_unit_ks(self) -> list[int]:
+        """Every k whose STDO chunk models (``stdo-k{k}-c0 .. c{k-1}``) some evaluation needs, in
+        the tables or an ablation: each such k is trained by one job (the k models one after
+        another, in one process: together they cost one awDNN model, and a job per chunk model
+        would spend most of its time starting up)."""
+        cells = [*self.metrics_cells(), *(c for a in self.ablations() for c in a.cells)]  # any seed
+        ks = set()
+        for *_, method in cells:
+            for unit in methods.method_units(method):
+                if self.is_chunk_unit(unit):
+                    ks.add(int(methods.parse_unit(unit)["k"]))
+        return sorted(ks)
+
+    @staticmethod
+    def is_chunk_unit(unit: str) -> bool:
+        """Whether ``unit`` is one of STDO's chunk models (``stdo-k{k}-c{c}``)."""
+        p = methods.parse_unit(unit)
+        return p.spec.name == "stdo" and p["c"] is not None
+
+    def cell_partition_ks(self, video: str, backbone: str) -> list[int]:
+        """The k of the PSNR partitions the routed methods of one video and backbone need."""
+        ks = {methods.method_partition_k(m) for m in self.method_ids(video, backbone)} - {None}
+        return sorted(k for k in ks if k is not None)
+
+    def stdo_ks(self) -> list[int]:
+        """STDO's k that compete for Table 2's best of k (the config's ``stdo.k``)."""
+        return [int(k) for k in self.config.get("stdo", {}).get("k", [])]
+
+    def tables_to_build(self) -> list[int]:
+        """The paper tables this config has the methods for."""
+        chosen = set(self.config["methods"])
+        out = [2]
+        if "stdo" in chosen and set(self.config.get("table1", {}).get("backbones", [])) & set(self.backbones):
+            out.append(1)
+        if {"stdo", "cafm"} <= chosen:
+            out.append(3)
+        if {"stdo", "jstdo"} <= chosen:
+            out.append(4)
+        return sorted(out)
+
+    def unit_proportions(self, unit: str) -> list[float] | None:
+        return methods.unit_proportions(unit, self.config)
+
+    @property
+    def seeds(self) -> list[int]:
+        """``train.seeds``: every training unit trains once per seed."""
+        return [int(s) for s in self.config["train"].get("seeds", [0])]
+
+    @property
+    def multi_seed(self) -> bool:
+        """Whether result paths carry the seed (only when there is more than one)."""
+        return len(self.seeds) > 1
+
+    def metrics_runs(self) -> list[tuple[str, int, str, str, int]]:
+        """(video, scale, backbone, method, seed) of every evaluation the tables use."""
+        return [(*cell, seed) for cell in self.metrics_cells() for seed in self.seeds]
+
+    def train_settings(
+        self, lr: float, batch_size: int | None = None, seed: int | None = None
+    ) -> dict[str, Any]:
+        """TrainSettings fields (except steps) of a run: ``train`` without ``init`` and
+        ``seeds``, with ``lr`` and ``seed`` (the first of ``train.seeds`` unless given)."""
+        skip = {"init", "seeds"}
+        settings = {k: v for k, v in self.config["train"].items() if k not in skip} | {"lr": lr}
+        settings["seed"] = self.seeds[0] if seed is None else int(seed)
+        if batch_size is not None:
+            settings["batch_size"] = batch_size
+        return settings
+
+    def cafm_settings(self) -> dict[str, Any]:
+        """:class:`stdo.models.cafm.CaFM`'s ``kernel_size`` and ``placement`` as config ``cafm`` gives
+        them; absent ones take :class:`stdo.models.cafm.CaFM`'s defaults (1, ``cafm``)."""
+        return dict(self.config.get("cafm") or {})
+
+    def generic_kwargs(self, backbone: str) -> dict[str, Any]:
+        """Constructor arguments of a backbone's generic model (pretrained on photographs): the
+        backbone entry's, or pretrain.kwargs for f0's backbone when it is not trained itself."""
+        pre = self.config["pretrain"]
+        if backbone in self.backbones:
+            kwargs = self.backbones[backbone].get("kwargs", {})
+            if backbone == pre["backbone"] and pre.get("kwargs", {}) not in ({}, kwargs):
+                raise StdoError(
+                    f"config: pretrain.kwargs {pre['kwargs']} differ from backbones' {backbone} kwargs "
+                    f"{kwargs}; f0 is the generic model of that backbone, so give them the same values"
+                )
+            return kwargs
+        return pre.get("kwargs", {})
+
+    def init_from_generic(self) -> bool:
+        return self.config["train"].get("init", "scratch") == "generic"
+
+    def f0_imported(self, scale: int) -> bool:
+        return bool(self.config["pretrain"].get("checkpoints", {}).get(f"x{scale}"))
+
+    def demo_photos(self) -> list[str]:
+        """The photographs the demo video is made of (f0 must not train on them)."""
+        demo = self.config.get("demo_video")
+        if not demo:
+            return []
+        if demo.get("scenes"):
+            return [scene["image"] for scene in demo["scenes"]]
+        from stdo.video.photos import DEFAULT_SCENES
+
+        return [scene.image for scene in DEFAULT_SCENES]
+
+    # ------------------------------------------------------------------ ablations
+
+    def figure_cell(self) -> tuple[str, int, str]:
+        """``(video, scale, backbone)`` of Figures 1, 3 and 4 and the clip (config ``figures``;
+        defaults: the first table video, the largest scale, the last backbone)."""
+        spec = self.config.get("figures") or {}
+        video = spec.get("video") or (self.table_videos[0] if self.table_videos else None)
+        if video is None or video not in self.table_videos:
+            raise StdoError(f"config: figures.video {video!r} is not a table video: {self.table_videos}")
+        scale = spec.get("scale") or max(self.config["scales"])
+        if scale not in self.config["scales"]:
+            raise StdoError(f"config: figures.scale {scale} is not one of scales {self.config['scales']}")
+        backbone = spec.get("backbone") or list(self.backbones)[-1]
+        if backbone not in self.backbones:
+            known = list(self.backbones)
+            raise StdoError(f"config: figures.backbone {backbone!r} is not one of backbones {known}")
+        return video, int(scale), backbone
+
+    def figures_to_build(self) -> list[int]:
+        """The paper's figures this config has what for (Figure 5 is the benchmarks'): 1 always
+        (f0's scores), 3 with CaFM, STDO or JSTDO, 4 with any method, 6 with the schedule
+        ablation (7a and 7b are the ablations' own outputs)."""
+        chosen = set(self.config["methods"])
+        out = [1]
+        if chosen & {"cafm", "stdo", "jstdo"}:
+            out.append(3)
+        if chosen:
+            out.append(4)
+        if self.ablation("schedules"):
+            out.append(6)
+        return out
+
+    def _resolve_ablation(self, name: str, spec: Mapping[str, Any]) -> dict[str, Any]:
+        """An ablation's spec with its nulls filled in: video, scale and backbone from the
+        figures' cell, chunks' backbones: every configured backbone."""
+        spec = dict(spec)
+        if name == "long_video":
+            return spec
+        video, scale, backbone = self.figure_cell()
+        spec["video"] = spec.get("video") or video
+        spec["scale"] = spec.get("scale") or scale
+        if name == "chunks":
+            spec["backbones"] = spec.get("backbones") or list(self.backbones)
+        else:
+            spec["backbone"] = spec.get("backbone") or backbone
+        return spec
+
+    def ablation(self, name: str) -> Ablation | None:
+        """A configured ablation and its evaluations, checked against videos and backbones."""
+        spec = (self.config.get("ablations") or {}).get(name)
+        if not spec:
+            return None
+        spec = self._resolve_ablation(name, spec)
+        for video in [spec["video"], *spec.get("parts", [])]:
+            if video not in self.videos:
+                raise StdoError(f"config: ablations.{name} names video {video!r}, which videos does not list")
+        for backbone in spec.get("backbones", [spec.get("backbone")]):
+            if backbone not in self.backbones:
+                raise StdoError(
+                    f"config: ablations.{name} names backbone {backbone!r}, which backbones does not list"
+                )
+        scale = int(spec["scale"])
+        self.grid(scale)
+        if name == "chunks":
+            cells = [(spec["video"], scale, b, f"stdo-k{k}") for b in spec["backbones"] for k in spec["k"]]
+        elif name == "schedules":
+            cells = [
+                (spec["video"], scale, spec["backbone"], f"jstdo-k{spec['k']}-p{i}")
+                for i in range(len(spec["proportions"]))
+            ]
+        else:
+            if not self.stdo_ks():
+                raise StdoError("config: ablations.long_video needs stdo.k")
+            cells = [
+                (v, scale, spec["backbone"], f"stdo-k{k}")
+                for v in [spec["video"], *spec["parts"]]
+                for k in self.stdo_ks()
+            ]
+        for cell in cells:
+            methods.parse_method(cell[3])
+        n = spec.get("seeds") or len(self.seeds)
+        if n > len(self.seeds):
+            raise StdoError(f"config: ablations.{name}.seeds is {n}, but train.seeds has {len(self.seeds)}")
+        return Ablation(name, spec, cells, self.seeds[:n])
+
+    def ablation_runs(self, name: str) -> list[tuple[str, int, str, str, int]]:
+        """(video, scale, backbone, method, seed) of every evaluation one ablation is made of."""
+        a = self.ablation(name)
+        return [] if a is None else [(*cell, seed) for cell in a.cells for seed in a.seeds]
+
+    def ablations(self) -> list[Ablation]:
+        return [a for name in ABLATIONS if (a := self.ablation(name))]
+
+    # ------------------------------------------------------------------ delivery (issue 13)
+
+    def lr_codec(self, video: str) -> dict[str, Any] | None:
+        """The codec of a video's LR stream (its own ``degrade.codec``, else the config's), with
+        defaults filled in, or ``None``: clean bicubic LR frames, sent losslessly (FFV1)."""
+        from stdo.video import codec  # no PyAV at import
+
+        own = self.videos[video].get("degrade") or {}
+        spec = own["codec"] if "codec" in own else (self.config.get("degrade") or {}).get("codec")
+        return codec.normalise(spec) if spec else None
+
+    def ladder(self, video: str) -> dict[str, Any]:
+        """The HR rate ladder of a video: the codec of its LR stream (``rate.codec`` when the LR
+        stream is lossless), its preset, and the ``rate.ladder_crf`` quality settings."""
+        rate = self.config.get("rate") or {}
+        lr = self.lr_codec(video)
+        spec = {k: v for k, v in lr.items() if k != "crf"} if lr else {"codec": rate.get("codec", "libx264")}
+        return spec | {"crf": [int(c) for c in rate.get("ladder_crf", [18, 23, 28, 33, 38, 43])]}
+
+    def delivery_cells(self) -> list[tuple[str, int, str, str]]:
+        """(video, scale, backbone, method) of every bundle the rate table counts: each table
+        video's methods of Table 2 and 4 (Table 1's single-chunk models are not deliveries)."""
+        return [
+            (v, s, b, m)
+            for v in self.table_videos
+            for s in self.config["scales"]
+            for b in self.backbones
+            for m in self.method_ids(v, b, single_chunk=False)
+        ]
