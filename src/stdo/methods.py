@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from stdo.core.errors import StdoError
+from stdo.core.registry import Registry
 
 # every patch to one group; by time chunk; by PSNR chunk; by the family's own ``route`` (one group per unit)
 ROUTINGS = ("one", "time", "chunks", "custom")
@@ -120,25 +121,28 @@ class MethodSpec:
             raise ValueError(f"method {self.name}: budget must be one of {BUDGETS}")
 
 
-REGISTRY: dict[str, MethodSpec] = {}
+def _load_plugins() -> None:
+    from stdo.core import plugins
+
+    plugins.load()
+
+
+REGISTRY: Registry[MethodSpec] = Registry("method", load=_load_plugins)
 
 
 def register(spec: MethodSpec) -> MethodSpec:
     """Make a method family known to every stage (its name must be new)."""
-    if spec.name in REGISTRY and REGISTRY[spec.name] is not spec:
+    if spec.name in REGISTRY.raw() and REGISTRY.raw()[spec.name] is not spec:
         raise ValueError(f"method {spec.name!r} registered twice")
-    clash = set(spec.labels) & {lab for s in REGISTRY.values() if s.name != spec.name for lab in s.labels}
+    taken = REGISTRY.raw().values()
+    clash = set(spec.labels) & {lab for s in taken if s.name != spec.name for lab in s.labels}
     if clash or set(spec.labels) & set(REFERENCE_LABELS):
         raise ValueError(f"method {spec.name!r}: label(s) {sorted(clash) or spec.labels} already taken")
-    REGISTRY[spec.name] = spec
-    return spec
+    return REGISTRY.add(spec.name, spec)
 
 
 def _specs() -> list[MethodSpec]:
-    from stdo.core import plugins
-
-    plugins.load()
-    return list(REGISTRY.values())
+    return REGISTRY.values()
 
 
 def known() -> list[str]:
@@ -387,14 +391,15 @@ def _jstdo_proportions(p: Parsed, config: Mapping[str, Any]) -> list[float]:
     return list(schedules[p["schedule"]])
 
 
-def _stdo_ks(config: Mapping[str, Any]) -> list[int]:
+def stdo_ks(config: Mapping[str, Any]) -> list[int]:
+    """STDO's k that compete for Table 2's best of k (the config's ``stdo.k``)."""
     return [int(k) for k in config.get("stdo", {}).get("k", [])]
 
 
 def _stdo_requested(config: Mapping[str, Any], r: Request) -> list[str]:
-    out = [f"stdo-k{k}" for k in _stdo_ks(config)]
+    out = [f"stdo-k{k}" for k in stdo_ks(config)]
     if r.single_chunk:
-        out += [f"stdo-k{k}-{d}" for k in _stdo_ks(config) for d in ("d0", "dk")]
+        out += [f"stdo-k{k}-{d}" for k in stdo_ks(config) for d in ("d0", "dk")]
     return out
 
 

@@ -39,7 +39,7 @@ HALF = methods.MethodSpec(
 def half():
     methods.register(HALF)
     yield HALF
-    del methods.REGISTRY["half"]
+    methods.REGISTRY.remove("half")
 
 
 def test_a_registered_method_is_known_everywhere(half):

@@ -3,9 +3,9 @@ import torch
 from torch import nn
 
 from stdo.models import build_model, modelfile
+from stdo.models.backbones.edsr import ResBlock
+from stdo.models.backbones.wdsr import Block
 from stdo.models.cafm import CaFM, Modulated
-from stdo.models.edsr import ResBlock
-from stdo.models.wdsr import Block
 
 
 def _mods(model: CaFM) -> list[Modulated]:

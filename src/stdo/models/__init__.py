@@ -3,7 +3,7 @@
 Every backbone takes LR RGB in the 0..255 range (NCHW float) and returns HR RGB on the same
 scale; SRCNN and VDSR upscale their input bicubically themselves. Constructors take
 explicit keyword arguments. Adding a backbone is one module that defines a class decorated
-with :func:`register`: in this package (imported on first use) or anywhere, named by the
+with :func:`register`: in :mod:`stdo.models.backbones` (imported on first use) or anywhere, named by the
 config's ``plugins`` (see :mod:`stdo.core.plugins`). Its display name in tables and figures is the
 class's ``display_name``.
 """
@@ -18,9 +18,31 @@ import torch
 from torch import nn
 
 from stdo.core.errors import StdoError
+from stdo.core.registry import Registry
 
-_REGISTRY: dict[str, type[nn.Module]] = {}
 _LOADED = False
+
+
+def _load_all() -> None:
+    """Import the package's backbones once, then the config's plugins."""
+    global _LOADED
+    if not _LOADED:
+        from stdo.models import backbones
+
+        for mod in pkgutil.iter_modules(backbones.__path__):
+            if not mod.name.startswith("_"):
+                importlib.import_module(f"{backbones.__name__}.{mod.name}")
+        _LOADED = True
+    from stdo.core import plugins
+
+    plugins.load()
+
+
+BACKBONES: Registry[type[nn.Module]] = Registry(
+    "backbone",
+    load=_load_all,
+    hint="a new backbone is one module with a @register class: see docs/extending.md",
+)
 
 
 def register(name: str, *, display_name: str | None = None):
@@ -30,9 +52,7 @@ def register(name: str, *, display_name: str | None = None):
         raise ValueError(f"backbone name {name!r}: use lower-case letters, digits and _")
 
     def deco(cls: type[nn.Module]) -> type[nn.Module]:
-        if name in _REGISTRY and _REGISTRY[name] is not cls:
-            raise ValueError(f"backbone {name!r} registered twice")
-        _REGISTRY[name] = cls
+        BACKBONES.add(name, cls)
         cls.registry_name = name
         cls.display_name = display_name or name.upper()
         return cls
@@ -40,21 +60,8 @@ def register(name: str, *, display_name: str | None = None):
     return deco
 
 
-def _load_all() -> None:
-    global _LOADED
-    if not _LOADED:
-        for mod in pkgutil.iter_modules(__path__):
-            if not mod.name.startswith("_"):
-                importlib.import_module(f"{__name__}.{mod.name}")
-        _LOADED = True
-    from stdo.core import plugins
-
-    plugins.load()
-
-
 def available() -> list[str]:
-    _load_all()
-    return sorted(_REGISTRY)
+    return sorted(BACKBONES.names())
 
 
 def display_name(name: str) -> str:
@@ -63,14 +70,7 @@ def display_name(name: str) -> str:
 
 
 def get_class(name: str) -> type[nn.Module]:
-    _load_all()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise StdoError(
-            f"unknown backbone {name!r}; registered: {', '.join(available())} "
-            "(a new backbone is one module with a @register class: see docs/extending.md)"
-        ) from None
+    return BACKBONES.get(name)
 
 
 def build_model(name: str, *, scale: int, seed: int | None = None, **kwargs: Any) -> nn.Module:

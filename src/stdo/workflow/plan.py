@@ -312,7 +312,7 @@ class Plan:
 
     def stdo_ks(self) -> list[int]:
         """STDO's k that compete for Table 2's best of k (the config's ``stdo.k``)."""
-        return [int(k) for k in self.config.get("stdo", {}).get("k", [])]
+        return methods.stdo_ks(self.config)
 
     def tables_to_build(self) -> list[int]:
         """The paper tables this config has the methods for."""

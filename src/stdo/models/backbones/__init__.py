@@ -1,0 +1,1 @@
+"""The backbones, one module each (imported by the registry on first use)."""
