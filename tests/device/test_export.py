@@ -104,7 +104,22 @@ def test_export_checks_parity_and_writes_the_manifest(tmp_path, patch_dir):
     assert f16["frame"]["bytes"] < f32["frame"]["bytes"] and f16["frame"]["max_abs"] > f32["frame"]["max_abs"]
 
 
-def test_a_perturbed_export_fails_parity_and_writes_no_manifest(tmp_path, patch_dir, capsys):
+class _Offset(torch.nn.Module):
+    """A converted graph that is off by a constant: what a broken conversion looks like."""
+
+    def __init__(self, model: torch.nn.Module, offset: float):
+        super().__init__()
+        self.model, self.offset = model, offset
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x) + self.offset
+
+
+def test_a_perturbed_export_fails_parity_and_writes_no_manifest(tmp_path, patch_dir, capsys, monkeypatch):
+    convert = export.convert  # the real converter, given a graph 0.5 grey levels off
+    monkeypatch.setattr(
+        export, "convert", lambda graph, shape, paths: convert(_Offset(graph, 0.5), shape, paths)
+    )
     model = _espcn(tmp_path / "units" / "all" / "model.pt", 0)
     manifest = tmp_path / "out" / "manifest.json"
     argv = [
@@ -118,9 +133,7 @@ def test_a_perturbed_export_fails_parity_and_writes_no_manifest(tmp_path, patch_
         "float32",
     ]
     with pytest.raises(SystemExit) as exit_info:
-        export.main(
-            [*argv, "--perturb", "0.5", "--out-dir", str(tmp_path / "out/t"), "--out-manifest", str(manifest)]
-        )
+        export.main([*argv, "--out-dir", str(tmp_path / "out/t"), "--out-manifest", str(manifest)])
     assert exit_info.value.code != 0
     err = capsys.readouterr().err
     assert (

@@ -104,6 +104,7 @@ def test_item12_every_patches_output_has_its_sidecar(tmp_path, demo_frames):
         assert side["stage"] == "patches" and side["output_sha256"] == io.sha256_file(out / name)
 
 
+@pytest.mark.slow
 def test_item12_a_failed_run_leaves_no_sidecar_without_its_file(tmp_path):
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"not a video" * 100)

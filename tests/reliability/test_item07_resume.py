@@ -30,6 +30,7 @@ def test_item07_resume_refuses_while_a_snakemake_runs_in_the_directory(tmp_path)
         standin.wait()
 
 
+@pytest.mark.slow
 def test_item07_resume_unlocks_and_reruns_incomplete_jobs(tmp_path, capsys):
     target = "results/videos/tiny/meta.json"
     resume.main(

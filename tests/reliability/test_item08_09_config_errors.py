@@ -7,7 +7,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
+import pytest
 from support.workflow import TINY, snakemake  # noqa: E402
+
+pytestmark = pytest.mark.slow  # runs Snakemake (see pyproject's markers)
 
 
 def _dry_run(tmp_path: Path, overlay: str) -> str:

@@ -68,6 +68,7 @@ def test_item10_more_segments_than_frames_stops_at_parse_time(tmp_path):
     assert "set duration_s to the video's real length" in msg
 
 
+@pytest.mark.slow
 def test_item10_dry_run_of_a_too_large_k_is_one_line(tmp_path):
     overlay = tmp_path / "overlay.yaml"
     overlay.write_text("stdo:\n  k: [2, 50]\n")  # tiny: 12 frames x 2x2 = 48 patches at x4

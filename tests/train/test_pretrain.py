@@ -51,6 +51,7 @@ def _pretrain_cmd(out: Path, images: str = "camera", steps: int = 960) -> list[s
             "--out-model", str(out / "model.pt"), "--out-log", str(out / "log.csv")]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_killed_pretraining_resumes_to_the_same_weights(tmp_path):
     ref, cut, other = tmp_path / "ref", tmp_path / "cut", tmp_path / "other"
     subprocess.run(_pretrain_cmd(ref), check=True, capture_output=True)

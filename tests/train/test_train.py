@@ -118,6 +118,7 @@ def _train_cmd(patch_dir: Path, out: Path, steps_epochs: float) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_killed_training_resumes_to_the_same_weights(patch_dir, tmp_path):
     epochs = 40  # 192 patches / batch 8 * 40 = 960 steps
     ref, cut = tmp_path / "ref", tmp_path / "cut"

@@ -17,6 +17,8 @@ from support.workflow import TINY, snakemake
 
 from stdo.core.metrics import pooled_psnr, psnr_to_mse
 
+pytestmark = pytest.mark.slow  # runs Snakemake (see pyproject's markers)
+
 OVERLAY = {
     "backbones": [{"name": "espcn", "kwargs": {"channels": [16, 16]}, "lr": 1.0e-3, "epochs": 2}],
     "scales": [2],

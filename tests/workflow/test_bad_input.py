@@ -6,6 +6,8 @@ import pytest
 import yaml
 from support.workflow import TINY, snakemake
 
+pytestmark = pytest.mark.slow  # runs Snakemake (see pyproject's markers)
+
 
 def _overlay(tmp_path: Path, **changes) -> Path:
     cfg = yaml.safe_load(TINY.read_text()) | changes

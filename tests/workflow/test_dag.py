@@ -14,6 +14,8 @@ from stdo.report import claims
 from stdo.sr.partition import scores_of
 from stdo.workflow.cli import STAGES
 
+pytestmark = pytest.mark.slow  # runs Snakemake (see pyproject's markers)
+
 ALL_BACKBONES = ["espcn", "srcnn", "vdsr", "edsr", "wdsr"]
 
 METHOD_IDS = {"awDNN": "awdnn", "NAS": "nas-n3", "CaFM": "cafm-n3"}

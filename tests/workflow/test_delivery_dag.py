@@ -13,6 +13,8 @@ from stdo.core import io
 from stdo.delivery import client
 from stdo.video import codec
 
+pytestmark = pytest.mark.slow  # runs Snakemake (see pyproject's markers)
+
 FP16_TOLERANCE_DB = 0.05  # the bundle's float16 weights (float32 in evaluate); see stdo.delivery.client
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from support.workflow import REPO, TINY
 
+pytestmark = pytest.mark.slow  # runs Snakemake (see pyproject's markers)
+
 DVC = shutil.which("dvc") or str(Path(sys.executable).with_name("dvc"))
 
 

@@ -12,6 +12,8 @@ from support.workflow import TINY, snakemake
 
 from stdo.workflow.plan import Plan
 
+pytestmark = pytest.mark.slow  # runs Snakemake (see pyproject's markers)
+
 SLICE = {
     "scales": [2],
     "backbones": [{"name": "espcn", "kwargs": {"channels": [16, 16]}, "lr": 1.0e-3, "epochs": 2}],

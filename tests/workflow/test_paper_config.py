@@ -2,8 +2,11 @@
 
 import re
 
+import pytest
 import yaml
 from support.workflow import REPO, snakemake
+
+pytestmark = pytest.mark.slow  # runs Snakemake (see pyproject's markers)
 
 
 def _job_counts(text: str) -> dict[str, int]:

@@ -12,6 +12,8 @@ import pytest
 import yaml
 from support.workflow import REPO, TINY, snakemake
 
+pytestmark = pytest.mark.slow  # runs Snakemake (see pyproject's markers)
+
 UP = REPO / "scripts/slurm/single-node-up.sh"
 DOWN = REPO / "scripts/slurm/single-node-down.sh"
 

