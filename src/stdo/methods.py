@@ -379,6 +379,8 @@ def _psnr_chunk(p: Parsed, s: Selection) -> np.ndarray:
 def _joint(p: Parsed, s: Selection) -> np.ndarray:
     if s.proportions is None:
         raise StdoError(f"unit {p.id!r} needs jstdo.proportions")
+    if s.chunks is None:
+        raise StdoError(f"unit {p.id!r} needs the PSNR partition of k={p['k']} chunks")
     return joint_selection(s.chunks, s.proportions, s.seed)
 
 

@@ -17,7 +17,7 @@ def test_a_registry_keeps_order_refuses_a_second_object_and_names_the_known_ones
     with pytest.raises(ValueError, match="widget 'b' registered twice"):
         reg.add("b", object())
     assert reg.names() == ["b", "a"] and reg.values() == [one, two] and "a" in reg and len(reg) == 2
-    with pytest.raises(StdoError, match=r"unknown widget 'c'; registered: b, a \(see docs/widgets.md\)"):
+    with pytest.raises(StdoError, match=r"unknown widget 'c'; registered: a, b \(see docs/widgets.md\)"):
         reg.get("c")
     assert loads  # every look-up loads first (the package's entries and the plugins)
     reg.remove("a")

@@ -12,7 +12,8 @@ def parse_range(frames: Sequence[int | None] | None) -> tuple[int, int | None]:
     """``[start, stop)`` of a config's ``frames`` (``stop`` None: to the end; no range: all)."""
     if not frames:
         return 0, None
-    start, stop = int(frames[0]), (None if frames[1] is None else int(frames[1]))
+    first, last = frames[0], frames[1]
+    start, stop = int(first or 0), (None if last is None else int(last))
     if start < 0 or (stop is not None and stop <= start):
         raise StdoError(
             f"frame range {list(frames)} is empty or negative; use [start, stop) with stop > start"

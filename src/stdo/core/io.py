@@ -60,7 +60,8 @@ def remove_stale_parts(path: str | Path) -> list[Path]:
     killed run (their writer, named in the file name, is a process of this host that no longer
     runs; files of the older unnamed form too). Returns what was removed."""
     path = Path(path)
-    prefix, host, removed = _part_prefix(path), socket.gethostname(), []
+    prefix, host = _part_prefix(path), socket.gethostname()
+    removed: list[Path] = []
     if not path.parent.is_dir():
         return removed
     for part in path.parent.glob(f"{glob.escape(prefix)}*.part"):
@@ -189,7 +190,7 @@ def reserve(tmp: Path, path: str | Path) -> None:
 def remove_orphan_sidecars(root: str | Path) -> list[Path]:
     """Remove provenance sidecars under ``root`` whose file is gone (Snakemake deletes a failed
     job's outputs but not the sidecars they were written with). Returns what was removed."""
-    removed = []
+    removed: list[Path] = []
     root = Path(root)
     if not root.is_dir():
         return removed

@@ -51,6 +51,8 @@ so they read higher than ours.
 
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
 import torch
 
@@ -96,6 +98,10 @@ def mse_per_item(pred: torch.Tensor, target: torch.Tensor, *, shave: int = 0) ->
     return diff.pow(2).flatten(1).mean(dim=1)
 
 
+@overload
+def mse_to_psnr(mse: float) -> float: ...
+@overload
+def mse_to_psnr(mse: np.ndarray) -> np.ndarray: ...
 def mse_to_psnr(mse: np.ndarray | float) -> np.ndarray | float:
     """PSNR in dB from MSE on the 0..255 scale; ``inf`` where MSE is 0."""
     mse_arr = np.asarray(mse, dtype=np.float64)
@@ -184,6 +190,10 @@ def error_shaves(hr_patch_h: int, hr_patch_w: int, scale: int) -> dict[str, int]
     return {k: v for k, v in shaves.items() if min(hr_patch_h, hr_patch_w) > 2 * v}
 
 
+@overload
+def psnr_to_mse(psnr_db: float) -> float: ...
+@overload
+def psnr_to_mse(psnr_db: np.ndarray) -> np.ndarray: ...
 def psnr_to_mse(psnr_db: np.ndarray | float) -> np.ndarray | float:
     """MSE on the 0..255 scale from PSNR in dB (the inverse of :func:`mse_to_psnr`; 0 for ``inf``)."""
     out = DATA_RANGE**2 / 10.0 ** (np.asarray(psnr_db, dtype=np.float64) / 10.0)

@@ -46,7 +46,7 @@ class Registry(Generic[T]):
         entries = self._loaded()
         if name not in entries:
             hint = f" ({self._hint})" if self._hint else ""
-            raise StdoError(f"unknown {self.kind} {name!r}; registered: {', '.join(entries)}{hint}")
+            raise StdoError(f"unknown {self.kind} {name!r}; registered: {', '.join(sorted(entries))}{hint}")
         return entries[name]
 
     def names(self) -> list[str]:

@@ -19,7 +19,7 @@ from stdo.core.errors import StdoError
 from stdo.device.adb import AdbConfig, run_benchmark
 from stdo.device.bench import task_lr
 
-RUN_KEYS = {"delegate": "cpu", "threads": 4, "runs": 50, "warmup": 5, "timeout_s": 600.0}
+RUN_KEYS: dict[str, Any] = {"delegate": "cpu", "threads": 4, "runs": 50, "warmup": 5, "timeout_s": 600.0}
 DEVICE_KEYS = ("serial", "adb", "env", "remote_root", "step_timeout_s")  # AdbConfig's
 
 

@@ -53,8 +53,8 @@ def register(name: str, *, display_name: str | None = None):
 
     def deco(cls: type[nn.Module]) -> type[nn.Module]:
         BACKBONES.add(name, cls)
-        cls.registry_name = name
-        cls.display_name = display_name or name.upper()
+        cls.registry_name = name  # type: ignore[attr-defined]
+        cls.display_name = display_name or name.upper()  # type: ignore[attr-defined]
         return cls
 
     return deco
@@ -66,7 +66,7 @@ def available() -> list[str]:
 
 def display_name(name: str) -> str:
     """How tables and figures name a registered backbone (its class's ``display_name``)."""
-    return get_class(name).display_name
+    return str(get_class(name).display_name)  # type: ignore[attr-defined]
 
 
 def get_class(name: str) -> type[nn.Module]:
@@ -105,6 +105,7 @@ def count_macs(model: nn.Module, lr_size: tuple[int, int] = (48, 48)) -> int:
 
     def hook(mod: nn.Module, _inp: Any, out: torch.Tensor) -> None:
         nonlocal total
+        assert isinstance(mod, nn.Conv2d)
         kh, kw = mod.kernel_size
         total += out.numel() * (mod.in_channels // mod.groups) * kh * kw
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,7 +50,7 @@ def score(patches: Path, model_path: Path, batch_size: int, device: str) -> tupl
     table = pd.read_csv(patches / "index.csv")
     ids = table["patch"].to_numpy()
     shaves = error_shaves(hr.shape[1], hr.shape[2], grid["scale"])
-    kw = {"batch_size": batch_size, "device": dev, "shaves": list(shaves.values())}
+    kw: dict[str, Any] = {"batch_size": batch_size, "device": dev, "shaves": list(shaves.values())}
     f0 = patch_errors(model, lr, hr, ids, desc="score f0", **kw)
     bic = patch_errors(Bicubic(grid["scale"]), lr, hr, ids, desc="bicubic", **kw)
     mse = f0[:, 0]
@@ -59,7 +60,7 @@ def score(patches: Path, model_path: Path, batch_size: int, device: str) -> tupl
     if "psnr_trainer" in cols:  # what the authors partition by (see stdo.sr.partition.scores_of)
         table["psnr_trainer"] = mse_to_psnr(f0[:, cols["psnr_trainer"]])
     one = np.zeros(ids.size, dtype=np.int64)  # f0 and bicubic: one model, one chunk
-    summary = {
+    summary: dict[str, Any] = {
         "f0_psnr": pooled_psnr(mse),
         "bicubic_psnr": pooled_psnr(bic[:, 0]),
     }

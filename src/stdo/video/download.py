@@ -219,7 +219,7 @@ def gdrive_file_id(source: Source, name: str) -> str:
     except Exception as e:  # gdown raises its own and requests' exceptions
         raise _gdown_error(e, f"Drive folder {source.gdrive_folder}") from e
     for f in files or []:
-        if Path(f.path).name == name:
+        if not isinstance(f, str) and Path(f.path).name == name:  # skip_download: file records
             return f.id
     raise StdoError(f"{name}: not found in Drive folder {source.gdrive_folder}")
 
@@ -291,6 +291,7 @@ def fetch_item(source: Source, item: str, out_dir: Path, archives_dir: Path, mar
     """Make ``out_dir`` hold ``item`` (a VSD4K clip, a DIV2K split). Returns provenance."""
     name = source.archive.format(item=item)
     if source.kind == "local":
+        assert source.path is not None  # Source.from_config requires it
         root = Path(source.path)
         if not root.is_dir():
             raise StdoError(f"local source {root}: not a directory")
@@ -311,6 +312,7 @@ def fetch_item(source: Source, item: str, out_dir: Path, archives_dir: Path, mar
         archive = archives_dir / name
         if not archive.exists():
             if source.kind == "http":
+                assert source.url is not None  # Source.from_config requires it
                 fetch_http(
                     source.url.format(archive=name, item=item),
                     archive,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from stdo.core.errors import StdoError
 from stdo.core.frames import cafm_split, count_in, parse_range
 
 
-def probe_video(path: Path, frames: list[int] | None = None) -> tuple[int, float] | None:
+def probe_video(path: Path, frames: Sequence[int | None] | None = None) -> tuple[int, float] | None:
     """Frames (in the frame range when given) and frames per second of the video in ``path``,
     from the container's headers without decoding; ``None`` when the file does not say."""
     try:
@@ -54,10 +55,11 @@ def _display_turns(frame: av.VideoFrame, path: Path) -> int:
     """Quarter turns counter-clockwise (``np.rot90``'s k) that show ``frame`` as its display
     matrix says (a phone's portrait video is stored landscape with one); 0 without a matrix. A
     matrix that mirrors the picture or turns it by other than a multiple of 90 degrees is refused."""
-    matrix = next((d for d in frame.side_data if d.type == av.sidedata.sidedata.Type.DISPLAYMATRIX), None)
+    display = av.sidedata.sidedata.Type.DISPLAYMATRIX  # type: ignore[attr-defined]  # PyAV's stubs lack it
+    matrix = next((d for d in frame.side_data if d.type == display), None)  # type: ignore[attr-defined]
     if matrix is None:
         return 0
-    a, b, _, c, d, *_ = np.frombuffer(bytes(matrix), "<i4").astype(np.int64)
+    a, b, _, c, d, *_ = np.frombuffer(bytes(matrix), "<i4").astype(np.int64)  # type: ignore[arg-type]
     degrees = frame.rotation
     if a * d - b * c < 0 or degrees % 90:
         what = "mirrors the picture" if a * d - b * c < 0 else f"turns the picture by {degrees} degrees"
@@ -93,7 +95,7 @@ def _ranges(ids: list[int]) -> str:
 
 def decode(
     path: Path,
-    frames: list[int] | None = None,
+    frames: Sequence[int | None] | None = None,
     crop: list[int] | None = None,
     progress: bool = True,
     on_corrupt: str = "error",
@@ -248,7 +250,7 @@ def compose_crops(first: list[int] | None, second: list[int] | None) -> list[int
 
 def ingest_vsd4k(
     clips: list[Path],
-    frames: list[int] | None = None,
+    frames: Sequence[int | None] | None = None,
     crop: list[int] | None = None,
     duration_s: float | None = None,
     clip_frames: int | None = None,
@@ -262,7 +264,7 @@ def ingest_vsd4k(
 
     pairs = vsd4k.frame_list(clips, frames, clip_frames)
     imgs = vsd4k.read_hr(pairs, crop)
-    start = int(frames[0]) if frames else 0
+    start = parse_range(frames)[0]
     rate = None
     if duration_s:
         rate = Fraction(len(vsd4k.frame_list(clips, None, clip_frames)) / duration_s).limit_denominator(1001)
@@ -289,7 +291,7 @@ def ingest(
     path: Path | list[Path],
     out_frames: Path,
     out_meta: Path,
-    frames: list[int] | None = None,
+    frames: Sequence[int | None] | None = None,
     crop: list[int] | None = None,
     progress: bool = True,
     fit: str = "error",

@@ -14,6 +14,7 @@ scale so that HR and LR stay aligned.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,7 @@ def lr_path(clip: Path, hr_file: Path, scale: int) -> Path:
 
 
 def frame_list(
-    clips: list[Path], frames: list[int | None] | None, clip_frames: int | None = None
+    clips: list[Path], frames: Sequence[int | None] | None, clip_frames: int | None = None
 ) -> list[tuple[Path, Path]]:
     """(clip, HR file) pairs of the concatenated clips, each clip cut to its first ``clip_frames``
     frames (the STDO authors' ``VSD4K.py`` ``generate_test_data``: ``frame[0:num_frames]``,
@@ -85,7 +86,7 @@ def _crop(img: np.ndarray, crop: list[int] | None, factor: int, where: Path) -> 
 
 
 def read_hr(pairs: list[tuple[Path, Path]], crop: list[int] | None = None) -> list[np.ndarray]:
-    out = []
+    out: list[np.ndarray] = []
     for _, f in pairs:
         img = _crop(_read(f), crop, 1, f)
         if out and img.shape != out[0].shape:

@@ -265,6 +265,8 @@ class PaperSetting:
         if scale not in self.grids:
             return paper_method, None, f"the paper has no x{scale}"
         patch = lr_patch(self.hr, scale, self.grids[scale])
+        if patch is None:
+            return paper_method, None, f"the paper's x{scale} grid does not divide its frames"
         geometry = Geometry(round(seconds * self.fps), *self.grids[scale], *patch)
         config = self.config if self._proportions_fit(paper_method) else ours
         b = self.backbones[backbone]
@@ -333,6 +335,7 @@ def hr_size(plan: Plan, video: str) -> tuple[tuple[int, int] | None, str]:
     entry = plan.videos[video]
     demo = plan.config.get("demo_video")
     source = entry.get("source")
+    size: tuple[int, int] | None
     if demo and source == demo["path"]:
         size = (int(demo["width"]), int(demo["height"]))
     elif entry.get("vsd4k"):

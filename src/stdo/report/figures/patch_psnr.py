@@ -73,6 +73,7 @@ def heatmap_figure(
         for ax in axes[r]:
             ax.set_xticks([])
             ax.set_yticks([])
+    assert image is not None  # every figure has at least one panel
     fig.colorbar(image, ax=axes[:, 1:].ravel().tolist(), shrink=0.9, label="patch PSNR (dB)")
     fig.suptitle(title, fontsize=10)
     return fig, pd.DataFrame(records)
