@@ -76,3 +76,29 @@ def point_saving(
     if why:
         return math.nan, why
     return float((rate / ref - 1) * 100), ""
+
+
+def break_even_s(
+    stream_kbps: float, side_kbps: float, model_bytes: float, ladder_kbps: float
+) -> tuple[float, str]:
+    """The video length at which LR + models costs what the HR ladder costs at the same PSNR:
+    ``(seconds, note)``.
+
+    An extrapolation: the LR stream's and the side information's kbit/s are assumed to hold at
+    any length (``stream_kbps + side_kbps``, measured on this video) and the models to be sent once
+    (``model_bytes``), so the total rate at length ``T`` is ``stream + side + 8 model_bytes / 1000
+    T``; it meets ``ladder_kbps`` at ``T = 8 model_bytes / 1000 / (ladder - stream - side)``. Where
+    the stream and side alone already cost the ladder's rate or more, no length breaks even
+    (``inf``); NaN where the ladder's rate at this PSNR is unknown. It breaks where the models
+    grow with the length (NAS's and CaFM's segments: one model or modulation per ``segment``
+    seconds), where a longer video's content changes what the models must learn, and where the
+    codec's rate on a longer clip differs from this one's."""
+    if not (math.isfinite(ladder_kbps) and ladder_kbps > 0):
+        return math.nan, "the ladder's rate at this PSNR is unknown"
+    margin = ladder_kbps - stream_kbps - side_kbps
+    if margin <= 0:
+        return math.inf, (
+            f"the LR stream and side information alone ({stream_kbps + side_kbps:.1f} kbit/s) cost "
+            f"at least the HR ladder's {ladder_kbps:.1f} kbit/s: no length breaks even"
+        )
+    return 8 * model_bytes / 1000 / margin, ""
