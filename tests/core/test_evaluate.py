@@ -262,7 +262,7 @@ def test_stdo_on_held_out_frames_with_an_empty_chunk(tmp_path, patch_dir, arrays
 def test_rendered_frames_are_the_routed_patches_stitched_with_the_evaluated_psnr(
     tmp_path, patch_dir, arrays, chunks
 ):
-    """render_frames (Figure 4, the clip) gives whole frames whose PSNR is the evaluation's: each
+    """RoutedSR.frames (Figure 4, the clip) gives whole frames whose PSNR is the evaluation's: each
     patch through its chunk's model, quantised to uint8, stitched in grid order."""
     lr, hr = arrays
     part = tmp_path / "chunks.npy"
@@ -273,9 +273,11 @@ def test_rendered_frames_are_the_routed_patches_stitched_with_the_evaluated_psnr
         save(tmp_path / "c1.pt", bad, "vdsr", VDSR_KW),
     ]
     _, pmap = run(patch_dir, "stdo-k2", paths, part)
-    routed = evaluate.load_routed(patch_dir, "stdo-k2", paths, partition=part, device=torch.device("cpu"))
+    routed = evaluate.load_routed(
+        patch_dir, "stdo-k2", paths, partition=part, device=torch.device("cpu"), batch_size=3
+    )
     frames = [3, 0]
-    out = evaluate.render_frames(routed, lr, frames, batch_size=3, device=torch.device("cpu"))
+    out = routed.sr.frames(lr, frames)
     assert out.shape == (2, ROWS * hr.shape[1], COLS * hr.shape[2], 3) and out.dtype == np.uint8
     expected = np.clip(np.round(routed_sr([good, bad], chunks, lr)), 0, 255).astype(np.uint8)
     whole = stitch(expected, COLS, ROWS)
@@ -287,7 +289,7 @@ def test_rendered_frames_are_the_routed_patches_stitched_with_the_evaluated_psnr
         assert metrics.psnr(out[i], hr_frames[f]) == pytest.approx(pooled, abs=1e-9)
         assert (chunks[f * per_patch : (f + 1) * per_patch] == 1).any()  # both models in the frame
     with pytest.raises(StdoError, match=r"frames \[4\] are outside the video's 4 frames"):
-        evaluate.render_frames(routed, lr, [4], batch_size=3, device=torch.device("cpu"))
+        routed.sr.frames(lr, [4])
 
 
 def test_cafm_protocol_is_the_mean_of_per_frame_psnrs_of_whole_frames(tmp_path, patch_dir, arrays):

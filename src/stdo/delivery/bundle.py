@@ -34,6 +34,8 @@ import math
 import shutil
 import struct
 import zlib
+from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,7 @@ from stdo.core.errors import StdoError
 from stdo.models import cafm, modelfile
 
 FORMAT = "stdo-bundle/1"
+REBUILD = "rebuild the bundle (snakemake ... rate, or python -m stdo.delivery.bundle)"
 MAGIC = b"STDOMAP1"
 HEADER = struct.Struct("<8sHHIBB")  # magic, cols, rows, frames, k, compression: 18 bytes
 COMPRESSIONS = ("raw", "zlib", "lzma")
@@ -117,6 +120,178 @@ def unpack_map(data: bytes, what: str = "map") -> dict[str, Any]:
         "compression": COMPRESSIONS[comp],
         "chunks": chunks,
     }
+
+
+# ---------------------------------------------------------------- what a valid bundle is
+
+
+def read_manifest(path: Path) -> tuple[Path, dict[str, Any]]:
+    """A bundle's directory and its manifest (``path``: the directory or its manifest.json),
+    checked by :func:`check_manifest`."""
+    root = path.parent if path.name == "manifest.json" else path
+    mpath = root / "manifest.json"
+    if not mpath.exists():
+        raise StdoError(
+            f"{root}: not a bundle (no manifest.json); give a bundle directory made by the bundle rule"
+        )
+    try:
+        manifest = json.loads(mpath.read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise StdoError(f"{mpath}: not readable JSON ({e}); the bundle is damaged, {REBUILD}") from e
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise StdoError(f"{mpath}: not a {FORMAT} manifest; {REBUILD}")
+    check_manifest(mpath, manifest)
+    return root, manifest
+
+
+def _positive_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v > 0
+
+
+def _pair(v: Any) -> bool:
+    return isinstance(v, list) and len(v) == 2 and all(_positive_int(x) for x in v)
+
+
+def _is_part(v: Any) -> bool:
+    return isinstance(v, dict) and isinstance(v.get("file"), str) and "bytes" in v and "sha256" in v
+
+
+def check_manifest(mpath: Path, m: dict[str, Any]) -> None:
+    """Every key the client reads, with its type and its agreement with the others (sizes, scale,
+    backbone, fps); a manifest that fails is a :class:`StdoError` naming the key."""
+
+    def bad(key: str, want: str) -> StdoError:
+        return StdoError(f"{mpath}: {key} is {json.dumps(m.get(key))[:60]}, "
+                         f"expected {want}; the manifest is damaged or hand-edited, {REBUILD}")  # fmt: skip
+
+    for key, ok, want in (
+        ("method", lambda v: isinstance(v, str) and v, "a method name"),
+        ("backbone", lambda v: isinstance(v, str) and v, "a backbone name"),
+        ("routing", lambda v: isinstance(v, str), "a routing name"),
+        ("scale", _positive_int, "a positive integer"),
+        ("frames", _positive_int, "a positive number of frames"),
+        ("fps", lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v > 0, "a positive fps"),
+        ("grid", lambda v: isinstance(v, dict), "an object with cols, rows, lr_patch and hr_patch"),
+        ("lr_size", _pair, "[height, width]"),
+        ("hr_size", _pair, "[height, width]"),
+        ("stream", _is_part, "a part (file, bytes, sha256)"),
+        ("models", lambda v: isinstance(v, list) and v and all(_is_part(x) for x in v), "a list of models"),
+    ):
+        if not ok(m.get(key)):
+            raise bad(key, want)
+    if m.get("side") is not None and not _is_part(m["side"]):
+        raise bad("side", "null or a part (file, bytes, sha256)")
+    g, scale = m["grid"], m["scale"]
+    if not (_positive_int(g.get("cols")) and _positive_int(g.get("rows"))):
+        raise StdoError(f"{mpath}: grid.cols and grid.rows must be positive integers; {REBUILD}")
+    if not (_pair(g.get("lr_patch")) and _pair(g.get("hr_patch"))):
+        raise StdoError(f"{mpath}: grid.lr_patch and grid.hr_patch must be [height, width]; {REBUILD}")
+    lr_size = [g["lr_patch"][0] * g["rows"], g["lr_patch"][1] * g["cols"]]
+    for key, got, want in (
+        ("grid.hr_patch", g["hr_patch"], [x * scale for x in g["lr_patch"]]),
+        ("lr_size", m["lr_size"], lr_size),
+        ("hr_size", m["hr_size"], [x * scale for x in lr_size]),
+    ):
+        if got != want:
+            raise StdoError(f"{mpath}: {key} is {got}, but the grid and x{scale} make it {want}; {REBUILD}")
+    for part in m["models"]:
+        for key in ("backbone", "scale"):
+            if key in part and part[key] != m[key]:
+                raise StdoError(
+                    f"{mpath}: model {part.get('unit')} is listed with {key} {part[key]!r} in a bundle of "
+                    f"{key} {m[key]!r}; {REBUILD}"
+                )
+    if m.get("fps_fraction") is not None:
+        try:
+            ok = Fraction(str(m["fps_fraction"])) > 0
+        except (ValueError, ZeroDivisionError):
+            ok = False
+        if not ok:
+            raise bad("fps_fraction", "null or a positive frame rate such as 30000/1001")
+
+
+def check_part(root: Path, part: dict[str, Any], what: str) -> Path:
+    """The path of a part (``what``, in errors) inside the bundle, its size and SHA-256 checked."""
+    path = root / part["file"]
+    inside = root.resolve()
+    if Path(part["file"]).is_absolute() or inside not in (path.resolve(), *path.resolve().parents):
+        raise StdoError(
+            f"{root / 'manifest.json'}: {what} is {part['file']!r}, outside the bundle; a bundle names only "
+            f"its own files, {REBUILD}"
+        )
+    if not path.exists():
+        raise StdoError(f"{path}: {what} missing from the bundle; {REBUILD}")
+    size = path.stat().st_size
+    if size != part["bytes"]:
+        raise StdoError(
+            f"{path}: {what} has {size} bytes, the manifest says {part['bytes']} "
+            f"(truncated or damaged); {REBUILD}"
+        )
+    if io.sha256_file(path) != part["sha256"]:
+        raise StdoError(f"{path}: {what} does not match its SHA-256 in the manifest (damaged); {REBUILD}")
+    return path
+
+
+@dataclass
+class Checked:
+    """A checked bundle: its directory, manifest, models (rebuilt, with their records) and the
+    patch-to-chunk map's chunks (methods routed by PSNR chunk; else None)."""
+
+    root: Path
+    manifest: dict[str, Any]
+    models: list[tuple[torch.nn.Module, dict[str, Any]]]
+    chunks: np.ndarray | None
+
+
+def load_checked(path: str | Path, device: torch.device | str = "cpu") -> Checked:
+    """Check a bundle (manifest, every part's size and SHA-256, each model's scale and backbone,
+    the map's grid, frames and k) and load its models and map; a damaged or mismatched bundle is
+    a :class:`StdoError` saying which part is wrong and what to do."""
+    root, m = read_manifest(Path(path))
+    check_part(root, m["stream"], "the LR stream")
+    grid, scale = m["grid"], int(m["scale"])
+    units = methods.method_units(m["method"])
+    if [p["unit"] for p in m["models"]] != units:
+        raise StdoError(
+            f"{root}: models {[p['unit'] for p in m['models']]} are not method {m['method']}'s {units}"
+        )
+    models = []
+    for part in m["models"]:
+        model_path = check_part(root, part, f"model {part['unit']}")
+        model, record = modelfile.load_model(model_path, device)
+        if int(record["scale"]) != scale:
+            raise StdoError(
+                f"{model_path}: a x{record['scale']} model in a x{scale} bundle "
+                f"(a model for another scale); {REBUILD}"
+            )
+        if record["backbone"] != m["backbone"]:
+            raise StdoError(
+                f"{model_path}: a {record['backbone']} model in a {m['backbone']} bundle; {REBUILD}"
+            )
+        models.append((model, record))
+    chunks = None
+    if m["routing"] == "chunks":
+        if not m.get("side"):
+            raise StdoError(
+                f"{root}: method {m['method']} routes by PSNR chunk but the bundle has no map; {REBUILD}"
+            )
+        map_path = check_part(root, m["side"], "the patch-to-chunk map")
+        side = unpack_map(map_path.read_bytes(), str(map_path))
+        mine = (grid["cols"], grid["rows"], int(m["frames"]))
+        theirs = (side["cols"], side["rows"], side["frames"])
+        if theirs != mine:
+            raise StdoError(
+                f"{map_path}: a map for a {theirs[0]}x{theirs[1]} grid over {theirs[2]} frames, "
+                "the bundle's is "
+                f"{mine[0]}x{mine[1]} over {mine[2]} frames (a map for another grid); {REBUILD}"
+            )
+        if side["k"] != m["side"]["k"]:
+            raise StdoError(f"{map_path}: a map of k={side['k']} for method {m['method']}; {REBUILD}")
+        chunks = side["chunks"]
+    return Checked(root, m, models, chunks)
+
+
+# ---------------------------------------------------------------- writing one
 
 
 def write_model(src: Path, dst: Path, dtype: str) -> dict[str, Any]:

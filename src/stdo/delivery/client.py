@@ -1,9 +1,10 @@
 """``stdo upscale BUNDLE -o out.mp4``: the client that plays a bundle back.
 
-It checks the bundle (every part's size and SHA-256 against the manifest; each model's scale and
-backbone; the map's grid and frame count; the stream's frame count and size), decodes the LR
-stream, sends every LR patch through the model its method routes it to (:func:`stdo.methods.route`,
-as :mod:`stdo.sr.evaluate` does: STDO by the packed patch-to-chunk map, NAS/CaFM by time segment, the
+It checks the bundle (:func:`stdo.delivery.bundle.load_checked`: every part's size and SHA-256
+against the manifest; each model's scale and backbone; the map's grid and frame count; then the
+stream's frame count and size), decodes the LR stream, sends every LR patch through the model its
+method routes it to (:func:`stdo.methods.route` and :class:`stdo.sr.routed.RoutedSR`, as
+:mod:`stdo.sr.evaluate` does: STDO by the packed patch-to-chunk map, NAS/CaFM by time segment, the
 others to the one model), stitches the SR patches into frames, writes them as H.264 (``libx264``,
 ``--crf``, yuv420p) in an MP4 and prints frames per second. With ``--hr`` (HR frames as ``.npy``,
 or a video file PyAV reads) it prints the PSNR of the SR frames (before the MP4's own encoding:
@@ -27,12 +28,11 @@ counted in fps).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -44,233 +44,54 @@ from tqdm import tqdm
 from stdo import methods
 from stdo.core import io, runtime
 from stdo.core.errors import StdoError
-from stdo.core.metrics import mse_to_psnr, quantize
+from stdo.core.metrics import mse_to_psnr
 from stdo.delivery import bundle as bundle_mod
-from stdo.models import modelfile
-from stdo.models.cafm import CaFM
+from stdo.device import export
+from stdo.sr.routed import LiteRTModels, RoutedSR, TorchModels
 from stdo.video import codec
 from stdo.video.patches import index_table, split, stitch
 
 BACKENDS = ("torch", "litert")
-REBUILD = "rebuild the bundle (snakemake ... rate, or python -m stdo.delivery.bundle)"
+REBUILD = bundle_mod.REBUILD
 
 
 @dataclass
 class Bundle:
     root: Path
     manifest: dict[str, Any]
-    models: list[tuple[torch.nn.Module, dict[str, Any]]]
-    routing: np.ndarray  # group of every patch, id order
-
-
-def _manifest(path: Path) -> tuple[Path, dict[str, Any]]:
-    root = path.parent if path.name == "manifest.json" else path
-    mpath = root / "manifest.json"
-    if not mpath.exists():
-        raise StdoError(
-            f"{root}: not a bundle (no manifest.json); give a bundle directory made by the bundle rule"
-        )
-    try:
-        manifest = json.loads(mpath.read_text())
-    except (OSError, json.JSONDecodeError) as e:
-        raise StdoError(f"{mpath}: not readable JSON ({e}); the bundle is damaged, {REBUILD}") from e
-    if not isinstance(manifest, dict) or manifest.get("format") != bundle_mod.FORMAT:
-        raise StdoError(f"{mpath}: not a {bundle_mod.FORMAT} manifest; {REBUILD}")
-    check_manifest(mpath, manifest)
-    return root, manifest
-
-
-def _positive_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v > 0
-
-
-def _pair(v: Any) -> bool:
-    return isinstance(v, list) and len(v) == 2 and all(_positive_int(x) for x in v)
-
-
-def _is_part(v: Any) -> bool:
-    return isinstance(v, dict) and isinstance(v.get("file"), str) and "bytes" in v and "sha256" in v
-
-
-def check_manifest(mpath: Path, m: dict[str, Any]) -> None:
-    """Every key the client reads, with its type and its agreement with the others (sizes, scale,
-    backbone, fps); a manifest that fails is a :class:`StdoError` naming the key."""
-
-    def bad(key: str, want: str) -> StdoError:
-        return StdoError(f"{mpath}: {key} is {json.dumps(m.get(key))[:60]}, "
-                         f"expected {want}; the manifest is damaged or hand-edited, {REBUILD}")  # fmt: skip
-
-    for key, ok, want in (
-        ("method", lambda v: isinstance(v, str) and v, "a method name"),
-        ("backbone", lambda v: isinstance(v, str) and v, "a backbone name"),
-        ("routing", lambda v: isinstance(v, str), "a routing name"),
-        ("scale", _positive_int, "a positive integer"),
-        ("frames", _positive_int, "a positive number of frames"),
-        ("fps", lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v > 0, "a positive fps"),
-        ("grid", lambda v: isinstance(v, dict), "an object with cols, rows, lr_patch and hr_patch"),
-        ("lr_size", _pair, "[height, width]"),
-        ("hr_size", _pair, "[height, width]"),
-        ("stream", _is_part, "a part (file, bytes, sha256)"),
-        ("models", lambda v: isinstance(v, list) and v and all(_is_part(x) for x in v), "a list of models"),
-    ):
-        if not ok(m.get(key)):
-            raise bad(key, want)
-    if m.get("side") is not None and not _is_part(m["side"]):
-        raise bad("side", "null or a part (file, bytes, sha256)")
-    g, scale = m["grid"], m["scale"]
-    if not (_positive_int(g.get("cols")) and _positive_int(g.get("rows"))):
-        raise StdoError(f"{mpath}: grid.cols and grid.rows must be positive integers; {REBUILD}")
-    if not (_pair(g.get("lr_patch")) and _pair(g.get("hr_patch"))):
-        raise StdoError(f"{mpath}: grid.lr_patch and grid.hr_patch must be [height, width]; {REBUILD}")
-    lr_size = [g["lr_patch"][0] * g["rows"], g["lr_patch"][1] * g["cols"]]
-    for key, got, want in (
-        ("grid.hr_patch", g["hr_patch"], [x * scale for x in g["lr_patch"]]),
-        ("lr_size", m["lr_size"], lr_size),
-        ("hr_size", m["hr_size"], [x * scale for x in lr_size]),
-    ):
-        if got != want:
-            raise StdoError(f"{mpath}: {key} is {got}, but the grid and x{scale} make it {want}; {REBUILD}")
-    for part in m["models"]:
-        for key in ("backbone", "scale"):
-            if key in part and part[key] != m[key]:
-                raise StdoError(
-                    f"{mpath}: model {part.get('unit')} is listed with {key} {part[key]!r} in a bundle of "
-                    f"{key} {m[key]!r}; {REBUILD}"
-                )
-    if m.get("fps_fraction") is not None:
-        try:
-            ok = Fraction(str(m["fps_fraction"])) > 0
-        except (ValueError, ZeroDivisionError):
-            ok = False
-        if not ok:
-            raise bad("fps_fraction", "null or a positive frame rate such as 30000/1001")
-
-
-def _check_part(root: Path, part: dict[str, Any], what: str) -> Path:
-    path = root / part["file"]
-    inside = root.resolve()
-    if Path(part["file"]).is_absolute() or inside not in (path.resolve(), *path.resolve().parents):
-        raise StdoError(
-            f"{root / 'manifest.json'}: {what} is {part['file']!r}, outside the bundle; a bundle names only "
-            f"its own files, {REBUILD}"
-        )
-    if not path.exists():
-        raise StdoError(f"{path}: {what} missing from the bundle; {REBUILD}")
-    size = path.stat().st_size
-    if size != part["bytes"]:
-        raise StdoError(
-            f"{path}: {what} has {size} bytes, the manifest says {part['bytes']} "
-            f"(truncated or damaged); {REBUILD}"
-        )
-    if io.sha256_file(path) != part["sha256"]:
-        raise StdoError(f"{path}: {what} does not match its SHA-256 in the manifest (damaged); {REBUILD}")
-    return path
+    sr: RoutedSR  # its models (PyTorch) and the group of every patch, id order
 
 
 def open_bundle(path: str | Path, device: torch.device | str = "cpu") -> Bundle:
-    """Check a bundle and load its models and routing; a damaged or mismatched bundle is a
-    :class:`StdoError` saying which part is wrong and what to do."""
-    root, m = _manifest(Path(path))
-    _check_part(root, m["stream"], "the LR stream")
-    grid, scale = m["grid"], int(m["scale"])
-    units = methods.method_units(m["method"])
-    if [p["unit"] for p in m["models"]] != units:
-        raise StdoError(
-            f"{root}: models {[p['unit'] for p in m['models']]} are not method {m['method']}'s {units}"
+    """Check a bundle (:func:`stdo.delivery.bundle.load_checked`) and route its patches through
+    its models with PyTorch; a damaged or mismatched bundle is a :class:`StdoError` saying which
+    part is wrong and what to do."""
+    b = bundle_mod.load_checked(path, device)
+    m = b.manifest
+    index = index_table(int(m["frames"]), m["grid"]["cols"], m["grid"]["rows"])
+    routing = methods.route(m["method"], index=index, chunks=b.chunks)
+    try:
+        sr = RoutedSR(
+            TorchModels([model for model, _ in b.models], device),
+            routing,
+            groups=methods.method_groups(m["method"]),
+            grid=(m["grid"]["cols"], m["grid"]["rows"]),
+            what=f"method {m['method']!r}",
         )
-    models = []
-    for part in m["models"]:
-        model_path = _check_part(root, part, f"model {part['unit']}")
-        model, record = modelfile.load_model(model_path, device)
-        if int(record["scale"]) != scale:
-            raise StdoError(
-                f"{model_path}: a x{record['scale']} model in a x{scale} bundle "
-                f"(a model for another scale); {REBUILD}"
-            )
-        if record["backbone"] != m["backbone"]:
-            raise StdoError(
-                f"{model_path}: a {record['backbone']} model in a {m['backbone']} bundle; {REBUILD}"
-            )
-        models.append((model, record))
-    index = index_table(int(m["frames"]), grid["cols"], grid["rows"])
-    chunks = None
-    if m["routing"] == "chunks":
-        if not m.get("side"):
-            raise StdoError(
-                f"{root}: method {m['method']} routes by PSNR chunk but the bundle has no map; {REBUILD}"
-            )
-        map_path = _check_part(root, m["side"], "the patch-to-chunk map")
-        side = bundle_mod.unpack_map(map_path.read_bytes(), str(map_path))
-        mine = (grid["cols"], grid["rows"], int(m["frames"]))
-        theirs = (side["cols"], side["rows"], side["frames"])
-        if theirs != mine:
-            raise StdoError(
-                f"{map_path}: a map for a {theirs[0]}x{theirs[1]} grid over {theirs[2]} frames, "
-                "the bundle's is "
-                f"{mine[0]}x{mine[1]} over {mine[2]} frames (a map for another grid); {REBUILD}"
-            )
-        if side["k"] != m["side"]["k"]:
-            raise StdoError(f"{map_path}: a map of k={side['k']} for method {m['method']}; {REBUILD}")
-        chunks = side["chunks"]
-    routing = methods.route(m["method"], index=index, chunks=chunks)
-    groups = methods.method_groups(m["method"])
-    if len(models) not in (1, groups):
-        raise StdoError(
-            f"method {m['method']!r}: {groups} routing groups for {len(models)} models; {REBUILD}"
-        )
-    return Bundle(root, m, models, routing)
+    except StdoError as e:
+        raise StdoError(f"{e}; {REBUILD}") from None
+    return Bundle(b.root, m, sr)
 
 
-def _group_model(b: Bundle, g: int) -> torch.nn.Module:
-    groups = methods.method_groups(b.manifest["method"])
-    model = b.models[g][0] if len(b.models) == groups else b.models[0][0]
-    return model
-
-
-def torch_runners(b: Bundle, device: torch.device) -> Callable[[int, np.ndarray], np.ndarray]:
-    """``run(group, lr uint8 [n, h, w, 3]) -> sr uint8 [n, H, W, 3]`` with PyTorch."""
-
-    @torch.no_grad()
-    def run(g: int, lr: np.ndarray) -> np.ndarray:
-        model = _group_model(b, g)
-        if isinstance(model, CaFM):
-            model.set_chunk(g)
-        x = torch.from_numpy(np.ascontiguousarray(lr)).to(device).permute(0, 3, 1, 2).float()
-        return quantize(model(x)).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
-
-    return run
-
-
-def litert_runners(b: Bundle, workdir: Path) -> Callable[[int, np.ndarray], np.ndarray]:
-    """The same with LiteRT: each group's graph converted at the LR patch size (float32)."""
-    from stdo.device import export
-
+def litert(b: Bundle, workdir: Path) -> RoutedSR:
+    """The bundle's :class:`RoutedSR` with LiteRT: each group's graph converted at the LR patch
+    size (float32) into ``workdir``."""
     try:
         import litert_torch  # noqa: F401
     except ImportError as e:
         raise StdoError('--backend litert needs litert-torch: pip install -e ".[export]"') from e
-    groups = methods.method_groups(b.manifest["method"])
-    hw = tuple(b.manifest["grid"]["lr_patch"])
-    interpreters = {}
-    for i, (model, _) in enumerate(b.models):
-        for suffix, graph in export.graphs(model):
-            path = workdir / f"m{i}{suffix}.tflite"
-            export.convert(graph, hw, {"float32": path})
-            g = int(suffix[2:]) if suffix else i
-            for group in range(groups) if (len(b.models) == 1 and not suffix) else [g]:
-                interpreters[group] = export.interpreter(path)
-
-    def run(g: int, lr: np.ndarray) -> np.ndarray:
-        it = interpreters[g]
-        inp, out = it.get_input_details()[0], it.get_output_details()[0]
-        res = []
-        for img in lr:
-            it.set_tensor(inp["index"], np.ascontiguousarray(img.transpose(2, 0, 1)[None], dtype=np.float32))
-            it.invoke()
-            res.append(it.get_tensor(out["index"])[0].transpose(1, 2, 0))
-        return np.clip(np.rint(np.stack(res)), 0, 255).astype(np.uint8)
-
-    return run
+    files = export.convert_groups(b.sr.models.modules, tuple(b.manifest["grid"]["lr_patch"]), workdir)
+    return replace(b.sr, models=LiteRTModels(files))
 
 
 def _reference(path: Path) -> Iterator[np.ndarray]:
@@ -355,7 +176,7 @@ def upscale(
     cols, rows, frames = m["grid"]["cols"], m["grid"]["rows"], int(m["frames"])
     per = cols * rows
     with tempfile.TemporaryDirectory() as tmp:
-        run = torch_runners(b, dev) if backend == "torch" else litert_runners(b, Path(tmp))
+        routed = b.sr if backend == "torch" else litert(b, Path(tmp))
         reference = _reference(Path(hr)) if hr is not None else None
         stream = codec.iter_decode(b.root / m["stream"]["file"], tuple(m["lr_size"]), frames)
         writer = _Writer(Path(out), m.get("fps_fraction") or str(m["fps"]), crf)
@@ -372,12 +193,7 @@ def upscale(
                 lr = [next(stream) for _ in range(min(window, frames - done))]
                 t1 = time.perf_counter()
                 patches = split(np.stack(lr), cols, rows)
-                groups = b.routing[done * per : (done + len(lr)) * per]
-                sr = np.empty((len(patches), *m["grid"]["hr_patch"], 3), dtype=np.uint8)
-                for g in np.unique(groups):
-                    ids = np.flatnonzero(groups == g)
-                    sr[ids] = run(int(g), patches[ids])
-                sr_frames = stitch(sr, cols, rows)
+                sr_frames = stitch(routed.window(done * per, (done + len(lr)) * per)(patches), cols, rows)
                 sr_seconds += time.perf_counter() - t1
                 for img in sr_frames:
                     writer.write(img)

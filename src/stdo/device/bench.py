@@ -38,6 +38,7 @@ from stdo.core.errors import StdoError
 from stdo.device import export
 from stdo.device.realtime import verdict
 from stdo.models import modelfile
+from stdo.sr.routed import LiteRTModels, RoutedSR
 
 TASK_HR = (1080, 1920)
 
@@ -90,23 +91,28 @@ def time_model(path: Path, *, threads: int, warmup: int, runs: int, seed: int = 
 
 
 def time_routed(
-    paths: list[Path], groups: np.ndarray, lr: np.ndarray, *, threads: int, warmup: int, runs: int
+    paths: list[Path],
+    groups: np.ndarray,
+    lr: np.ndarray,
+    *,
+    threads: int,
+    warmup: int,
+    runs: int,
+    n_groups: int | None = None,
+    what: str = "routed client",
 ) -> dict[str, Any]:
     """One frame's patches ``lr`` ``[P, h, w, 3]`` through their groups' models (``paths[g]``
-    for the patches with ``groups == g``), one group after another: the routed client's frame
-    latency, with the number of switches between models."""
-    its = [export.interpreter(p, threads) for p in paths]
-    io_idx = [(it.get_input_details()[0]["index"], it.get_output_details()[0]["index"]) for it in its]
-    x = np.ascontiguousarray(lr.transpose(0, 3, 1, 2), dtype=np.float32)
-    order = [(g, np.flatnonzero(groups == g)) for g in range(len(paths)) if (groups == g).any()]
+    for the patches with ``groups == g``; ``n_groups`` groups, one path each), one group after
+    another: the routed client's frame latency (:class:`stdo.sr.routed.RoutedSR` with LiteRT, the
+    patches converted to the graphs' input before timing), with the number of switches between
+    models."""
+    n = len(paths) if n_groups is None else n_groups
+    sr = RoutedSR(LiteRTModels(paths, threads), groups, groups=n, what=what, share=False)
+    x = sr.models.prepare(lr)
 
     def frame() -> None:
-        for g, ids in order:
-            it, (i_in, i_out) = its[g], io_idx[g]
-            for i in ids:
-                it.set_tensor(i_in, x[i : i + 1])
-                it.invoke()
-                it.get_tensor(i_out)
+        for _ in sr.batches(x, prepared=True):
+            pass
 
     for _ in range(warmup):
         frame()
@@ -115,7 +121,7 @@ def time_routed(
         t0 = time.perf_counter()
         frame()
         times.append((time.perf_counter() - t0) * 1000)
-    return _stats(times) | {"switches": len(order) - 1}
+    return _stats(times) | {"switches": len(sr.plan()) - 1}
 
 
 def _row(cell: dict[str, Any], method: str, dtype: str, size: str, routed: bool, lr_hw, stats) -> dict:
@@ -177,8 +183,6 @@ def bench_cell(
                 sel = patch[patch["unit"] == units[0]].sort_values("segment")
             else:
                 sel = pd.concat([patch[patch["unit"] == u] for u in units])
-            if len(sel) != n_groups:
-                raise StdoError(f"method {method}: {len(sel)} patch-size models for {n_groups} groups")
             stats = time_routed(
                 [Path(p) for p in sel["file"]],
                 groups,
@@ -186,6 +190,8 @@ def bench_cell(
                 threads=threads,
                 warmup=warmup,
                 runs=runs,
+                n_groups=n_groups,
+                what=f"method {method}, patch-size models",
             )
             # a whole frame of the video, served patch by patch (its size is the frame's)
             rows.append(_row(cell, method, "float32", "frame", True, first.iloc[0]["input"][2:], stats))

@@ -43,6 +43,7 @@ from stdo.core.errors import StdoError
 from stdo.core.metrics import psnr
 from stdo.models import modelfile
 from stdo.models.cafm import CaFM
+from stdo.sr.routed import LiteRTModels, interpreter  # noqa: F401 - export.interpreter: a file's loader
 from stdo.video.patches import stitch
 
 DTYPES = ("float32", "float16")
@@ -130,28 +131,22 @@ def routed_unit(unit: str) -> bool:
     return parsed.spec.routing(parsed) != "one"
 
 
-def interpreter(path: Path, threads: int = 1):
-    """A LiteRT interpreter for ``path`` with its tensors allocated."""
-    from ai_edge_litert.interpreter import Interpreter
-
-    it = Interpreter(model_path=str(path), num_threads=threads)
-    it.allocate_tensors()
-    return it
+def convert_groups(models: Sequence[nn.Module], lr_hw: tuple[int, int], workdir: Path) -> list[Path]:
+    """Every model's graphs (:func:`graphs`: one per CaFM time segment) converted for a
+    ``[1, 3, h, w]`` input in float32 into ``workdir``: the files of a LiteRT
+    :class:`stdo.sr.routed.RoutedSR`, in routing-group order (or one file for every group)."""
+    paths = []
+    for i, model in enumerate(models):
+        for suffix, graph in graphs(model):
+            paths.append(convert(graph, lr_hw, {"float32": workdir / f"m{i}{suffix}.tflite"})["float32"])
+    return paths
 
 
 def run_tflite(path: Path, lr: np.ndarray, threads: int = 1) -> np.ndarray:
     """Super-resolve uint8 HWC images ``[N, h, w, 3]`` one by one with a ``.tflite`` file; float
-    ``[N, H, W, 3]`` on the 0..255 scale, unclamped."""
-    it = interpreter(path, threads)
-    inp, out = it.get_input_details()[0], it.get_output_details()[0]
-    if tuple(inp["shape"]) != (1, 3, *lr.shape[1:3]):
-        raise StdoError(f"{path}: exported for input {tuple(inp['shape'])}, given images {lr.shape[1:3]}")
-    results = []
-    for img in lr:
-        it.set_tensor(inp["index"], np.ascontiguousarray(img.transpose(2, 0, 1)[None], dtype=np.float32))
-        it.invoke()
-        results.append(it.get_tensor(out["index"])[0].transpose(1, 2, 0))
-    return np.stack(results)
+    ``[N, H, W, 3]`` on the 0..255 scale, unclamped (:class:`stdo.sr.routed.LiteRTModels`)."""
+    models = LiteRTModels([path], threads)
+    return np.ascontiguousarray(models.forward(0, models.prepare(lr), 0).transpose(0, 2, 3, 1))
 
 
 @torch.no_grad()

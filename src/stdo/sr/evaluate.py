@@ -25,45 +25,40 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from torch import nn
+from tqdm import tqdm
 
 from stdo import methods
 from stdo.core import io, runtime
 from stdo.core.errors import StdoError
-from stdo.core.metrics import chunk_psnr, error_shaves, mse_to_psnr, pooled_psnr, psnr_cafm, quantize
+from stdo.core.metrics import chunk_psnr, error_shaves, mse_to_psnr, pooled_psnr, psnr_cafm
 from stdo.models import build_model, count_macs, count_parameters, modelfile
-from stdo.models.cafm import CaFM
-from stdo.sr.infer import patch_errors, to_tensor
+from stdo.sr.infer import batch_errors
+from stdo.sr.routed import RoutedSR, TorchModels
 from stdo.video.patches import grid_map, stitch
 
 
 @dataclass
-class Routed:
+class MethodSR:
     """A method ready to run on one video's patches: its models, loaded and checked against the
-    patch grid, and the group (model, or CaFM modulation) of every patch."""
+    patch grid, routed over the patches (:class:`stdo.sr.routed.RoutedSR`), and their records."""
 
     method: str
     units: list[str]
     grid: dict
     index: pd.DataFrame
-    routing: np.ndarray
-    groups: int
-    loaded: list[tuple[nn.Module, dict]]
-
-    def model(self, group: int) -> nn.Module:
-        """The model of routing group ``group`` (CaFM: the shared model set to that segment)."""
-        model, _ = self.loaded[group] if len(self.loaded) == self.groups else self.loaded[0]
-        if isinstance(model, CaFM):
-            model.set_chunk(group)
-        return model
-
-    def unit(self, group: int) -> str:
-        return self.units[group] if len(self.units) == self.groups else self.units[0]
+    records: list[dict]
+    sr: RoutedSR
 
 
 def load_routed(
-    patches: Path, method: str, model_paths: list[Path], *, partition: Path | None, device: torch.device
-) -> Routed:
+    patches: Path,
+    method: str,
+    model_paths: list[Path],
+    *,
+    partition: Path | None,
+    device: torch.device,
+    batch_size: int | None = 64,
+) -> MethodSR:
     """Load ``method``'s models for the patches in ``patches`` (a patch directory) and route
     every patch; stops with what is wrong on a model count, scale or grouping mismatch."""
     units = methods.method_units(method)
@@ -75,70 +70,41 @@ def load_routed(
     index = pd.read_csv(patches / "index.csv")
     chunks = np.asarray(io.open_array(partition)) if partition is not None else None
     routing = methods.route(method, index=index, chunks=chunks)
-    groups = methods.method_groups(method)  # a group may be empty (held-out frames, split: cafm)
     loaded = [modelfile.load_model(p, device) for p in model_paths]
     for path, (_, record) in zip(model_paths, loaded, strict=True):
         if record["scale"] != grid["scale"]:
             raise StdoError(f"{path}: a x{record['scale']} model cannot evaluate x{grid['scale']} patches")
-    if len(loaded) not in (1, groups):
-        raise StdoError(f"method {method!r}: {groups} routing groups for {len(loaded)} models")
-    return Routed(method, units, grid, index, routing, groups, loaded)
+    sr = RoutedSR(
+        TorchModels([m for m, _ in loaded], device),
+        routing,
+        groups=methods.method_groups(method),  # a group may be empty (held-out frames, split: cafm)
+        batch_size=batch_size,
+        grid=(grid["cols"], grid["rows"]),
+        what=f"method {method!r}",
+    )
+    return MethodSR(method, units, grid, index, [r for _, r in loaded], sr)
 
 
-@torch.no_grad()
-def render_frames(
-    routed: Routed, lr: np.ndarray, frames: list[int], *, batch_size: int, device: torch.device
-) -> np.ndarray:
-    """Super-resolve whole frames as the client does: each LR patch through its group's model,
-    quantised to uint8 (:func:`stdo.core.metrics.quantize`, so a frame's PSNR equals the evaluation's)
-    and stitched back. ``lr``: the patch array ``[N, h, w, 3]``; returns ``[len(frames), H, W, 3]``."""
-    cols, rows = routed.grid["cols"], routed.grid["rows"]
-    per_frame = cols * rows
-    n_frames = len(routed.index) // per_frame
-    bad = [f for f in frames if not 0 <= f < n_frames]
-    if bad:
-        raise StdoError(f"frames {bad} are outside the video's {n_frames} frames")
-    out = []
-    for f in frames:
-        ids = np.arange(f * per_frame, (f + 1) * per_frame)
-        sr = None
-        for g in np.unique(routed.routing[ids]):
-            sel = ids[routed.routing[ids] == g]
-            model = routed.model(int(g)).eval()
-            for start in range(0, sel.size, batch_size):
-                part = sel[start : start + batch_size]
-                y = quantize(model(to_tensor(np.asarray(lr[part]), device)))
-                y = y.permute(0, 2, 3, 1).to(torch.uint8).cpu().numpy()
-                if sr is None:
-                    sr = np.empty((per_frame, *y.shape[1:]), dtype=np.uint8)
-                sr[part - f * per_frame] = y
-        out.append(stitch(sr, cols, rows)[0])
-    return np.stack(out)
-
-
-@torch.no_grad()
-def render_whole_frames(
-    routed: Routed, lr: np.ndarray, *, batch_size: int, device: torch.device
-) -> tuple[np.ndarray, str]:
+def render_whole_frames(routed: MethodSR, lr: np.ndarray) -> tuple[np.ndarray, str]:
     """Every frame of the video super-resolved as CaFM's test does (``src/trainer_cafm.py``,
     ``test``: the whole LR frame through the model of its time segment): a frame whose patches
     all go to one group (awDNN, NAS, CaFM) is stitched into its LR frame and run whole, quantised
     (:func:`stdo.core.metrics.quantize`); a frame whose patches go to several models (STDO) cannot be,
-    and is rendered as the client does (:func:`render_frames`). Returns the frames
+    and is rendered as the client does (:meth:`stdo.sr.routed.RoutedSR.frames`). Returns the frames
     ``[F, H, W, 3]`` and how they were made: ``frame``, ``patches`` or ``mixed``."""
-    cols, rows = routed.grid["cols"], routed.grid["rows"]
+    sr = routed.sr
+    cols, rows = sr.grid
     per_frame = cols * rows
     out, kinds = [], set()
     for f in range(len(routed.index) // per_frame):
         ids = np.arange(f * per_frame, (f + 1) * per_frame)
-        groups = np.unique(routed.routing[ids])
+        groups = np.unique(sr.routing[ids])
         if groups.size == 1:
             frame = stitch(np.asarray(lr[ids]), cols, rows)
-            y = quantize(routed.model(int(groups[0])).eval()(to_tensor(frame, device)))
-            out.append(y.permute(0, 2, 3, 1).to(torch.uint8).cpu().numpy()[0])
+            out.append(sr.run_group(int(groups[0]), frame)[0])
             kinds.add("frame")
         else:
-            out.append(render_frames(routed, lr, [f], batch_size=batch_size, device=device)[0])
+            out.append(sr.frames(lr, [f])[0])
             kinds.add("patches")
     return np.stack(out), kinds.pop() if len(kinds) == 1 else "mixed"
 
@@ -157,61 +123,50 @@ def evaluate(
     ``cafm_protocol`` (the held-out frames of a ``split: cafm`` video) also ``psnr_cafm``:
     :func:`stdo.core.metrics.psnr_cafm` of :func:`render_whole_frames` against the stitched HR frames."""
     dev = runtime.resolve_device(device)
-    routed = load_routed(patches, method, model_paths, partition=partition, device=dev)
-    grid, index, routing, loaded = routed.grid, routed.index, routed.routing, routed.loaded
+    routed = load_routed(patches, method, model_paths, partition=partition, device=dev, batch_size=batch_size)
+    grid, index, sr, records = routed.grid, routed.index, routed.sr, routed.records
     lr, hr = io.open_array(patches / "lr.npy"), io.open_array(patches / "hr.npy")
     shaves = error_shaves(hr.shape[1], hr.shape[2], grid["scale"])
     col = {name: j for j, name in enumerate(shaves)}
     errors = np.full((len(index), len(shaves)), np.nan)
+    for _, part, y in tqdm(sr.batches(lr), desc=method, unit="batch"):
+        errors[part] = batch_errors(y, hr[part], list(shaves.values()))
+    mse = errors[:, 0]
     per_group = []
-    for g in range(routed.groups):
-        ids = np.flatnonzero(routing == g)
-        if ids.size:
-            errors[ids] = patch_errors(
-                routed.model(g),
-                lr,
-                hr,
-                ids,
-                batch_size=batch_size,
-                device=dev,
-                desc=f"{method} group {g}",
-                shaves=list(shaves.values()),
-            )
-        mse = errors[:, 0]
+    for g in range(sr.groups):
+        ids = np.flatnonzero(sr.routing == g)
         per_group.append(
             {
-                "unit": routed.unit(g),
+                "unit": routed.units[sr.member(g)],
                 "group": g,
                 "patches": int(ids.size),
                 "psnr": pooled_psnr(mse[ids]) if ids.size else None,
             }
         )
-    if np.isnan(mse).any():
-        raise StdoError(f"method {method!r}: {int(np.isnan(mse).sum())} patches were routed to no model")
-    record = loaded[0][1]
+    record = records[0]
     plain = build_model(record["backbone"], scale=record["scale"], **record["kwargs"])  # no modulation
     metrics = {
         "method": method,
         "psnr": pooled_psnr(mse),
         "psnr_trainer": (
-            chunk_psnr(errors[:, col["psnr_trainer"]], routing) if "psnr_trainer" in col else None
+            chunk_psnr(errors[:, col["psnr_trainer"]], sr.routing) if "psnr_trainer" in col else None
         ),  # the trainer's protocol: one chunk per routing group (a model, or a CaFM modulation)
         "psnr_vsd4k": pooled_psnr(errors[:, col["psnr_vsd4k"]]) if "psnr_vsd4k" in col else None,
         "mse": float(mse.mean()),
         "models": len(routed.units),
-        "parameters": sum(count_parameters(m) for m, _ in loaded),
+        "parameters": sum(count_parameters(m) for m in sr.models.modules),
         "backbone_parameters": count_parameters(plain),
         "macs_48": count_macs(plain, (48, 48)),
         "patches": int(mse.size),
         "frames": int(grid["frames"]),
-        "train_patches": sum(r.get("extra", {}).get("patches") or 0 for _, r in loaded),
+        "train_patches": sum(r.get("extra", {}).get("patches") or 0 for r in records),
         "cafm_params_per_chunk": record.get("extra", {}).get("cafm_params_per_chunk"),
         "per_group": per_group,
     }
     if cafm_protocol:
-        sr, how = render_whole_frames(routed, lr, batch_size=batch_size, device=dev)
+        frames, how = render_whole_frames(routed, lr)
         metrics["psnr_cafm"] = psnr_cafm(
-            sr, stitch(np.asarray(hr), grid["cols"], grid["rows"]), scale=grid["scale"]
+            frames, stitch(np.asarray(hr), grid["cols"], grid["rows"]), scale=grid["scale"]
         )
         metrics["psnr_cafm_inference"] = how
     return metrics, grid_map(mse_to_psnr(mse), grid["cols"], grid["rows"])

@@ -41,11 +41,15 @@ def patch_errors(
         ids = indices[start : start + batch_size]
         order = np.argsort(ids)  # sorted reads from the memory map
         sel = ids[order]
-        sr = model(to_tensor(lr[sel], device))
-        target = to_tensor(hr[sel], device)
-        for j, shave in enumerate(shaves):
-            out[start + order, j] = mse_per_item(sr, target, shave=shave).cpu().numpy()
+        out[start + order] = batch_errors(model(to_tensor(lr[sel], device)), hr[sel], shaves)
     return out
+
+
+def batch_errors(sr: torch.Tensor, hr: np.ndarray, shaves: Sequence[int] = (0,)) -> np.ndarray:
+    """Per-patch MSEs ``[n, len(shaves)]`` of a batch's unclamped SR output (float NCHW, on its
+    device) against its uint8 HR patches ``[n, H, W, 3]``, one column per border shave."""
+    target = to_tensor(hr, sr.device)
+    return np.stack([mse_per_item(sr, target, shave=shave).cpu().numpy() for shave in shaves], axis=1)
 
 
 def patch_mse(

@@ -2,7 +2,7 @@
 
 The best method is the paper method (awDNN, NAS, CaFM, STDO at its best k, JSTDO) with the
 highest PSNR over the whole video. Its frames are super-resolved as the client does
-(:func:`stdo.sr.evaluate.render_frames`), bicubic as the references are; a caption bar above each
+(:meth:`stdo.sr.routed.RoutedSR.frames`), bicubic as the references are; a caption bar above each
 half names it with its PSNR over the clip's frames. Written as H.264 (libx264, CRF 18, yuv420p)
 with PyAV at the video's frame rate; the CSV beside it gives each half's PSNR over the clip.
 """
@@ -114,7 +114,9 @@ def main(argv: list[str] | None = None) -> None:
         paths, partition = common.method_files(
             best["method"], common.models_by_unit(args.models), common.partitions_by_k(args.partitions)
         )
-        routed = evaluate.load_routed(args.patches, best["method"], paths, partition=partition, device=dev)
+        routed = evaluate.load_routed(
+            args.patches, best["method"], paths, partition=partition, device=dev, batch_size=args.batch_size
+        )
         lr_patches, hr_patches = (
             io.open_array(args.patches / "lr.npy"),
             io.open_array(args.patches / "hr.npy"),
@@ -131,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
         def frames():
             for start in tqdm(range(0, n, 8), desc="clip", unit="8 frames"):
                 ids = list(range(start, min(n, start + 8)))
-                srs = evaluate.render_frames(routed, lr_patches, ids, batch_size=args.batch_size, device=dev)
+                srs = routed.sr.frames(lr_patches, ids)
                 for f, sr in zip(ids, srs, strict=True):
                     part = slice(f * per, (f + 1) * per)
                     hr = stitch(np.asarray(hr_patches[part]), grid["cols"], grid["rows"])[0].astype(

@@ -1,6 +1,6 @@
 """Figure 4: qualitative crops of one frame: HR, bicubic, awDNN, NAS, CaFM, STDO and JSTDO.
 
-The frame is super-resolved as the client does (:func:`stdo.sr.evaluate.render_frames`: every
+The frame is super-resolved as the client does (:meth:`stdo.sr.routed.RoutedSR.frames`: every
 patch through the model its method routes it to, quantised to uint8, stitched), so each
 method's frame PSNR equals what the evaluation measured on that frame. The crop is placed
 where the methods differ most (:func:`choose_crop`): among all windows of the crop's size (a
@@ -147,8 +147,10 @@ def render_methods(
     out = {}
     for row in picked.values():
         paths, partition = common.method_files(row["method"], models, partitions)
-        routed = evaluate.load_routed(patches, row["method"], paths, partition=partition, device=dev)
-        out[row["display"]] = evaluate.render_frames(routed, lr, frames, batch_size=batch_size, device=dev)
+        routed = evaluate.load_routed(
+            patches, row["method"], paths, partition=partition, device=dev, batch_size=batch_size
+        )
+        out[row["display"]] = routed.sr.frames(lr, frames)
     return out
 
 
