@@ -38,6 +38,7 @@ from stdo.core.errors import StdoError
 from stdo.device import export
 from stdo.device.realtime import verdict
 from stdo.models import modelfile
+from stdo.sr import routed
 from stdo.sr.routed import LiteRTModels, RoutedSR
 
 TASK_HR = (1080, 1920)
@@ -76,7 +77,7 @@ def _stats(times_ms: list[float]) -> dict[str, float]:
 
 def time_model(path: Path, *, threads: int, warmup: int, runs: int, seed: int = 0) -> dict[str, float]:
     """Median and p95 latency (ms) and fps of one invocation of a ``.tflite`` on random LR input."""
-    it = export.interpreter(path, threads)
+    it = routed.interpreter(path, threads)
     inp = it.get_input_details()[0]
     x = (np.random.default_rng(seed).random(inp["shape"]) * 255).astype(np.float32)
     it.set_tensor(inp["index"], x)

@@ -43,7 +43,7 @@ from stdo.core.errors import StdoError
 from stdo.core.metrics import psnr
 from stdo.models import modelfile
 from stdo.models.cafm import CaFM
-from stdo.sr.routed import LiteRTModels, interpreter  # noqa: F401 - export.interpreter: a file's loader
+from stdo.sr.routed import LiteRTModels
 from stdo.video.patches import stitch
 
 DTYPES = ("float32", "float16")
