@@ -43,11 +43,13 @@ def all_run(tmp_path_factory):
     return wd
 
 
-def test_bench_exports_checks_parity_benchmarks_and_draws_figure5(all_run):
+def test_bench_exports_per_size_and_segment_benchmarks_and_draws_figure5(all_run):
     cell = all_run / "results/videos/tiny/x2/espcn"
     manifest = json.loads((cell / "export/manifest.json").read_text())
     assert {(f["unit"], f["size"]) for f in manifest["files"]} >= {("all", "frame"), ("stdo-k2-c1", "patch")}
-    assert all(f["max_abs"] <= manifest["parity_bounds"][f["dtype"]]["max_abs"] for f in manifest["files"])
+    # parity: export refuses to write a manifest for a file outside its bounds, so the DAG
+    # reaching here says no more; tests/device/test_export.py breaks a conversion and checks the
+    # refusal (test_a_perturbed_export_fails_parity_and_writes_no_manifest)
     assert {f["segment"] for f in manifest["files"] if f["unit"] == "cafm-n3"} == {0, 1, 2}  # per segment
     table = pd.read_csv(all_run / "results/tables/bench.csv")
     task = table[(table["size"] == "task") & (table["dtype"] == "float32") & ~table["routed"]]
