@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
+from stdo.core.cell import Cell
 from stdo.core.errors import StdoError
 from stdo.report import ablations, claims, tables
 
@@ -488,3 +490,72 @@ def test_real_time_claim_has_no_seeds():
     r = claims.real_time_on_device(bench)[0]
     assert r["status"] == "held" and r["n_seeds"] is None and r["ci_low_db"] is None
     assert "no seeds" in r["details"]
+
+
+# --- the registry: a claim added in a test is checked, tabled and recorded like the paper's
+
+
+def _always_held(claim: claims.Claim, metrics: pd.DataFrame) -> list[dict[str, Any]]:
+    at = (Cell("v", 2, "wdsr"), "WDSR")
+    return [
+        claim.row(claims.HELD_ONE_SEED, f"{len(metrics)} metrics rows", at=at, threshold=claim.threshold_db)
+    ]
+
+
+EXTRA = claims.Claim(
+    name="always_held",
+    source="Section 9",
+    statement="A claim registered in a test",
+    criterion="always",
+    rows=_always_held,
+    needs=("metrics",),
+    threshold_db=0.25,
+    thresholds_db={"always_limit": 0.25},
+)
+
+
+@pytest.fixture
+def extra():
+    claims.register(EXTRA)
+    yield EXTRA
+    del claims.CLAIMS[EXTRA.name]
+
+
+def test_a_registered_claim_is_in_the_claims_table_after_the_papers(tmp_path, extra):
+    paths = _paths(tmp_path, X4)
+    t = claims.check_claims(tables.load_metrics(paths))
+    assert list(dict.fromkeys(t["claim"])) == [
+        *[c for c in claims.CLAIMS if c != "always_held"],
+        "always_held",
+    ]
+    row = _claim(t, "always_held").iloc[0]
+    assert (row["source"], row["statement"], row["criterion"]) == ("Section 9", EXTRA.statement, "always")
+    assert row["status"] == claims.HELD_ONE_SEED and row["details"] == "7 metrics rows"
+    assert (row["video"], row["backbone"], row["scale"], row["threshold_db"]) == ("v", "WDSR", 2, 0.25)
+    assert "- `always_held` (Section 9): held in 1 of 1 cells" in claims.to_markdown(t, footer={})
+    out = tmp_path / "out"
+    claims.main(
+        ["--metrics", *map(str, paths), "--out-csv", str(out / "c.csv"), "--out-md", str(out / "c.md")]
+    )
+    assert "always_held" in set(pd.read_csv(out / "c.csv")["claim"])
+    side = json.loads((out / "c.csv.prov.json").read_text())
+    assert side["params"]["thresholds_db"]["always_limit"] == 0.25
+
+
+def test_a_removed_claim_is_no_longer_checked(tmp_path):
+    t = claims.check_claims(_load(tmp_path, X4))
+    assert "always_held" not in set(t["claim"]) and list(dict.fromkeys(t["claim"])) == list(claims.CLAIMS)
+
+
+def test_a_claim_name_is_registered_once(extra):
+    with pytest.raises(ValueError, match="'always_held' registered twice"):
+        claims.register(replace(EXTRA, statement="another claim under a taken name"))
+    with pytest.raises(ValueError, match="'best_k_near_4' registered twice"):
+        claims.register(replace(claims.best_k_near_4))
+    claims.register(EXTRA)  # the same spec again changes nothing
+    assert claims.CLAIMS["always_held"] is EXTRA and claims.CLAIMS["best_k_near_4"] is claims.best_k_near_4
+
+
+def test_a_claim_needs_inputs_check_claims_has():
+    with pytest.raises(ValueError, match="known inputs: metrics, authors, chunks"):
+        replace(EXTRA, needs=("photos",))

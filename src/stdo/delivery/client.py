@@ -103,39 +103,6 @@ def _reference(path: Path) -> Iterator[np.ndarray]:
         yield from codec.iter_decode(path)
 
 
-class _Writer:
-    """H.264 MP4 writer (frames padded to even sizes for yuv420p), atomic."""
-
-    def __init__(self, path: Path, fps: str, crf: int):
-        import av
-
-        self._ctx = io.atomic_path(path)
-        tmp = self._ctx.__enter__()
-        self.container = av.open(str(tmp), mode="w", format="mp4")
-        self.stream = self.container.add_stream("libx264", rate=Fraction(str(fps)).limit_denominator(1001000))
-        self.stream.pix_fmt = "yuv420p"
-        self.stream.options = {"crf": str(crf), "preset": "medium"}
-        self.av, self.started = av, False
-
-    def write(self, img: np.ndarray) -> None:
-        h, w = img.shape[:2]
-        img = np.pad(img, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge") if (h % 2 or w % 2) else img
-        if not self.started:
-            self.stream.width, self.stream.height, self.started = img.shape[1], img.shape[0], True
-        for packet in self.stream.encode(self.av.VideoFrame.from_ndarray(img, format="rgb24")):
-            self.container.mux(packet)
-
-    def close(self, ok: bool) -> None:
-        try:
-            if ok:
-                for packet in self.stream.encode():
-                    self.container.mux(packet)
-            self.container.close()
-        finally:
-            exc = None if ok else RuntimeError("aborted")
-            self._ctx.__exit__(type(exc) if exc else None, exc, None)
-
-
 def check_output(out: Path, bundle: Path, hr: Path | None, *, force: bool = False) -> None:
     """Refuse an output path that would destroy an input: the ``--hr`` reference, anything inside
     the bundle, a directory, or (without ``force``) any existing file."""
@@ -179,7 +146,7 @@ def upscale(
         routed = b.sr if backend == "torch" else litert(b, Path(tmp))
         reference = _reference(Path(hr)) if hr is not None else None
         stream = codec.iter_decode(b.root / m["stream"]["file"], tuple(m["lr_size"]), frames)
-        writer = _Writer(Path(out), m.get("fps_fraction") or str(m["fps"]), crf)
+        writer = codec.mp4_writer(Path(out), m.get("fps_fraction") or str(m["fps"]), crf=crf, preset="medium")
         sse, pixels, done, sr_seconds, ok = 0, 0, 0, 0.0, False
         bar = tqdm(
             total=frames,

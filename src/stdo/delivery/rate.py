@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import tempfile
 from fractions import Fraction
 from pathlib import Path
@@ -36,6 +35,7 @@ from stdo.core import io
 from stdo.core.errors import StdoError
 from stdo.core.metrics import mse_to_psnr
 from stdo.delivery import bdrate
+from stdo.report import markdown as md
 from stdo.video import codec
 
 LADDER_COLS = ["video", "codec", "preset", "crf", "frames", "duration_s", "bytes", "kbps", "psnr_db"]
@@ -208,37 +208,29 @@ def _bicubic_rows(
     return out
 
 
-def _fmt(v: Any) -> str:
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    if isinstance(v, (float, np.floating)):
-        return f"{v:.2f}"
-    return str(v)
+MD_NOTE = (
+    "kbit/s over the video's duration (`duration_s`): the LR stream (`stream`, its container "
+    "included), the method's models (`model`, as sent) and the side information (`side`: STDO's "
+    "packed patch-to-chunk map). PSNR in dB, RGB, no shave, pooled over every pixel "
+    "(`stdo.core.metrics`). "
+    "`bd_rate_pct`: the rate saving at equal PSNR against the HR ladder's cubic fit of log-rate "
+    "(negative: the delivery needs fewer bits than the HR video encoded alone; `stdo.delivery.bdrate`); "
+    "empty with a note where the PSNR is outside the ladder's range."
+)
+MD_COLS = ["video", "scale", "backbone", "method_id", "lr_codec", "lr_crf", "stream_kbps", "model_kbps",
+              "side_kbps", "total_kbps", "side_bytes", "psnr_db", "ladder_kbps_at_psnr", "bd_rate_pct",
+              "bd_rate_note"]  # fmt: skip
+MD_LADDER_COLS = ["video", "codec", "crf", "kbps", "psnr_db"]
 
 
 def markdown(table: pd.DataFrame, ladders: pd.DataFrame) -> str:
-    cols = ["video", "scale", "backbone", "method_id", "lr_codec", "lr_crf", "stream_kbps", "model_kbps",
-            "side_kbps", "total_kbps", "side_bytes", "psnr_db", "ladder_kbps_at_psnr", "bd_rate_pct",
-            "bd_rate_note"]  # fmt: skip
-    lines = ["# Rate: bits of each delivery and the quality they buy", ""]
-    lines += ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
-    lines += ["| " + " | ".join(_fmt(v) for v in r) + " |" for r in table[cols].itertuples(index=False)]
-    lines += ["", "## The reference: the HR video encoded alone (rate ladder)", ""]
-    lcols = ["video", "codec", "crf", "kbps", "psnr_db"]
-    lines += ["| " + " | ".join(lcols) + " |", "|" + "|".join("---" for _ in lcols) + "|"]
-    lines += ["| " + " | ".join(_fmt(v) for v in r) + " |" for r in ladders[lcols].itertuples(index=False)]
-    lines += [
-        "",
-        "kbit/s over the video's duration (`duration_s`): the LR stream (`stream`, its container "
-        "included), the method's models (`model`, as sent) and the side information (`side`: STDO's "
-        "packed patch-to-chunk map). PSNR in dB, RGB, no shave, pooled over every pixel "
-        "(`stdo.core.metrics`). "
-        "`bd_rate_pct`: the rate saving at equal PSNR against the HR ladder's cubic fit of log-rate "
-        "(negative: the delivery needs fewer bits than the HR video encoded alone; `stdo.delivery.bdrate`); "
-        "empty with a note where the PSNR is outside the ladder's range.",
-        "",
-    ]
-    return "\n".join(lines) + "\n"
+    return md.page(
+        "Rate: bits of each delivery and the quality they buy",
+        md.table(table[MD_COLS]),
+        "## The reference: the HR video encoded alone (rate ladder)",
+        md.table(ladders[MD_LADDER_COLS]),
+        MD_NOTE,
+    )
 
 
 def figure(table: pd.DataFrame, ladders: pd.DataFrame, png: Path, pdf: Path) -> pd.DataFrame:

@@ -18,6 +18,12 @@ long_video_close_to_parts   Section 4.5         abs(long - mean(parts)) <= 1.0 d
 real_time_on_device         Figure 5            STDO's whole 1080p frame on the phone: < 50 ms, > 20 fps
 ==========================  ==================  ==================================================
 
+Each claim is one :class:`Claim` in :data:`CLAIMS` (added with :func:`register`, in table order):
+its name, where the paper makes it and what it says, its criterion and thresholds, the inputs it
+needs (the metrics, an ablation table, the bench table) and the function that computes its rows.
+:func:`check_claims` and the sidecar of :func:`main` ask the registry, so adding a claim is one
+:func:`register` call (here, or in a plugin file).
+
 **The rule (paired margins over seeds).** Every training unit is trained once per seed
 (``train.seeds``) and each seed is evaluated on its own. A claim compares two methods (the
 best of several, such as "the best baseline" or "the best k", is picked by its mean PSNR over
@@ -48,8 +54,8 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +65,9 @@ from scipy import stats
 
 from stdo import methods
 from stdo.core import cliargs, io
+from stdo.core.cell import Cell
 from stdo.core.errors import StdoError
-from stdo.report import tables
+from stdo.report import markdown, paper, tables
 
 HELD, FAILED, INCONCLUSIVE, NOT_RUN = "held", "failed", "inconclusive", "not run"
 ONE_SEED = "one seed: noise not measured"
@@ -101,41 +108,25 @@ LONG_VIDEO_MAX_GAP_DB = 1.0
 # Figure 7a: "better results can be obtained when we divide video into ~4 chunks".
 BEST_K_NEAR = (3, 4, 5)
 
-CLAIMS: dict[str, tuple[str, str]] = {
-    "stdo_beats_baselines": (
-        "Table 2",
-        "STDO (the best of its k) gives a higher PSNR than awDNN, NAS and CaFM",
-    ),
-    "best_k_near_4": ("Figure 7a", "PSNR is best when the video is divided into about 4 chunks"),
-    "jstdo_close_to_stdo": (
-        "Table 4",
-        "JSTDO (one model) loses only a negligible PSNR against STDO with k models, at 1/k of the parameters",
-    ),
-    "jstdo_beats_baselines": ("Table 4 / Section 4.3", "JSTDO still outperforms awDNN, NAS and CaFM"),
-    "d0_close_far_above_dk": (
-        "Table 1",
-        "STDO's D0-only model alone is close to STDO and far above the Dk-only model",
-    ),
-    "more_d0_higher_psnr": (
-        "Figure 7b",
-        "The more informative (D0) data joint training sees, the higher the PSNR",
-    ),
-    "long_video_close_to_parts": (
-        "Section 4.5",
-        "STDO on a long video with scene changes is close to the mean of STDO on its parts",
-    ),
-    "real_time_on_device": (
-        "Figure 5 / Section 4.4",
-        "STDO runs in real time on a mobile phone (latency < 50 ms, > 20 FPS; 28 FPS WDSR 270p->1080p)",
-    ),
-}
-
 COLUMNS = ["claim", "source", "statement", "video", "backbone", "scale", "status", "n_seeds", "margin_db",
            "margin_se_db", "ci_low_db", "ci_high_db", "threshold_db", "criterion", "details"]  # fmt: skip
 AUTHORS_COLUMN = "margin_authors_db"
 DB_COLUMNS = ["margin_db", "margin_se_db", "ci_low_db", "ci_high_db", "threshold_db", AUTHORS_COLUMN]
 
-Cell = tuple[Any, Any, Any]
+# The tables check_claims takes beside the metrics, each optional (a claim that needs a missing one
+# has its ``not run`` row), and the file each is read from (main's flags).
+TABLE_INPUTS = {
+    "chunks": "results/ablations/chunks.csv",
+    "schedules": "results/ablations/schedules.csv",
+    "long_video": "results/ablations/long_video.csv",
+    "bench": "results/tables/bench.csv (phone rows decide)",
+}
+# What a claim may need: the metrics (one row per method and seed), ``authors`` (whether they carry
+# the authors' protocol, ``psnr_trainer``: the claim adds margin_authors_db) and those tables.
+NEEDS = ("metrics", "authors", *TABLE_INPUTS)
+
+Rows = list[dict[str, Any]]
+At = tuple[Cell, str]  # a cell and its backbone's displayed name (the table's ``backbone``)
 
 
 # --- the numeric core: paired margins over seeds, their interval and the decision -----------------
@@ -262,39 +253,95 @@ def combine(statuses: Sequence[str], n: int) -> str:
 # --- rows --------------------------------------------------------------------------------------
 
 
-def _row(
-    claim: str,
-    status: str,
-    criterion: str,
-    details: str,
-    *,
-    cell: Cell = (None, None, None),
-    p: Paired | None = None,
-    threshold: float | None = None,
-    margin_authors: float | None = None,
-) -> dict[str, Any]:
-    """One row of the claims table (``p``: the paired margin it was decided on)."""
-    source, statement = CLAIMS[claim]
-    video, backbone, scale = cell
-    decided = p is not None and p.n > 0
-    return {
-        "claim": claim,
-        "source": source,
-        "statement": statement,
-        "video": video,
-        "backbone": backbone,
-        "scale": None if scale is None else int(scale),
-        "status": status,
-        "n_seeds": p.n if decided else None,
-        "margin_db": p.mean if decided else None,
-        "margin_se_db": p.se if decided else None,
-        "ci_low_db": p.low if decided else None,
-        "ci_high_db": p.high if decided else None,
-        "threshold_db": threshold,
-        "criterion": criterion,
-        "details": details,
-        AUTHORS_COLUMN: margin_authors,
-    }
+@dataclass(frozen=True)
+class Claim:
+    """One of the paper's claims: what the paper says and where, when it holds, and ``rows``, the
+    function that computes its rows: ``rows(claim, **inputs)`` with the inputs named in ``needs``
+    (:data:`NEEDS`). Calling the claim computes them (``claim(metrics, authors)``). Registered with
+    :func:`register`, it is a part of every claims table (:func:`check_claims`)."""
+
+    name: str
+    source: str  # where in the paper
+    statement: str  # what the paper says
+    criterion: str  # when it holds, as the table states it
+    rows: Callable[..., Rows]
+    needs: tuple[str, ...] = ("metrics",)
+    threshold_db: float | None = None  # what its margin (``margin_db``) is decided against
+    thresholds_db: Mapping[str, float] = field(default_factory=dict)  # named limits, in the sidecar
+    settings: Mapping[str, Any] = field(default_factory=dict)  # other choices, in the sidecar
+
+    def __post_init__(self) -> None:
+        unknown = [n for n in self.needs if n not in NEEDS]
+        if unknown:
+            raise ValueError(f"claim {self.name!r} needs {unknown}; known inputs: {', '.join(NEEDS)}")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Rows:
+        return self.rows(self, *args, **kwargs)
+
+    def rule(self, op: str) -> Criterion:
+        """The criterion ``margin op threshold_db``."""
+        if self.threshold_db is None:
+            raise ValueError(f"claim {self.name!r} has no threshold_db")
+        return Criterion(op, self.threshold_db)
+
+    def row(
+        self,
+        status: str,
+        details: str,
+        *,
+        at: At | None = None,
+        p: Paired | None = None,
+        threshold: float | None = None,
+        margin_authors: float | None = None,
+    ) -> dict[str, Any]:
+        """One row of the claims table (``at``: its cell; ``p``: the paired margin it was
+        decided on)."""
+        cell, backbone = at if at is not None else (None, None)
+        decided = p is not None and p.n > 0
+        return {
+            "claim": self.name,
+            "source": self.source,
+            "statement": self.statement,
+            "video": cell.video if cell else None,
+            "backbone": backbone,
+            "scale": cell.scale if cell else None,
+            "status": status,
+            "n_seeds": p.n if decided else None,
+            "margin_db": p.mean if decided else None,
+            "margin_se_db": p.se if decided else None,
+            "ci_low_db": p.low if decided else None,
+            "ci_high_db": p.high if decided else None,
+            "threshold_db": threshold,
+            "criterion": self.criterion,
+            "details": details,
+            AUTHORS_COLUMN: margin_authors,
+        }
+
+
+CLAIMS: dict[str, Claim] = {}  # the registry, in table order
+
+
+def register(claim: Claim) -> Claim:
+    """Make a claim a part of every claims table, after those registered before it (its name
+    must be new)."""
+    if claim.name in CLAIMS and CLAIMS[claim.name] is not claim:
+        raise ValueError(f"claim {claim.name!r} registered twice")
+    CLAIMS[claim.name] = claim
+    return claim
+
+
+def registered() -> list[Claim]:
+    """The claims in table order (plugin files, which may register claims, loaded first)."""
+    from stdo.core import plugins
+
+    plugins.load()
+    return list(CLAIMS.values())
+
+
+def _at(video: Any, scale: Any, shown: str, backbone: str | None = None) -> At:
+    """A cell of a table and its displayed backbone ``shown``; ``backbone``: the registry name,
+    where the table has it (else found from ``shown``)."""
+    return Cell(video, int(scale), backbone if backbone is not None else paper.backbone_id(shown)), shown
 
 
 def _seeds(seeds: Sequence[int]) -> str:
@@ -326,13 +373,19 @@ def _series(rows: pd.DataFrame, col: str = "psnr") -> pd.Series:
     return s
 
 
-def _cells(metrics: pd.DataFrame, labels: list[str]) -> Iterator[tuple[Cell, pd.DataFrame]]:
-    """The cells (video, display backbone, scale) with any method labelled ``labels``, and all
-    of each cell's rows."""
+def _metrics_at(g: pd.DataFrame) -> At:
+    """The cell of metrics rows ``g`` (all of one cell)."""
+    r = g.iloc[0]
+    return _at(r["video"], r["scale"], r["backbone"], r["backbone_id"] if "backbone_id" in g else None)
+
+
+def _cells(metrics: pd.DataFrame, labels: list[str]) -> Iterator[tuple[At, pd.DataFrame]]:
+    """The cells (in the order of video, displayed backbone, scale) with any method labelled
+    ``labels``, and all of each cell's rows."""
     keys = metrics.loc[metrics["paper_method"].isin(labels), tables.CELL].drop_duplicates()
     for key in keys.sort_values(tables.CELL).itertuples(index=False, name=None):
         g = metrics[(metrics[tables.CELL] == pd.Series(key, index=tables.CELL)).all(axis=1)]
-        yield (key[0], g["backbone"].iloc[0], key[2]), g
+        yield _metrics_at(g), g
 
 
 def _best_method(rows: pd.DataFrame) -> pd.DataFrame | None:
@@ -366,10 +419,9 @@ def _authors_diff(a: pd.DataFrame, b: pd.DataFrame, authors: bool) -> float | No
 
 
 def _versus(
-    claim: str,
-    criterion: str,
+    claim: Claim,
     rule: Criterion,
-    cell: Cell,
+    at: At,
     names: tuple[str, str],
     a: pd.DataFrame,
     b: pd.DataFrame,
@@ -381,12 +433,10 @@ def _versus(
     details += _pairing(p, *names)
     if p.n == 0:
         details += "; no seed in common"
-    return _row(
-        claim,
+    return claim.row(
         decide(p, rule),
-        criterion,
         details,
-        cell=cell,
+        at=at,
         p=p,
         threshold=rule.threshold,
         margin_authors=_authors_diff(a, b, authors) if p.n else None,
@@ -394,9 +444,8 @@ def _versus(
 
 
 def _versus_baselines(
-    claim: str,
-    criterion: str,
-    cell: Cell,
+    claim: Claim,
+    at: At,
     name: str,
     subject: pd.DataFrame | None,
     g: pd.DataFrame,
@@ -416,32 +465,30 @@ def _versus_baselines(
         parts.append(_describe(label, top, with_id=rows["method"].nunique() > 1))
     details = "; ".join(parts)
     if subject is None or not picked:
-        return _row(claim, NOT_RUN, criterion, details, cell=cell)
+        return claim.row(NOT_RUN, details, at=at)
     best_label = max(picked, key=lambda lab: _mean(picked[lab]))
     return _versus(
-        claim, criterion, Criterion(">", 0.0), cell, (name, best_label), subject, picked[best_label],
-        details, authors,
-    )  # fmt: skip
+        claim, claim.rule(">"), at, (name, best_label), subject, picked[best_label], details, authors
+    )
 
 
 # --- the claims ----------------------------------------------------------------------------------
 
 
-def stdo_beats_baselines(metrics: pd.DataFrame, authors: bool = False) -> list[dict[str, Any]]:
+def _stdo_beats_baselines(claim: Claim, metrics: pd.DataFrame, authors: bool = False) -> Rows:
     """Table 2: STDO at each cell's best k (by mean PSNR over seeds) above the best of awDNN, NAS
     and CaFM, paired by seed."""
-    claim, criterion = "stdo_beats_baselines", "STDO (best k) - max(awDNN, NAS, CaFM) > 0"
     if not (metrics["paper_method"] == "STDO").any():
-        return [_row(claim, NOT_RUN, criterion, "no STDO metrics: configure methods: stdo and stdo.k")]
+        return [claim.row(NOT_RUN, "no STDO metrics: configure methods: stdo and stdo.k")]
     if not metrics["paper_method"].isin(BASELINES).any():
-        return [_row(claim, NOT_RUN, criterion, "no baseline metrics: configure methods: awdnn, nas, cafm")]
+        return [claim.row(NOT_RUN, "no baseline metrics: configure methods: awdnn, nas, cafm")]
     best_k = tables.best_stdo(metrics).drop_duplicates(tables.CELL).set_index(tables.CELL)["best_k"]
     rows = []
-    for cell, g in _cells(metrics, ["STDO", *BASELINES]):
+    for at, g in _cells(metrics, ["STDO", *BASELINES]):
         stdo = g[g["paper_method"] == "STDO"]
         key = tuple(g[tables.CELL].iloc[0])
         subject = _best_method(stdo[stdo["k"] == best_k[key]]) if key in best_k.index else None
-        rows.append(_versus_baselines(claim, criterion, cell, "STDO", subject, g, authors))
+        rows.append(_versus_baselines(claim, at, "STDO", subject, g, authors))
     return rows
 
 
@@ -456,7 +503,7 @@ def _jstdo(metrics: pd.DataFrame) -> pd.DataFrame:
 
 def _groups_by_method(
     rows: pd.DataFrame, metrics: pd.DataFrame
-) -> Iterator[tuple[Cell, pd.DataFrame, pd.DataFrame]]:
+) -> Iterator[tuple[At, pd.DataFrame, pd.DataFrame]]:
     """Per cell and method id of ``rows`` (sorted by cell and k): the cell, the method's per-seed
     rows and all of that cell's rows in ``metrics``."""
     order = rows.sort_values([*tables.CELL, "k", "method"])[[*tables.CELL, "method"]].drop_duplicates()
@@ -466,7 +513,7 @@ def _groups_by_method(
             (metrics["video"] == video) & (metrics["backbone"] == backbone) & (metrics["scale"] == scale)
         )
         g = metrics[in_cell]
-        yield (video, backbone, scale), g[g["method"] == method], g
+        yield _metrics_at(g), g[g["method"] == method], g
 
 
 def _params(rows: pd.DataFrame) -> float | None:
@@ -474,20 +521,19 @@ def _params(rows: pd.DataFrame) -> float | None:
     return None if v is None or pd.isna(v) else float(v)
 
 
-def jstdo_close_to_stdo(metrics: pd.DataFrame, authors: bool = False) -> list[dict[str, Any]]:
-    """Table 4: JSTDO within :data:`JSTDO_MAX_DROP_DB` of STDO at JSTDO's k, paired by seed."""
-    claim = "jstdo_close_to_stdo"
-    criterion = f"JSTDO - STDO (same k) >= -{JSTDO_MAX_DROP_DB:g} dB"
+def _jstdo_close_to_stdo(claim: Claim, metrics: pd.DataFrame, authors: bool = False) -> Rows:
+    """Table 4: JSTDO at most the claim's drop (``threshold_db``: -:data:`JSTDO_MAX_DROP_DB`)
+    below STDO at JSTDO's k, paired by seed."""
     jstdo = _jstdo(metrics)
     if jstdo.empty:
-        return [_row(claim, NOT_RUN, criterion, "no JSTDO metrics: configure methods: jstdo and jstdo.k")]
+        return [claim.row(NOT_RUN, "no JSTDO metrics: configure methods: jstdo and jstdo.k")]
     rows = []
-    for cell, j, g in _groups_by_method(jstdo, metrics):
+    for at, j, g in _groups_by_method(jstdo, metrics):
         k = int(j["k"].iloc[0])
         stdo = _best_method(g[(g["paper_method"] == "STDO") & (g["k"] == k)])
         if stdo is None:
             detail = f"{_describe('JSTDO', j)}; no stdo-k{k} in this cell: add {k} to stdo.k"
-            rows.append(_row(claim, NOT_RUN, criterion, detail, cell=cell))
+            rows.append(claim.row(NOT_RUN, detail, at=at))
             continue
         pj, ps = _params(j), _params(stdo)
         ratio = (
@@ -496,41 +542,34 @@ def jstdo_close_to_stdo(metrics: pd.DataFrame, authors: bool = False) -> list[di
             else "parameters not recorded"
         )
         detail = f"{_describe('JSTDO', j)}; {_describe('STDO', stdo)}; {ratio}"
-        rule = Criterion(">=", -JSTDO_MAX_DROP_DB)
-        rows.append(_versus(claim, criterion, rule, cell, ("JSTDO", f"STDO k={k}"), j, stdo, detail, authors))
+        rows.append(_versus(claim, claim.rule(">="), at, ("JSTDO", f"STDO k={k}"), j, stdo, detail, authors))
     return rows
 
 
-def jstdo_beats_baselines(metrics: pd.DataFrame, authors: bool = False) -> list[dict[str, Any]]:
+def _jstdo_beats_baselines(claim: Claim, metrics: pd.DataFrame, authors: bool = False) -> Rows:
     """Table 4 / Section 4.3: JSTDO above the best of awDNN, NAS and CaFM, paired by seed."""
-    claim, criterion = "jstdo_beats_baselines", "JSTDO - max(awDNN, NAS, CaFM) > 0"
     jstdo = _jstdo(metrics)
     if jstdo.empty:
-        return [_row(claim, NOT_RUN, criterion, "no JSTDO metrics: configure methods: jstdo and jstdo.k")]
+        return [claim.row(NOT_RUN, "no JSTDO metrics: configure methods: jstdo and jstdo.k")]
     if not metrics["paper_method"].isin(BASELINES).any():
-        return [_row(claim, NOT_RUN, criterion, "no baseline metrics: configure methods: awdnn, nas, cafm")]
+        return [claim.row(NOT_RUN, "no baseline metrics: configure methods: awdnn, nas, cafm")]
     return [
-        _versus_baselines(claim, criterion, cell, "JSTDO", j, g, authors)
-        for cell, j, g in _groups_by_method(jstdo, metrics)
+        _versus_baselines(claim, at, "JSTDO", j, g, authors) for at, j, g in _groups_by_method(jstdo, metrics)
     ]
 
 
-def d0_close_far_above_dk(metrics: pd.DataFrame, authors: bool = False) -> list[dict[str, Any]]:
-    """Table 1: the D0-only model at least :data:`D0_MIN_ABOVE_DK_DB` above the Dk-only model
-    (the margin) and within :data:`D0_MAX_BELOW_STDO_DB` of STDO, both paired on the seeds all
-    three have, at the cell's best k (else the k with D0, Dk and STDO metrics whose STDO is best
-    by mean): held when both conditions hold, failed when either fails, else inconclusive."""
-    claim = "d0_close_far_above_dk"
-    criterion = (
-        f"D0 - Dk >= {D0_MIN_ABOVE_DK_DB:g} dB and STDO - D0 <= {D0_MAX_BELOW_STDO_DB:g} dB, both needed "
-        "(paper, Table 1: STDO - D0 at most 0.44, D0 - Dk at least 3.36)"
-    )
+def _d0_close_far_above_dk(claim: Claim, metrics: pd.DataFrame, authors: bool = False) -> Rows:
+    """Table 1: the D0-only model at least ``threshold_db`` (:data:`D0_MIN_ABOVE_DK_DB`) above the
+    Dk-only model (the margin) and within ``d0_max_below_stdo`` (:data:`D0_MAX_BELOW_STDO_DB`) of
+    STDO, both paired on the seeds all three have, at the cell's best k (else the k with D0, Dk
+    and STDO metrics whose STDO is best by mean): held when both conditions hold, failed when
+    either fails, else inconclusive."""
     single = ["STDO_D0_only", "STDO_Dk_only"]
     if not metrics["paper_method"].isin(single).any():
-        return [_row(claim, NOT_RUN, criterion, "no D0-only/Dk-only metrics: configure table1.backbones")]
+        return [claim.row(NOT_RUN, "no D0-only/Dk-only metrics: configure table1.backbones")]
     best_k = tables.best_stdo(metrics).drop_duplicates(tables.CELL).set_index(tables.CELL)["best_k"]
     rows = []
-    for cell, g in _cells(metrics, single):
+    for at, g in _cells(metrics, single):
         by = {lab: g[g["paper_method"] == lab] for lab in ("STDO", *single)}
         ks = [k for k in by["STDO_D0_only"]["k"].dropna().unique() if k in set(by["STDO_Dk_only"]["k"])]
         ks = [k for k in ks if k in set(by["STDO"]["k"].dropna())]
@@ -539,7 +578,7 @@ def d0_close_far_above_dk(metrics: pd.DataFrame, authors: bool = False) -> list[
                 sorted(set(g.loc[g["paper_method"].isin(["STDO", *single]), "method"].astype(str)))
             )
             detail = f"no k with STDO, D0-only and Dk-only metrics together (have: {have or 'none'})"
-            rows.append(_row(claim, NOT_RUN, criterion, detail, cell=cell))
+            rows.append(claim.row(NOT_RUN, detail, at=at))
             continue
         key = tuple(g[tables.CELL].iloc[0])
         k = max(ks, key=lambda kk: _mean(by["STDO"][by["STDO"]["k"] == kk]))
@@ -549,8 +588,8 @@ def d0_close_far_above_dk(metrics: pd.DataFrame, authors: bool = False) -> list[
         s_stdo, s_d0, s_dk = _series(stdo), _series(d0), _series(dk)
         common = sorted(set(s_stdo.dropna().index) & set(s_d0.dropna().index) & set(s_dk.dropna().index))
         far, close = paired(s_d0, s_dk, common), paired(s_stdo, s_d0, common)
-        far_rule = Criterion(">=", D0_MIN_ABOVE_DK_DB)
-        close_rule = Criterion("<=", D0_MAX_BELOW_STDO_DB)
+        far_rule = claim.rule(">=")
+        close_rule = Criterion("<=", claim.thresholds_db["d0_max_below_stdo"])
         status = combine([decide(far, far_rule), decide(close, close_rule)], far.n)
         detail = f"{_describe('STDO', stdo)}; {_describe('D0', d0)}; {_describe('Dk', dk)}"
         if far.n:
@@ -566,17 +605,9 @@ def d0_close_far_above_dk(metrics: pd.DataFrame, authors: bool = False) -> list[
             detail += f"; {_seeds(left_out)} not in all of STDO, D0 and Dk: left out"
         if key in best_k.index and k != best_k[key]:
             detail += " (not the best k: its D0/Dk were not run)"
+        authors_db = _authors_diff(d0, dk, authors) if far.n else None
         rows.append(
-            _row(
-                claim,
-                status,
-                criterion,
-                detail,
-                cell=cell,
-                p=far,
-                threshold=D0_MIN_ABOVE_DK_DB,
-                margin_authors=_authors_diff(d0, dk, authors) if far.n else None,
-            )
+            claim.row(status, detail, at=at, p=far, threshold=far_rule.threshold, margin_authors=authors_db)
         )
     return rows
 
@@ -587,10 +618,10 @@ def _require(df: pd.DataFrame, columns: list[str], what: str) -> None:
         raise StdoError(f"{what} table lacks columns {missing}; has {list(df.columns)}")
 
 
-def _groups(df: pd.DataFrame) -> Iterator[tuple[Cell, pd.DataFrame]]:
-    """An ablation table's groups by (video, backbone, scale)."""
-    for key, g in df.groupby(["video", "backbone", "scale"], sort=True):
-        yield (key[0], key[1], key[2]), g
+def _groups(df: pd.DataFrame) -> Iterator[tuple[At, pd.DataFrame]]:
+    """An ablation table's groups by (video, displayed backbone, scale)."""
+    for (video, backbone, scale), g in df.groupby(["video", "backbone", "scale"], sort=True):
+        yield _at(video, scale, backbone), g
 
 
 def _ablation_series(g: pd.DataFrame, what: str) -> pd.Series:
@@ -601,29 +632,32 @@ def _ablation_series(g: pd.DataFrame, what: str) -> pd.Series:
     return s
 
 
-def best_k_near_4(chunks: pd.DataFrame | None) -> list[dict[str, Any]]:
-    """Figure 7a, per backbone: the best k in :data:`BEST_K_NEAR` minus the best k outside them
-    (each picked by mean PSNR over seeds), paired by seed, above 0."""
-    claim = "best_k_near_4"
-    near_set = "{" + ", ".join(map(str, BEST_K_NEAR)) + "}"
-    criterion = f"PSNR of the best k in {near_set} - PSNR of the best k outside {near_set} > 0"
+def _near_set(ks: Sequence[int]) -> str:
+    return "{" + ", ".join(map(str, ks)) + "}"
+
+
+def _best_k_near_4(claim: Claim, chunks: pd.DataFrame | None) -> Rows:
+    """Figure 7a, per backbone: the best k of the claim's ``best_k_near`` (:data:`BEST_K_NEAR`)
+    minus the best k outside them (each picked by mean PSNR over seeds), paired by seed, above 0."""
+    ks = claim.settings["best_k_near"]
+    near_set = _near_set(ks)
     if chunks is None:
-        return [_row(claim, NOT_RUN, criterion, "no chunk ablation: configure ablations.chunks")]
+        return [claim.row(NOT_RUN, "no chunk ablation: configure ablations.chunks")]
     _require(chunks, ["video", "scale", "backbone", "k", "psnr_db"], "chunk ablation")
     if chunks.empty:
-        return [_row(claim, NOT_RUN, criterion, "the chunk ablation table is empty")]
+        return [claim.row(NOT_RUN, "the chunk ablation table is empty")]
     chunks = with_seed(chunks)
     rows = []
-    for cell, g in _groups(chunks):
+    for at, g in _groups(chunks):
         g = g.assign(k=g["k"].astype(int))
         by_k = g.groupby("k")["psnr_db"].mean().sort_index()
         values = "; ".join(f"k={k} {v:.2f}" for k, v in by_k.items())
         detail = f"best k={int(by_k.idxmax())}; {values}"
-        near = by_k[by_k.index.isin(BEST_K_NEAR)]
-        far = by_k[~by_k.index.isin(BEST_K_NEAR)]
+        near = by_k[by_k.index.isin(ks)]
+        far = by_k[~by_k.index.isin(ks)]
         if near.empty or far.empty:
             missing = f"no k in {near_set}" if near.empty else f"no k outside {near_set}"
-            rows.append(_row(claim, NOT_RUN, criterion, f"{missing} tried: {values}", cell=cell))
+            rows.append(claim.row(NOT_RUN, f"{missing} tried: {values}", at=at))
             continue
         kn, kf = int(near.idxmax()), int(far.idxmax())
         p = paired(
@@ -631,27 +665,23 @@ def best_k_near_4(chunks: pd.DataFrame | None) -> list[dict[str, Any]]:
             _ablation_series(g[g["k"] == kf], f"chunk ablation k={kf}"),
         )
         detail += f"; k={kn} (best in {near_set}) - k={kf} (best outside)" + _pairing(p, f"k={kn}", f"k={kf}")
-        rule = Criterion(">", 0.0)
-        rows.append(_row(claim, decide(p, rule), criterion, detail, cell=cell, p=p, threshold=rule.threshold))
+        rule = claim.rule(">")
+        rows.append(claim.row(decide(p, rule), detail, at=at, p=p, threshold=rule.threshold))
     return rows
 
 
-def more_d0_higher_psnr(schedules: pd.DataFrame | None) -> list[dict[str, Any]]:
+def _more_d0_higher_psnr(claim: Claim, schedules: pd.DataFrame | None) -> Rows:
     """Figure 7b: PSNR rising as the schedules give D0 more of the joint set: last - first
     schedule above 0 and no consecutive step a measured drop, paired on the seeds every schedule
     has."""
-    claim = "more_d0_higher_psnr"
-    criterion = (
-        "last - first schedule > 0 (more D0 later), and no step p(i+1) - p(i) whose whole interval is below 0"
-    )
     if schedules is None:
-        return [_row(claim, NOT_RUN, criterion, "no schedule ablation: configure ablations.schedules")]
+        return [claim.row(NOT_RUN, "no schedule ablation: configure ablations.schedules")]
     _require(schedules, ["video", "scale", "backbone", "schedule", "psnr_db"], "schedule ablation")
     if schedules.empty:
-        return [_row(claim, NOT_RUN, criterion, "the schedule ablation table is empty")]
+        return [claim.row(NOT_RUN, "the schedule ablation table is empty")]
     schedules = with_seed(schedules)
     rows = []
-    for cell, g in _groups(schedules):
+    for at, g in _groups(schedules):
         g = g.assign(schedule=g["schedule"].astype(int)).sort_values(["schedule", "seed"])
         order = list(dict.fromkeys(g["schedule"]))
         series = {i: _ablation_series(g[g["schedule"] == i], f"schedule ablation p{i}") for i in order}
@@ -664,13 +694,13 @@ def more_d0_higher_psnr(schedules: pd.DataFrame | None) -> list[dict[str, Any]]:
             for i, v in zip(order, means, strict=True)
         )
         if len(order) < 2:
-            rows.append(_row(claim, NOT_RUN, criterion, f"only one schedule: {values}", cell=cell))
+            rows.append(claim.row(NOT_RUN, f"only one schedule: {values}", at=at))
             continue
         seeds = sorted(set.intersection(*(set(s.index) for s in series.values())))
         every = sorted(set.union(*(set(s.index) for s in series.values())))
         overall = paired(series[order[-1]], series[order[0]], seeds)
         steps = [paired(series[b], series[a], seeds) for a, b in zip(order, order[1:], strict=False)]
-        step_rule, rule = Criterion(">=", 0.0), Criterion(">", 0.0)
+        step_rule, rule = Criterion(">=", 0.0), claim.rule(">")
         drops = np.diff(means)
         detail = values + (f"; largest drop {-drops.min():.2f}" if drops.min() < 0 else "")
         if overall.n > 1:
@@ -685,36 +715,30 @@ def more_d0_higher_psnr(schedules: pd.DataFrame | None) -> list[dict[str, Any]]:
         if left_out:
             detail += f"; {_seeds(left_out)} not in every schedule: left out"
         if overall.n == 0:
-            rows.append(_row(claim, NOT_RUN, criterion, detail + "; no seed in every schedule", cell=cell))
+            rows.append(claim.row(NOT_RUN, detail + "; no seed in every schedule", at=at))
             continue
         decisions = [decide(overall, rule)] + [
             d for d in (decide(s, step_rule) for s in steps) if kind(d) == FAILED
         ]
         status = combine(decisions, overall.n)
-        rows.append(_row(claim, status, criterion, detail, cell=cell, p=overall, threshold=rule.threshold))
+        rows.append(claim.row(status, detail, at=at, p=overall, threshold=rule.threshold))
     return rows
 
 
-def long_video_close_to_parts(long_video: pd.DataFrame | None) -> list[dict[str, Any]]:
-    """Section 4.5: STDO on the long video within :data:`LONG_VIDEO_MAX_GAP_DB` of the mean of
-    STDO on its parts (the table of :func:`stdo.report.ablations.long_video_table`), paired by seed: the
-    interval of long - mean(parts) inside [-1, 1] dB."""
-    claim = "long_video_close_to_parts"
-    criterion = (
-        f"|long - mean(parts)| <= {LONG_VIDEO_MAX_GAP_DB:g} dB: the interval inside "
-        f"[-{LONG_VIDEO_MAX_GAP_DB:g}, {LONG_VIDEO_MAX_GAP_DB:g}] "
-        "(paper: 39.92 - mean(43.99, 37.76) = -0.955)"
-    )
+def _long_video_close_to_parts(claim: Claim, long_video: pd.DataFrame | None) -> Rows:
+    """Section 4.5: STDO on the long video within ``threshold_db`` (:data:`LONG_VIDEO_MAX_GAP_DB`)
+    of the mean of STDO on its parts (the table of :func:`stdo.report.ablations.long_video_table`),
+    paired by seed: the interval of long - mean(parts) inside [-1, 1] dB."""
     if long_video is None:
-        return [_row(claim, NOT_RUN, criterion, "no long-video ablation: configure ablations.long_video")]
+        return [claim.row(NOT_RUN, "no long-video ablation: configure ablations.long_video")]
     _require(long_video, ["video", "role", "backbone", "scale", "psnr_db"], "long-video ablation")
     lv = with_seed(long_video)
     roles = lv["role"].astype(str)
     parts, long = lv[roles.str.startswith("part")], lv[roles == "long video"]
     if parts.empty or long.empty:
-        return [_row(claim, NOT_RUN, criterion, "the long-video table lacks the long video or its parts")]
+        return [claim.row(NOT_RUN, "the long-video table lacks the long video or its parts")]
     r = long.iloc[0]
-    cell = (r["video"], r["backbone"], r["scale"])
+    at = _at(r["video"], r["scale"], r["backbone"])
     n_parts = parts["role"].nunique()
     per_seed = parts.groupby("seed").agg(mean=("psnr_db", "mean"), n=("role", "nunique"))
     whole = per_seed.loc[per_seed["n"] == n_parts, "mean"]
@@ -731,21 +755,18 @@ def long_video_close_to_parts(long_video: pd.DataFrame | None) -> list[dict[str,
         f"mean {float(whole.mean()) if len(whole) else float('nan'):.2f}"
     )
     detail += _pairing(p, "the long video", "every part")
-    rule = Criterion("abs<=", LONG_VIDEO_MAX_GAP_DB)
-    return [_row(claim, decide(p, rule), criterion, detail, cell=cell, p=p, threshold=rule.threshold)]
+    rule = claim.rule("abs<=")
+    return [claim.row(decide(p, rule), detail, at=at, p=p, threshold=rule.threshold)]
 
 
-def real_time_on_device(bench: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+def _real_time_on_device(claim: Claim, bench: pd.DataFrame | None = None) -> Rows:
     """Figure 5: STDO's model on a phone (the bench table's ``adb`` rows: one whole frame of the
     paper's task, float32) within latency < 50 ms and > 20 fps, per cell. Host CPU figures do
     not decide a claim about a mobile device. A latency, not a trained result: no seeds."""
-    claim, criterion = "real_time_on_device", "latency < 50 ms and FPS > 20 on a mobile device"
     if bench is None:
         return [
-            _row(
-                claim,
+            claim.row(
                 NOT_RUN,
-                criterion,
                 "no phone benchmark: configure bench.adb and run snakemake bench "
                 "(host CPU figures, which do not decide it, are in results/tables/bench.csv)",
             )
@@ -755,16 +776,119 @@ def real_time_on_device(bench: pd.DataFrame | None = None) -> list[dict[str, Any
         & ~bench["routed"].astype(bool) & (bench["method"] == "STDO")
     ]  # fmt: skip
     if phone.empty:
-        return [_row(claim, NOT_RUN, criterion, "the bench table has no phone (adb) rows for STDO")]
+        return [claim.row(NOT_RUN, "the bench table has no phone (adb) rows for STDO")]
     rows = []
-    for key, g in phone.groupby(["video", "backbone", "scale"], sort=True):
+    for (video, backbone, scale), g in phone.groupby(["video", "backbone", "scale"], sort=True):
         r = g.iloc[0]  # every k runs the same graph: one latency
         details = (
             f"STDO on {r['device']}: {float(r['latency_ms']):.1f} ms, {float(r['fps']):.1f} fps "
             "(a measured latency: no seeds)"
         )
-        rows.append(_row(claim, HELD if bool(r["real_time"]) else FAILED, criterion, details, cell=key))
+        status = HELD if bool(r["real_time"]) else FAILED
+        rows.append(claim.row(status, details, at=_at(video, scale, backbone)))
     return rows
+
+
+# --- the claims, in table order ------------------------------------------------------------------
+
+stdo_beats_baselines = register(
+    Claim(
+        name="stdo_beats_baselines",
+        source="Table 2",
+        statement="STDO (the best of its k) gives a higher PSNR than awDNN, NAS and CaFM",
+        criterion="STDO (best k) - max(awDNN, NAS, CaFM) > 0",
+        rows=_stdo_beats_baselines,
+        needs=("metrics", "authors"),
+        threshold_db=0.0,
+    )
+)
+best_k_near_4 = register(
+    Claim(
+        name="best_k_near_4",
+        source="Figure 7a",
+        statement="PSNR is best when the video is divided into about 4 chunks",
+        criterion=f"PSNR of the best k in {_near_set(BEST_K_NEAR)} - PSNR of the best k outside "
+        f"{_near_set(BEST_K_NEAR)} > 0",
+        rows=_best_k_near_4,
+        needs=("chunks",),
+        threshold_db=0.0,
+        settings={"best_k_near": BEST_K_NEAR},
+    )
+)
+jstdo_close_to_stdo = register(
+    Claim(
+        name="jstdo_close_to_stdo",
+        source="Table 4",
+        statement="JSTDO (one model) loses only a negligible PSNR against STDO with k models, at 1/k of "
+        "the parameters",
+        criterion=f"JSTDO - STDO (same k) >= -{JSTDO_MAX_DROP_DB:g} dB",
+        rows=_jstdo_close_to_stdo,
+        needs=("metrics", "authors"),
+        threshold_db=-JSTDO_MAX_DROP_DB,
+        thresholds_db={"jstdo_max_drop": JSTDO_MAX_DROP_DB},
+    )
+)
+jstdo_beats_baselines = register(
+    Claim(
+        name="jstdo_beats_baselines",
+        source="Table 4 / Section 4.3",
+        statement="JSTDO still outperforms awDNN, NAS and CaFM",
+        criterion="JSTDO - max(awDNN, NAS, CaFM) > 0",
+        rows=_jstdo_beats_baselines,
+        needs=("metrics", "authors"),
+        threshold_db=0.0,
+    )
+)
+d0_close_far_above_dk = register(
+    Claim(
+        name="d0_close_far_above_dk",
+        source="Table 1",
+        statement="STDO's D0-only model alone is close to STDO and far above the Dk-only model",
+        criterion=f"D0 - Dk >= {D0_MIN_ABOVE_DK_DB:g} dB and STDO - D0 <= {D0_MAX_BELOW_STDO_DB:g} dB, both "
+        "needed (paper, Table 1: STDO - D0 at most 0.44, D0 - Dk at least 3.36)",
+        rows=_d0_close_far_above_dk,
+        needs=("metrics", "authors"),
+        threshold_db=D0_MIN_ABOVE_DK_DB,
+        thresholds_db={"d0_max_below_stdo": D0_MAX_BELOW_STDO_DB, "d0_min_above_dk": D0_MIN_ABOVE_DK_DB},
+    )
+)
+more_d0_higher_psnr = register(
+    Claim(
+        name="more_d0_higher_psnr",
+        source="Figure 7b",
+        statement="The more informative (D0) data joint training sees, the higher the PSNR",
+        criterion="last - first schedule > 0 (more D0 later), and no step p(i+1) - p(i) whose whole "
+        "interval is below 0",
+        rows=_more_d0_higher_psnr,
+        needs=("schedules",),
+        threshold_db=0.0,
+    )
+)
+long_video_close_to_parts = register(
+    Claim(
+        name="long_video_close_to_parts",
+        source="Section 4.5",
+        statement="STDO on a long video with scene changes is close to the mean of STDO on its parts",
+        criterion=f"|long - mean(parts)| <= {LONG_VIDEO_MAX_GAP_DB:g} dB: the interval inside "
+        f"[-{LONG_VIDEO_MAX_GAP_DB:g}, {LONG_VIDEO_MAX_GAP_DB:g}] "
+        "(paper: 39.92 - mean(43.99, 37.76) = -0.955)",
+        rows=_long_video_close_to_parts,
+        needs=("long_video",),
+        threshold_db=LONG_VIDEO_MAX_GAP_DB,
+        thresholds_db={"long_video_max_gap": LONG_VIDEO_MAX_GAP_DB},
+    )
+)
+real_time_on_device = register(
+    Claim(
+        name="real_time_on_device",
+        source="Figure 5 / Section 4.4",
+        statement="STDO runs in real time on a mobile phone (latency < 50 ms, > 20 FPS; 28 FPS WDSR "
+        "270p->1080p)",
+        criterion="latency < 50 ms and FPS > 20 on a mobile device",
+        rows=_real_time_on_device,
+        needs=("bench",),
+    )
+)
 
 
 def check_claims(
@@ -777,22 +901,16 @@ def check_claims(
 ) -> pd.DataFrame:
     """The claims table from ``metrics`` (as :func:`stdo.report.tables.load_metrics` returns them: one
     row per method and seed) and the optional ablation tables of :mod:`stdo.report.ablations`; columns
-    :data:`COLUMNS`, plus ``margin_authors_db`` where the metrics have ``psnr_trainer`` values."""
+    :data:`COLUMNS`, plus ``margin_authors_db`` where the metrics have ``psnr_trainer`` values: the
+    rows of every registered claim (:data:`CLAIMS`), in their order."""
     _require(metrics, ["video", "backbone", "scale", "method", "paper_method", "k", "psnr"], "metrics")
     # load_metrics may add an empty psnr_trainer column: the authors' margin only where it has values
     authors = "psnr_trainer" in metrics.columns and pd.to_numeric(metrics["psnr_trainer"]).notna().any()
     m = with_seed(metrics[pd.to_numeric(metrics["psnr"], errors="coerce").notna()])
     m["psnr"] = m["psnr"].astype(float)
-    rows = [
-        *stdo_beats_baselines(m, authors),
-        *best_k_near_4(chunks),
-        *jstdo_close_to_stdo(m, authors),
-        *jstdo_beats_baselines(m, authors),
-        *d0_close_far_above_dk(m, authors),
-        *more_d0_higher_psnr(schedules),
-        *long_video_close_to_parts(long_video),
-        *real_time_on_device(bench),
-    ]
+    inputs = {"metrics": m, "authors": authors, "chunks": chunks, "schedules": schedules}
+    inputs |= {"long_video": long_video, "bench": bench}
+    rows = [row for claim in registered() for row in claim(**{n: inputs[n] for n in claim.needs})]
     df = pd.DataFrame(rows, columns=[*COLUMNS, AUTHORS_COLUMN])
     df["scale"] = pd.array(df["scale"], dtype="Int64")
     df["n_seeds"] = pd.array(df["n_seeds"], dtype="Int64")
@@ -826,41 +944,31 @@ def summary(df: pd.DataFrame) -> list[str]:
     return lines
 
 
+PSNR_NOTE = (
+    "PSNR in dB: RGB, 0..255, no border shave, pooled over every pixel of the video "
+    "(see `stdo.core.metrics`); margins and statuses use it."
+)
+AUTHORS_NOTE = (
+    f"`{AUTHORS_COLUMN}`: the same mean paired margin under the STDO authors' protocol "
+    "(`psnr_trainer`: scale + 4 pixels shaved at each border of each patch, the mean of the chunks' "
+    "MSEs), the protocol of the STDO authors' numbers in the paper, between the same methods and "
+    "k as `margin_db` (chosen in ours; Table 2's `is_paper_best_k` is the trainer protocol's best)."
+)
+PRECISE = ("margin_se_db", "ci_low_db", "ci_high_db")  # columns shown to 3 decimals (others: 2)
+
+
 def to_markdown(df: pd.DataFrame, footer: dict[str, Any] | None = None) -> str:
     """The claims table as Markdown: title, per-claim summary, table, the decision rule, PSNR
     convention, footer (:func:`stdo.report.tables.footer` unless given)."""
-
-    def fmt(col: str, v: Any) -> str:
-        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
-            return ""
-        if isinstance(v, float):
-            return f"{v:.3f}" if col in ("margin_se_db", "ci_low_db", "ci_high_db") else f"{v:.2f}"
-        return str(v).replace("|", "\\|")
-
-    cols = list(df.columns)
-    lines = ["# The paper's claims checked against our metrics", "", *summary(df), ""]
-    lines += ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
-    lines += [
-        "| " + " | ".join(fmt(c, v) for c, v in zip(cols, row, strict=True)) + " |"
-        for row in df.itertuples(index=False)
-    ]
-    lines += [
-        "",
+    psnr = PSNR_NOTE + (f"\n{AUTHORS_NOTE}" if AUTHORS_COLUMN in df.columns else "")
+    return markdown.page(
+        "The paper's claims checked against our metrics",
+        "\n".join(summary(df)),
+        markdown.table(df, column_floats=dict.fromkeys(PRECISE, ".3f")),
         RULE,
-        "",
-        "PSNR in dB: RGB, 0..255, no border shave, pooled over every pixel of the video "
-        "(see `stdo.core.metrics`); margins and statuses use it.",
-    ]
-    if AUTHORS_COLUMN in df.columns:
-        lines.append(
-            f"`{AUTHORS_COLUMN}`: the same mean paired margin under the STDO authors' protocol "
-            "(`psnr_trainer`: scale + 4 pixels shaved at each border of each patch, the mean of the chunks' "
-            "MSEs), the protocol of the STDO authors' numbers in the paper, between the same methods and "
-            "k as `margin_db` (chosen in ours; Table 2's `is_paper_best_k` is the trainer protocol's best)."
-        )
-    lines.append("")
-    lines += [f"- {k}: {v}" for k, v in (tables.footer() if footer is None else footer).items()]
-    return "\n".join(lines) + "\n"
+        psnr,
+        footer=tables.footer() if footer is None else footer,
+    )
 
 
 def _read(path: Path | None) -> pd.DataFrame | None:
@@ -870,42 +978,28 @@ def _read(path: Path | None) -> pd.DataFrame | None:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="stdo claims", description=__doc__)
     p.add_argument("--metrics", required=True, nargs="+", type=Path)
-    p.add_argument("--chunks", type=Path, default=None, help="results/ablations/chunks.csv")
-    p.add_argument("--schedules", type=Path, default=None, help="results/ablations/schedules.csv")
-    p.add_argument("--long-video", type=Path, default=None, help="results/ablations/long_video.csv")
-    p.add_argument("--bench", type=Path, default=None, help="results/tables/bench.csv (phone rows decide)")
+    for name, source in TABLE_INPUTS.items():
+        p.add_argument(f"--{name.replace('_', '-')}", type=Path, default=None, help=source)
     cliargs.add_stdo_k(p)
     p.add_argument("--out-csv", required=True, type=Path)
     p.add_argument("--out-md", required=True, type=Path)
     args = p.parse_args(argv)
     with io.stage_errors("claims"):
-        ablation_paths = [
-            x for x in (args.chunks, args.schedules, args.long_video, args.bench) if x is not None
-        ]
+        given = {name: getattr(args, name) for name in TABLE_INPUTS}
+        ablation_paths = [x for x in given.values() if x is not None]
         for path in [*args.metrics, *ablation_paths]:
             if not path.exists():
                 raise StdoError(f"{path}: file not found")
         df = check_claims(
-            tables.load_metrics(args.metrics, args.stdo_k),
-            chunks=_read(args.chunks),
-            schedules=_read(args.schedules),
-            long_video=_read(args.long_video),
-            bench=_read(args.bench),
+            tables.load_metrics(args.metrics, args.stdo_k), **{n: _read(x) for n, x in given.items()}
         )
         io.write_csv(args.out_csv, df)
         io.write_text(args.out_md, to_markdown(df))
+        claims = registered()
         params = {
-            "chunks": args.chunks,
-            "schedules": args.schedules,
-            "long_video": args.long_video,
-            "bench": args.bench,
-            "thresholds_db": {
-                "jstdo_max_drop": JSTDO_MAX_DROP_DB,
-                "d0_max_below_stdo": D0_MAX_BELOW_STDO_DB,
-                "d0_min_above_dk": D0_MIN_ABOVE_DK_DB,
-                "long_video_max_gap": LONG_VIDEO_MAX_GAP_DB,
-            },
-            "best_k_near": list(BEST_K_NEAR),
+            **given,
+            "thresholds_db": {k: v for c in claims for k, v in c.thresholds_db.items()},
+            **{k: list(v) if isinstance(v, tuple) else v for c in claims for k, v in c.settings.items()},
             "confidence": CONFIDENCE,
             "rule": "paired by seed; Student t interval; held/failed when the interval is on one side",
         }

@@ -27,6 +27,14 @@ def backbone_name(name: str) -> str:
     return display_name(name)
 
 
+def backbone_id(display: str) -> str:
+    """The registry name of the backbone shown as ``display`` (the inverse of
+    :func:`backbone_name`); a name no registered backbone shows is returned as it is."""
+    from stdo.models import available, display_name
+
+    return next((name for name in available() if display_name(name) == display), display)
+
+
 def backbone_rank(display: str) -> tuple[int, str]:
     """Sort key of a backbone's display name: the paper's order, then any other by name."""
     order = BACKBONE_ORDER.index(display) if display in BACKBONE_ORDER else len(BACKBONE_ORDER)

@@ -44,7 +44,7 @@ import pandas as pd
 
 from stdo import methods
 from stdo.core import cliargs, io
-from stdo.report import paper
+from stdo.report import markdown, paper
 
 CELL = ["video", "backbone", "scale"]
 PSNR_COLS = ["psnr", "psnr_trainer", "psnr_vsd4k", "psnr_cafm"]  # averaged over seeds (where present)
@@ -446,42 +446,26 @@ TABLES = {
 }
 
 
-def to_markdown(df: pd.DataFrame, title: str, footer: dict[str, Any], notes: list[str] | None = None) -> str:
-    def fmt(v: Any) -> str:
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-            return ""
-        if isinstance(v, (bool, np.bool_)):
-            return "yes" if v else ""
-        if isinstance(v, float):
-            return f"{v:.2f}"
-        return str(v)
+PSNR_NOTE = (
+    "PSNR in dB (see `stdo.core.metrics`): `psnr_db` is ours (RGB, 0..255, no border shave, pooled over "
+    "every pixel of the video); `psnr_trainer_db` the STDO trainer's protocol (each patch shaved by "
+    "scale + 4 pixels, the mean of the chunks' patch MSEs; models/wdsr.py, common/metrics.py psnr_mse); "
+    "`psnr_vsd4k_db` VSD4K.py's get_patch_psnr (shave 4, patch MSEs averaged); `psnr_cafm_db` CaFM's "
+    "(held-out whole frames, shave scale + 6, mean of per-frame PSNRs; src/utility.py calc_psnr). Each "
+    "paper cell is compared in the protocol it was made in (`paper_protocol`, from its `paper_source`: "
+    "`stdo` the STDO authors' runs, trainer protocol; `cafm` reported from CaFM's README, CaFM's "
+    "protocol): `diff_db` is that column minus the paper's, empty where this run lacks it; the k that "
+    "carries the paper's cell is the best k in that protocol (`is_paper_best_k`), `is_best_k` the "
+    "best in ours. `vs_bicubic_db`: margin over bicubic upscaling of the same video and scale (ours). "
+    "With several seeds (`n_seeds`), PSNR columns are means over seeds and `psnr_std_db` the "
+    "standard deviation of ours; the regime columns (`steps_per_model`, `lr_pixels_per_param`, each "
+    "beside the paper's) are those of `stdo plan` (results/tables/regime.md)."
+)
 
-    lines = [
-        f"# {title}",
-        "",
-        "| " + " | ".join(df.columns) + " |",
-        "|" + "|".join("---" for _ in df.columns) + "|",
-    ]
-    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    lines += [""] + [f"{n}\n" for n in notes or []]
-    lines += [
-        "PSNR in dB (see `stdo.core.metrics`): `psnr_db` is ours (RGB, 0..255, no border shave, pooled over "
-        "every pixel of the video); `psnr_trainer_db` the STDO trainer's protocol (each patch shaved by "
-        "scale + 4 pixels, the mean of the chunks' patch MSEs; models/wdsr.py, common/metrics.py psnr_mse); "
-        "`psnr_vsd4k_db` VSD4K.py's get_patch_psnr (shave 4, patch MSEs averaged); `psnr_cafm_db` CaFM's "
-        "(held-out whole frames, shave scale + 6, mean of per-frame PSNRs; src/utility.py calc_psnr). Each "
-        "paper cell is compared in the protocol it was made in (`paper_protocol`, from its `paper_source`: "
-        "`stdo` the STDO authors' runs, trainer protocol; `cafm` reported from CaFM's README, CaFM's "
-        "protocol): `diff_db` is that column minus the paper's, empty where this run lacks it; the k that "
-        "carries the paper's cell is the best k in that protocol (`is_paper_best_k`), `is_best_k` the "
-        "best in ours. `vs_bicubic_db`: margin over bicubic upscaling of the same video and scale (ours). "
-        "With several seeds (`n_seeds`), PSNR columns are means over seeds and `psnr_std_db` the "
-        "standard deviation of ours; the regime columns (`steps_per_model`, `lr_pixels_per_param`, each "
-        "beside the paper's) are those of `stdo plan` (results/tables/regime.md).",
-        "",
-    ]
-    lines += [f"- {k}: {v}" for k, v in footer.items()]
-    return "\n".join(lines) + "\n"
+
+def to_markdown(df: pd.DataFrame, title: str, footer: dict[str, Any], notes: list[str] | None = None) -> str:
+    """A table as Markdown: title, the table, ``notes`` and the PSNR conventions under it, footer."""
+    return markdown.page(title, markdown.table(df), *(notes or []), PSNR_NOTE, footer=footer)
 
 
 def footer() -> dict[str, Any]:

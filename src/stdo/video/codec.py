@@ -23,11 +23,16 @@ Choices not in the paper:
 * Colour conversion: RGB to ``yuv420p`` and back with FFmpeg's swscale (BT.601, limited range),
   PyAV's defaults, both when encoding in the pipeline and when decoding in the client, so the
   client decodes exactly the frames the pipeline trained and evaluated on.
+
+Every video file the package writes goes through one :class:`Writer` (frames pushed one at a
+time, the file moved into place whole when closed): the LR streams (:func:`encode`) and the
+H.264 MP4s people watch (:func:`mp4_writer`, :func:`write_mp4`: the demo video, the clips, the
+client's SR video), each caller with its own quality (``crf``) and ``preset``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -83,9 +88,114 @@ def _options(spec: Mapping[str, Any]) -> dict[str, str]:
     return opts
 
 
-def _padded(h: int, w: int, codec: str) -> tuple[int, int]:
-    m = _PAD.get(codec, 2)  # yuv420p needs even sizes
-    return -(-h // m) * m, -(-w // m) * m
+class Writer:
+    """A video file written one uint8 RGB ``[H, W, 3]`` frame at a time, atomically: the file
+    appears whole when :meth:`close` succeeds, and not at all after ``close(ok=False)`` or a
+    failure. As a context manager it closes ok unless the block raised. The stream (``codec``,
+    ``options``, ``pix_fmt``, ``fps`` as an exact fraction to within 1/1001000) opens at the
+    first frame's size, rounded up to a multiple of ``pad`` by repeating edge pixels (every frame
+    must have that size). ``frames``: how many were written; ``payload_bytes``: the sum of the
+    packets' sizes."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        codec: str,
+        fps: float | str | Fraction,
+        *,
+        options: Mapping[str, str],
+        pix_fmt: str = "yuv420p",
+        container: str = "matroska",
+        pad: int = 1,
+    ):
+        import av
+
+        self._av, self.path, self.codec, self.pad = av, Path(path), codec, pad
+        self.rate = Fraction(str(fps)).limit_denominator(1001000)
+        self._options, self._pix_fmt = dict(options), pix_fmt
+        self.frames, self.payload_bytes, self.size, self.coded_size = 0, 0, None, None
+        self._stream: Any = None
+        self._ctx = io.atomic_path(self.path)
+        tmp = self._ctx.__enter__()
+        try:
+            self._container = av.open(str(tmp), mode="w", format=container)
+        except BaseException as e:
+            self._ctx.__exit__(type(e), e, e.__traceback__)
+            raise
+        self._closed = False
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, typ: Any, value: Any, tb: Any) -> None:
+        self.close(ok=typ is None)
+
+    def _mux(self, packets: Any) -> None:
+        for packet in packets:
+            self.payload_bytes += packet.size
+            self._container.mux(packet)
+
+    def write(self, img: np.ndarray) -> None:
+        img = np.asarray(img)
+        if self._stream is None:
+            h, w = img.shape[:2]
+            self.size, self.coded_size = (h, w), (-(-h // self.pad) * self.pad, -(-w // self.pad) * self.pad)
+            self._stream = self._container.add_stream(self.codec, rate=self.rate)
+            self._stream.height, self._stream.width = self.coded_size
+            self._stream.pix_fmt = self._pix_fmt
+            self._stream.options = self._options
+        if img.shape[:2] != self.size:
+            raise StdoError(
+                f"{self.path}: a {img.shape[1]}x{img.shape[0]} frame in a {self.size[1]}x{self.size[0]} video"
+            )
+        (h, w), (ch, cw) = self.size, self.coded_size
+        if (ch, cw) != (h, w):
+            img = np.pad(img, ((0, ch - h), (0, cw - w), (0, 0)), mode="edge")
+        self._mux(self._stream.encode(self._av.VideoFrame.from_ndarray(img, format="rgb24")))
+        self.frames += 1
+
+    def close(self, ok: bool = True) -> None:
+        """Flush the encoder and move the file into place (``ok``), or discard it; a file without
+        a frame is a :class:`StdoError` (and discarded). Closing twice does nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        error: BaseException | None = None if ok else RuntimeError("aborted")
+        try:
+            if ok and self._stream is not None:
+                self._mux(self._stream.encode())
+            self._container.close()
+            if ok and self._stream is None:
+                raise StdoError(f"{self.path}: no frames to write")
+        except BaseException as e:
+            error = error or e
+            raise
+        finally:
+            self._ctx.__exit__(type(error) if error else None, error, None)
+
+
+def mp4_writer(
+    path: str | Path, fps: float | str | Fraction, *, crf: int, preset: str | None = None
+) -> Writer:
+    """An H.264 MP4 (libx264, ``yuv420p``, frames padded to even sides) at quality ``crf`` and
+    x264's ``preset`` (its default, medium, when not given): the videos people watch."""
+    options = {"crf": str(crf), **({"preset": preset} if preset is not None else {})}
+    return Writer(path, "libx264", fps, options=options, container="mp4", pad=2)
+
+
+def write_mp4(
+    frames: Iterable[np.ndarray],
+    path: str | Path,
+    fps: float | str | Fraction,
+    *,
+    crf: int,
+    preset: str | None = None,
+) -> int:
+    """Write ``frames`` as an H.264 MP4 (:func:`mp4_writer`); returns how many were written."""
+    with mp4_writer(path, fps, crf=crf, preset=preset) as writer:
+        for img in frames:
+            writer.write(img)
+    return writer.frames
 
 
 def encode(frames: np.ndarray, path: str | Path, spec: Mapping[str, Any] | None, fps: float | str) -> dict:
@@ -98,36 +208,29 @@ def encode(frames: np.ndarray, path: str | Path, spec: Mapping[str, Any] | None,
     t, h, w, _ = frames.shape
     if spec["codec"] != "ffv1" and (h % 2 or w % 2):
         raise StdoError(f"{spec['codec']} (yuv420p) needs even frame sizes, got {w}x{h}")
-    ch, cw = _padded(h, w, spec["codec"]) if spec["codec"] != "ffv1" else (h, w)
-    rate = Fraction(str(fps)).limit_denominator(1001000)
-    payload = 0
-    with io.atomic_path(path) as tmp:
-        try:
-            with av.open(str(tmp), mode="w", format="matroska") as container:
-                stream = container.add_stream(spec["codec"], rate=rate)
-                stream.width, stream.height = cw, ch
-                stream.pix_fmt = "bgr0" if spec["codec"] == "ffv1" else "yuv420p"
-                stream.options = _options(spec)
-                for img in frames:
-                    img = np.asarray(img)
-                    if (ch, cw) != (h, w):
-                        img = np.pad(img, ((0, ch - h), (0, cw - w), (0, 0)), mode="edge")
-                    for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                        payload += packet.size
-                        container.mux(packet)
-                for packet in stream.encode():
-                    payload += packet.size
-                    container.mux(packet)
-        except av.error.FFmpegError as e:
-            raise StdoError(f"{path}: encoding with {spec['codec']} failed ({e})") from e
+    lossless = spec["codec"] == "ffv1"
+    try:
+        with Writer(
+            path,
+            spec["codec"],
+            fps,
+            options=_options(spec),
+            pix_fmt="bgr0" if lossless else "yuv420p",
+            pad=1 if lossless else _PAD.get(spec["codec"], 2),  # yuv420p needs even sizes
+        ) as writer:
+            for img in frames:
+                writer.write(img)
+    except av.error.FFmpegError as e:
+        raise StdoError(f"{path}: encoding with {spec['codec']} failed ({e})") from e
+    ch, cw = writer.coded_size
     return {
         "codec": spec,
-        "fps": str(rate),
+        "fps": str(writer.rate),
         "frames": int(t),
         "size": [int(h), int(w)],
         "coded_size": [int(ch), int(cw)],
         "bytes": Path(path).stat().st_size,
-        "payload_bytes": int(payload),
+        "payload_bytes": int(writer.payload_bytes),
     }
 
 

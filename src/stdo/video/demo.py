@@ -11,12 +11,12 @@ import argparse
 import json
 from pathlib import Path
 
-import av
 import numpy as np
 from PIL import Image
 
 from stdo.core import io
 from stdo.core.errors import StdoError
+from stdo.video import codec
 from stdo.video.photos import DEFAULT_SCENES, Scene, load_photo
 
 
@@ -79,17 +79,7 @@ def render_frames(
 
 def encode(frames: np.ndarray, path: Path, fps: int, crf: int) -> None:
     """Encode RGB frames to H.264 (yuv420p) in an MP4 container, atomically."""
-    with io.atomic_path(path) as tmp:
-        with av.open(str(tmp), mode="w", format="mp4") as container:
-            stream = container.add_stream("libx264", rate=fps)
-            stream.width, stream.height = frames.shape[2], frames.shape[1]
-            stream.pix_fmt = "yuv420p"
-            stream.options = {"crf": str(crf), "preset": "medium"}
-            for img in frames:
-                for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                    container.mux(packet)
-            for packet in stream.encode():
-                container.mux(packet)
+    codec.write_mp4(frames, path, fps, crf=crf, preset="medium")
 
 
 def parse_scenes(spec: list[dict]) -> tuple[Scene, ...]:

@@ -50,6 +50,7 @@ from stdo.core import io
 from stdo.core.checkout import CHECKOUT
 from stdo.core.errors import StdoError
 from stdo.core.frames import cafm_train_frames
+from stdo.report import markdown
 from stdo.workflow.plan import Plan
 
 CONFIG = Path("config/config.yaml")
@@ -470,34 +471,28 @@ def prepare(config: dict[str, Any]) -> Plan:
 # ------------------------------------------------------------------ output
 
 
-def _fmt(v: Any) -> str:
-    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+def _number(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 or v.is_integer() else f"{v:.2f}"
+
+
+def _fmt(v: Any) -> str:  # the printed table's cells
+    if markdown.is_missing(v):
         return ""
-    if isinstance(v, float):
-        return f"{v:,.0f}" if abs(v) >= 100 or v.is_integer() else f"{v:.2f}"
-    return str(v)
+    return _number(v) if isinstance(v, float) else str(v)
 
 
 def to_markdown(df: pd.DataFrame) -> str:
-    lines = [
-        "# Training regime of every cell, beside the paper's",
-        "",
-        "| " + " | ".join(df.columns) + " |",
-        "|" + "|".join("---" for _ in df.columns) + "|",
-    ]
-    lines += ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    lines += [
-        "",
+    note = (
         "`steps_per_model`: optimiser steps of each of the method's `models` (the mean where they differ; "
         "`steps_range` min-max), `ceil(epochs x budget / batch_size)` as stdo.sr.train counts them. "
         "`lr_pixels_per_param`: LR pixels of a model's training share (`share_patches` x `lr_patch`) "
         "over its `parameters` (CaFM: with every segment's modulation). `paper_*`: the same in the "
         f"paper's setting (VSD4K {PAPER_HR[0]}x{PAPER_HR[1]} at {PAPER_FPS} fps, the duration of "
         "`paper_cell`, config/paper.yaml's grids, batch size, epochs and backbone sizes), for "
-        "`paper_method` (NAS and CaFM: the paper's segments of that duration).",
-        "",
-    ]
-    return "\n".join(lines)
+        "`paper_method` (NAS and CaFM: the paper's segments of that duration)."
+    )
+    title = "Training regime of every cell, beside the paper's"
+    return markdown.page(title, markdown.table(df, floats=_number), note, end="")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,7 +14,6 @@ import json
 from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
@@ -27,6 +26,7 @@ from stdo.report.figures import common
 from stdo.report.figures.common import plt
 from stdo.report.figures.crops import bicubic_frame
 from stdo.sr import evaluate
+from stdo.video import codec
 from stdo.video.patches import stitch
 
 BAR = 18  # caption bar height, pixels
@@ -58,25 +58,9 @@ def side_by_side(
 
 
 def write_mp4(frames, path: Path, fps: Fraction | float, *, crf: int = 18) -> int:
-    """Encode an iterable of equal-size uint8 ``[H, W, 3]`` frames (even sides) as H.264; returns
-    the number of frames written."""
-    n = 0
-    with io.atomic_path(path) as tmp, av.open(str(tmp), mode="w", format="mp4") as container:
-        stream = None
-        for frame in frames:
-            if stream is None:
-                stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
-                stream.height, stream.width = frame.shape[:2]
-                stream.pix_fmt = "yuv420p"
-                stream.options = {"crf": str(crf)}
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                container.mux(packet)
-            n += 1
-        if stream is None:
-            raise ValueError("no frames to write")
-        for packet in stream.encode():
-            container.mux(packet)
-    return n
+    """Encode an iterable of equal-size uint8 ``[H, W, 3]`` frames as H.264 at ``fps`` (to within
+    1/1001; :func:`stdo.video.codec.write_mp4`); returns the number of frames written."""
+    return codec.write_mp4(frames, path, Fraction(fps).limit_denominator(1001), crf=crf)
 
 
 def main(argv: list[str] | None = None) -> None:
