@@ -67,6 +67,7 @@ from stdo import methods
 from stdo.core import cliargs, io
 from stdo.core.cell import Cell
 from stdo.core.errors import StdoError
+from stdo.core.registry import Registry
 from stdo.report import markdown, paper, tables
 
 HELD, FAILED, INCONCLUSIVE, NOT_RUN = "held", "failed", "inconclusive", "not run"
@@ -318,24 +319,24 @@ class Claim:
         }
 
 
-CLAIMS: dict[str, Claim] = {}  # the registry, in table order
+def _load_plugins() -> None:
+    from stdo.core import plugins
+
+    plugins.load()
+
+
+CLAIMS: Registry[Claim] = Registry("claim", load=_load_plugins)  # in table order
 
 
 def register(claim: Claim) -> Claim:
     """Make a claim a part of every claims table, after those registered before it (its name
     must be new)."""
-    if claim.name in CLAIMS and CLAIMS[claim.name] is not claim:
-        raise ValueError(f"claim {claim.name!r} registered twice")
-    CLAIMS[claim.name] = claim
-    return claim
+    return CLAIMS.add(claim.name, claim)
 
 
 def registered() -> list[Claim]:
     """The claims in table order (plugin files, which may register claims, loaded first)."""
-    from stdo.core import plugins
-
-    plugins.load()
-    return list(CLAIMS.values())
+    return CLAIMS.values()
 
 
 def _at(video: Any, scale: Any, shown: str, backbone: str | None = None) -> At:
