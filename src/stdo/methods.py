@@ -9,8 +9,8 @@ unit), by the shared model with chunk ``g``'s modulation.
 method                units                              routing
 ====================  =================================  =========================================
 ``awdnn``             ``all``                            every patch to the one model
-``nas-n{n}``          ``nas-n{n}-c0 .. c{n-1}``          each frame to its time chunk's model
-``cafm-n{n}``         ``cafm-n{n}``                      each frame to its time chunk's modulation
+``nas-n{n}``          ``nas-n{n}-c0 .. c{n-1}``          each frame to its time segment's model
+``cafm-n{n}``         ``cafm-n{n}``                      each frame to its time segment's modulation
 ``stdo-k{k}``         ``stdo-k{k}-c0 .. c{k-1}``         each patch to its PSNR chunk's model
 ``stdo-k{k}-d0``      ``stdo-k{k}-c0``                   every patch to the D0 model (Table 1)
 ``stdo-k{k}-dk``      ``stdo-k{k}-c{k-1}``               every patch to the Dk model (Table 1)
@@ -28,7 +28,7 @@ is one :func:`register` call (in this module, or in a plugin file named by the c
 Sampling schedule ``i`` is entry ``i`` of ``ablations.schedules.proportions`` (Figure 7b);
 ``jstdo-k{k}`` uses ``jstdo.proportions``.
 
-Time chunks split the frames into ``n`` equal consecutive runs (NAS/CaFM cut a video into
+Time segments split the frames into ``n`` equal consecutive runs (NAS/CaFM cut a video into
 fixed-length segments; the number of segments is chosen from the video's duration).
 
 Equal compute: a unit's optimiser budget is ``epochs x`` its *budget patches*. Units that
@@ -51,7 +51,7 @@ import pandas as pd
 from stdo.core.errors import StdoError
 from stdo.core.registry import Registry
 
-# every patch to one group; by time chunk; by PSNR chunk; by the family's own ``route`` (one group per unit)
+# every patch to one group; by time segment; by PSNR chunk; by the family's own ``route`` (one group per unit)
 ROUTINGS = ("one", "time", "chunks", "custom")
 BUDGETS = ("data", "video")
 # the reference rows of the tables come before every method
@@ -111,7 +111,7 @@ class MethodSpec:
     requested: Callable[[Mapping[str, Any], Request], list[str]]  # method ids a config asks for
     route: Callable[[Parsed, pd.DataFrame], np.ndarray] | None = None  # "custom": group of each patch
     partition: bool = False  # units and chunk routing need the PSNR partition of k chunks
-    modulated: bool = False  # one shared model with per-time-chunk modulation (CaFM)
+    modulated: bool = False  # one shared model with per-time-segment modulation (CaFM)
     proportions: Callable[[Parsed, Mapping[str, Any]], list[float] | None] = field(default=lambda p, c: None)
     baseline: bool = False  # one of the paper's baselines (the claims compare against them)
     main_table: bool = True  # rows of Table 2
@@ -246,8 +246,8 @@ def unit_budget(unit: str) -> str:
     return parse_unit(unit).spec.budget
 
 
-def unit_cafm_chunks(unit: str) -> int | None:
-    """Time chunks of a modulated (CaFM) unit, or None."""
+def unit_cafm_segments(unit: str) -> int | None:
+    """Time segments of a modulated (CaFM) unit, or None."""
     p = parse_unit(unit)
     return int(p["n"]) if p.spec.modulated else None
 
@@ -269,16 +269,16 @@ def requested_ids(config: Mapping[str, Any], request: Request) -> list[str]:
     return out
 
 
-def time_chunks(frames: np.ndarray, n_frames: int, n: int) -> np.ndarray:
-    """Time chunk (``0..n-1``) of each frame index: ``n`` equal consecutive runs of frames."""
+def time_segments(frames: np.ndarray, n_frames: int, n: int) -> np.ndarray:
+    """Time segment (``0..n-1``) of each frame index: ``n`` equal consecutive runs of frames."""
     if n < 1 or n > n_frames:
-        raise StdoError(f"cannot cut {n_frames} frames into {n} time chunks")
+        raise StdoError(f"cannot cut {n_frames} frames into {n} time segments")
     return np.minimum(np.asarray(frames, dtype=np.int64) * n // n_frames, n - 1)
 
 
-def patch_time_chunks(index: pd.DataFrame, n: int) -> np.ndarray:
+def patch_time_segments(index: pd.DataFrame, n: int) -> np.ndarray:
     frames = index["frame"].to_numpy()
-    return time_chunks(frames, int(frames.max()) + 1, n)
+    return time_segments(frames, int(frames.max()) + 1, n)
 
 
 def check_chunks(chunks: np.ndarray | None, k: int, n: int, what: str) -> np.ndarray:
@@ -344,7 +344,7 @@ def route(method: str, *, index: pd.DataFrame, chunks: np.ndarray | None = None)
     if routing == "chunks":
         return check_chunks(chunks, int(p["k"]), len(index), f"method {method!r}").astype(np.int64)
     if routing == "time":
-        return patch_time_chunks(index, int(p["n"]))
+        return patch_time_segments(index, int(p["n"]))
     if routing == "custom":
         if p.spec.route is None:
             raise StdoError(f"method {p.spec.name!r}: custom routing needs a route function")
@@ -364,10 +364,10 @@ def _everything(p: Parsed, s: Selection) -> np.ndarray:
     return np.arange(len(s.index))
 
 
-def _time_chunk(p: Parsed, s: Selection) -> np.ndarray:
+def _time_segment(p: Parsed, s: Selection) -> np.ndarray:
     if p["c"] >= p["n"]:
-        raise StdoError(f"unit {p.id!r}: time chunk {p['c']} does not exist for {p['n']} chunks")
-    return np.flatnonzero(patch_time_chunks(s.index, int(p["n"])) == p["c"])
+        raise StdoError(f"unit {p.id!r}: time segment {p['c']} does not exist for {p['n']} segments")
+    return np.flatnonzero(patch_time_segments(s.index, int(p["n"])) == p["c"])
 
 
 def _psnr_chunk(p: Parsed, s: Selection) -> np.ndarray:
@@ -447,7 +447,7 @@ register(
         units=lambda p: [f"nas-n{p['n']}-c{i}" for i in range(p["n"])],
         routing=lambda p: "time",
         budget="data",
-        select=_time_chunk,
+        select=_time_segment,
         requested=lambda config, r: [f"nas-n{r.segments}"],
         baseline=True,
     )

@@ -156,7 +156,7 @@ def test_cafm_serves_each_time_chunk_with_its_modulation(tmp_path, patch_dir, ar
         for m in model.modules():
             if isinstance(m, Modulated):
                 m.gamma.copy_(torch.tensor([0.0, 1.0]))  # chunk 0: the plain backbone; chunk 1: modulated
-    per_chunk = model.parameters_per_chunk()
+    per_chunk = model.parameters_per_segment()
     path = save(
         tmp_path / "cafm.pt", model, "vdsr", VDSR_KW, **model.record(), cafm_params_per_chunk=per_chunk
     )
@@ -165,7 +165,7 @@ def test_cafm_serves_each_time_chunk_with_its_modulation(tmp_path, patch_dir, ar
     groups = np.repeat([0, 1], N // 2)
     reference = patch_psnr(routed_sr([model, model], groups, lr), hr).reshape(pmap.shape)
     np.testing.assert_allclose(pmap, reference, atol=1e-9)
-    model.set_chunk(0)
+    model.set_segment(0)
     chunk0_everywhere = patch_psnr(super_resolve(model, lr), hr).reshape(pmap.shape)
     assert np.abs(pmap[2:] - chunk0_everywhere[2:]).min() > 0.1  # frames 2-3 use chunk 1's modulation
     assert [(g["unit"], g["group"]) for g in out["per_group"]] == [("cafm-n2", 0), ("cafm-n2", 1)]

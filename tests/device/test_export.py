@@ -76,7 +76,7 @@ def test_weight_norm_is_folded_and_cafm_exports_one_graph_per_segment():
     segments = export.graphs(cafm)
     assert [s for s, _ in segments] == ["_s0", "_s1", "_s2"]
     for g, (_, graph) in enumerate(segments):
-        cafm.set_chunk(g)
+        cafm.set_segment(g)
         torch.testing.assert_close(graph(x), cafm(x))
     assert not torch.allclose(segments[0][1](x), segments[2][1](x))
 

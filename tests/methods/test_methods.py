@@ -64,10 +64,10 @@ def test_cafm_routes_like_nas_with_one_shared_unit():
 
 
 def test_time_segments_of_uneven_lengths():
-    seg = methods.time_chunks(np.arange(10), 10, 3)
+    seg = methods.time_segments(np.arange(10), 10, 3)
     assert seg.tolist() == [0, 0, 0, 0, 1, 1, 1, 2, 2, 2]
     with pytest.raises(StdoError, match="cannot cut 2 frames into 3"):
-        methods.time_chunks(np.arange(2), 2, 3)
+        methods.time_segments(np.arange(2), 2, 3)
 
 
 def test_stdo_routes_by_partition_and_single_chunk_methods_use_one_model():

@@ -28,22 +28,22 @@ def test_cafm_starts_as_the_shared_backbone(backbone, placement):
     x = torch.rand(2, 3, 12, 12) * 255
     ref = base(x)
     model = CaFM(base, 3, placement=placement)
-    model.set_chunk(torch.tensor([0, 2]))
+    model.set_segment(torch.tensor([0, 2]))
     assert all(torch.equal(m.gamma, torch.zeros(3)) for m in _mods(model))  # CaFM's gamma = zeros(1)
     torch.testing.assert_close(model(x), ref)
 
 
 def test_kernel_1_is_a_per_channel_scale_and_bias():
     """CaFM's ContentAwareFM(C, 1): y + gamma * (w_c * y + b_c) = (1 + gamma w_c) y + gamma b_c."""
-    m = Modulated(nn.Identity(), channels=2, n_chunks=2, kernel_size=1)
+    m = Modulated(nn.Identity(), channels=2, n_segments=2, kernel_size=1)
     with torch.no_grad():
         m.weight.copy_(torch.tensor([[2.0, -1.0], [0.0, 3.0]]).view(2, 2, 1, 1, 1))
         m.bias.copy_(torch.tensor([[1.0, 4.0], [-2.0, 0.0]]))
         m.gamma.copy_(torch.tensor([0.5, 0.25]))
     y = torch.tensor([[[[1.0, 2.0]], [[3.0, -1.0]]]])  # [1, 2 channels, 1, 2]
-    m.chunk = 0  # channel 0: (1 + 0.5*2) y + 0.5*1 = 2y + 0.5; channel 1: 0.5 y + 2
+    m.segment = 0  # channel 0: (1 + 0.5*2) y + 0.5*1 = 2y + 0.5; channel 1: 0.5 y + 2
     torch.testing.assert_close(m(y), torch.tensor([[[[2.5, 4.5]], [[3.5, 1.5]]]]))
-    m.chunk = 1  # channel 0: y - 0.5; channel 1: 1.75 y
+    m.segment = 1  # channel 0: y - 0.5; channel 1: 1.75 y
     torch.testing.assert_close(m(y), torch.tensor([[[[0.5, 1.5]], [[5.25, -1.75]]]]))
 
 
@@ -106,16 +106,16 @@ def test_vdsr_espcn_srcnn_sites_follow_cafms_code():
 
 def test_parameters_per_chunk_hand_count():
     # EDSR, kernel 1 depthwise: per site 8 weights + 8 biases + gamma, 2 sites per block, 2 blocks
-    assert CaFM(build_model("edsr", scale=2, **SMALL["edsr"]), 3).parameters_per_chunk() == 4 * (8 + 8 + 1)
+    assert CaFM(build_model("edsr", scale=2, **SMALL["edsr"]), 3).parameters_per_segment() == 4 * (8 + 8 + 1)
     # WDSR: a wide site (32 channels) and a narrow one (8) per block
-    assert CaFM(build_model("wdsr", scale=2, **SMALL["wdsr"]), 3).parameters_per_chunk() == 2 * (65 + 17)
+    assert CaFM(build_model("wdsr", scale=2, **SMALL["wdsr"]), 3).parameters_per_segment() == 2 * (65 + 17)
     # ESPCN, two channels per group: C * 2 weights + C biases + gamma after each hidden ReLU
-    assert CaFM(build_model("espcn", scale=2), 3).parameters_per_chunk() == (64 * 3 + 1) * 2 + 32 * 3 + 1
+    assert CaFM(build_model("espcn", scale=2), 3).parameters_per_segment() == (64 * 3 + 1) * 2 + 32 * 3 + 1
     # all, 3x3 depthwise after every conv (stdo's earlier modulation): ESPCN's 64, 64, 32, 12 outputs
     model = CaFM(build_model("espcn", scale=2), 3, kernel_size=3, placement="all")
-    assert model.parameters_per_chunk() == sum(c * 9 + c + 1 for c in (64, 64, 32, 12))
+    assert model.parameters_per_segment() == sum(c * 9 + c + 1 for c in (64, 64, 32, 12))
     counted = sum(p.numel() for m in _mods(model) for p in (m.weight, m.bias, m.gamma)) // 3
-    assert counted == model.parameters_per_chunk()
+    assert counted == model.parameters_per_segment()
 
 
 def test_modulation_is_per_item_in_a_mixed_batch():
@@ -126,13 +126,13 @@ def test_modulation_is_per_item_in_a_mixed_batch():
         torch.nn.init.normal_(m.gamma, std=0.5)
     x = torch.rand(4, 3, 10, 10) * 255
     chunks = torch.tensor([1, 0, 1, 0])
-    model.set_chunk(chunks)
+    model.set_segment(chunks)
     mixed = model(x)
     for c in (0, 1):
-        model.set_chunk(c)
+        model.set_segment(c)
         torch.testing.assert_close(mixed[chunks == c], model(x[chunks == c]))
-    model.set_chunk(0)
-    assert not torch.allclose(model(x), (model.set_chunk(1), model(x))[1])
+    model.set_segment(0)
+    assert not torch.allclose(model(x), (model.set_segment(1), model(x))[1])
 
 
 def test_a_backbone_without_cafm_sites_needs_placement_all():
@@ -163,8 +163,8 @@ def test_cafm_model_file_round_trip(tmp_path, kernel_size, placement):
     x = torch.rand(1, 3, 8, 8) * 255
     model.eval()
     for c in range(3):
-        model.set_chunk(c)
-        loaded.set_chunk(c)
+        model.set_segment(c)
+        loaded.set_segment(c)
         torch.testing.assert_close(loaded(x), model(x))
 
 

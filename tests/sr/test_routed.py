@@ -61,7 +61,7 @@ def test_one_cafm_model_serves_every_group_with_its_modulation(lr):
     groups = (np.arange(N) >= N // 2).astype(np.int64)  # two time segments
     out = RoutedSR(TorchModels([model]), groups, groups=2, batch_size=5)(lr)
     np.testing.assert_array_equal(out, shown(routed_sr([model, model], groups, lr)))
-    model.set_chunk(0)
+    model.set_segment(0)
     assert not np.array_equal(out[groups == 1], shown(routed_sr([model], np.zeros(N), lr))[groups == 1])
 
 

@@ -76,7 +76,7 @@ def routed_sr(models: list[nn.Module], groups: np.ndarray, lr: np.ndarray) -> np
     for g, model in enumerate(models):
         ids = np.flatnonzero(groups == g)
         if isinstance(model, CaFM):
-            model.set_chunk(g)
+            model.set_segment(g)
         sr = super_resolve(model, lr[ids])
         if out is None:
             out = np.empty((len(lr), *sr.shape[1:]), np.float32)

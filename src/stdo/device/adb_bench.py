@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
         lr_h, lr_w = task_lr(scale)
         rows = []
         for method in [m for m in args.methods.split(",") if m]:
-            arch = "cafm" if methods.unit_cafm_chunks(methods.method_units(method)[0]) else "plain"
+            arch = "cafm" if methods.unit_cafm_segments(methods.method_units(method)[0]) else "plain"
             for stem, r in records.items():
                 if not stem.startswith(arch + "_"):
                     continue

@@ -161,7 +161,7 @@ def bench_cell(
         first = files[(files["unit"] == units[0]) & (files["size"] == "frame")]
         if first.empty:
             raise StdoError(f"method {method}: no exported model of unit {units[0]} in the export manifest")
-        modulated = methods.unit_cafm_chunks(units[0]) is not None
+        modulated = methods.unit_cafm_segments(units[0]) is not None
         for dtype in dtypes:
             key = (modulated, dtype)
             if key not in arch_stats:  # one task-size conversion per graph and dtype

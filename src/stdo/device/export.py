@@ -72,7 +72,7 @@ class _Segment(nn.Module):
     def __init__(self, model: CaFM, segment: int):
         super().__init__()
         self.model = copy.deepcopy(model)
-        self.model.set_chunk(int(segment))
+        self.model.set_segment(int(segment))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x)
@@ -95,7 +95,7 @@ def graphs(model: nn.Module) -> list[tuple[str, nn.Module]]:
     ``[("_s0", ...), ...]``; weight norm folded (in ``model`` itself)."""
     plain = fold_weight_norm(model)
     if isinstance(plain, CaFM):
-        return [(f"_s{g}", _Segment(plain, g).eval()) for g in range(plain.n_chunks)]
+        return [(f"_s{g}", _Segment(plain, g).eval()) for g in range(plain.n_segments)]
     return [("", plain)]
 
 

@@ -23,7 +23,7 @@ Where the modulation sits (``cafm.placement``):
 
 Per-segment parameters are stored stacked (``weight [n, C, group_width, k, k]``) so that a
 batch of mixed segments is one grouped convolution, each item with its own segment's kernels.
-Select the segment of each item with :meth:`CaFM.set_chunk` before the forward pass.
+Select the segment of each item with :meth:`CaFM.set_segment` before the forward pass.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class Modulated(nn.Module):
     """``y = inner(x)``, then ``y + gamma[c] * (conv_c(y) + bias_c)`` for each item's segment ``c``."""
 
     def __init__(
-        self, inner: nn.Module, channels: int, n_chunks: int, kernel_size: int, group_width: int = 1
+        self, inner: nn.Module, channels: int, n_segments: int, kernel_size: int, group_width: int = 1
     ):
         super().__init__()
         if channels % group_width:
@@ -63,18 +63,18 @@ class Modulated(nn.Module):
         self.inner = inner
         bound = 1.0 / math.sqrt(group_width * kernel_size * kernel_size)  # nn.Conv2d's default init
         self.weight = nn.Parameter(
-            torch.empty(n_chunks, channels, group_width, kernel_size, kernel_size).uniform_(-bound, bound)
+            torch.empty(n_segments, channels, group_width, kernel_size, kernel_size).uniform_(-bound, bound)
         )
-        self.bias = nn.Parameter(torch.empty(n_chunks, channels).uniform_(-bound, bound))
-        self.gamma = nn.Parameter(torch.zeros(n_chunks))  # CaFM's gamma = zeros(1) per segment
+        self.bias = nn.Parameter(torch.empty(n_segments, channels).uniform_(-bound, bound))
+        self.gamma = nn.Parameter(torch.zeros(n_segments))  # CaFM's gamma = zeros(1) per segment
         self.kernel_size = kernel_size
         self.group_width = group_width
-        self.chunk: int | torch.Tensor = 0
+        self.segment: int | torch.Tensor = 0
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.inner(x)
         b, c, h, w = y.shape
-        ch = self.chunk
+        ch = self.segment
         if isinstance(ch, int):
             ch = torch.full((b,), ch, dtype=torch.long, device=y.device)
         k, gw = self.kernel_size, self.group_width
@@ -84,7 +84,7 @@ class Modulated(nn.Module):
         )  # fmt: skip
         return y + self.gamma[ch].view(b, 1, 1, 1) * z.reshape(b, c, h, w)
 
-    def parameters_per_chunk(self) -> int:
+    def parameters_per_segment(self) -> int:
         return self.weight[0].numel() + self.bias[0].numel() + 1
 
 
@@ -125,14 +125,14 @@ class CaFM(nn.Module):
     def __init__(
         self,
         base: nn.Module,
-        n_chunks: int,
+        n_segments: int,
         *,
         kernel_size: int = DEFAULT_KERNEL_SIZE,
         placement: str = DEFAULT_PLACEMENT,
     ):
         super().__init__()
-        if n_chunks < 1:
-            raise ValueError(f"CaFM needs at least one chunk, got {n_chunks}")
+        if n_segments < 1:
+            raise ValueError(f"CaFM needs at least one segment, got {n_segments}")
         if kernel_size not in KERNEL_SIZES:
             raise ValueError(f"CaFM kernel size {kernel_size}: use one of {KERNEL_SIZES}")
         found = sites(base, placement)
@@ -140,9 +140,9 @@ class CaFM(nn.Module):
             raise ValueError(f"backbone {type(base).__name__} has no CaFM site for placement {placement!r}")
         for s in found:
             inner = getattr(s.parent, s.name)
-            setattr(s.parent, s.name, Modulated(inner, s.channels, n_chunks, kernel_size, s.group_width))
+            setattr(s.parent, s.name, Modulated(inner, s.channels, n_segments, kernel_size, s.group_width))
         self.base = base
-        self.n_chunks = n_chunks
+        self.n_segments = n_segments
         self.kernel_size = kernel_size
         self.placement = placement
         self.scale = getattr(base, "scale", None)
@@ -150,39 +150,41 @@ class CaFM(nn.Module):
     def modulations(self) -> list[Modulated]:
         return [m for m in self.modules() if isinstance(m, Modulated)]
 
-    def set_chunk(self, chunk: int | torch.Tensor) -> None:
+    def set_segment(self, segment: int | torch.Tensor) -> None:
         """The segment of the whole batch (int) or of each item (LongTensor ``[B]``)."""
         for m in self.modulations():
-            m.chunk = chunk
+            m.segment = segment
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.base(x)
 
-    def parameters_per_chunk(self) -> int:
+    def parameters_per_segment(self) -> int:
         """Parameters that one segment adds to the shared backbone."""
-        return sum(m.parameters_per_chunk() for m in self.modulations())
+        return sum(m.parameters_per_segment() for m in self.modulations())
 
     def record(self) -> dict[str, int | str]:
         """What a model file needs to rebuild this wrapper (see :func:`stdo.models.modelfile.load_model`)."""
         return {
-            "cafm_chunks": self.n_chunks,
+            "cafm_chunks": self.n_segments,
             "cafm_kernel_size": self.kernel_size,
             "cafm_placement": self.placement,
         }
 
 
+# model-file keys; ``cafm_chunks`` is the number of time segments (the name predates the
+# segment/chunk split of the vocabulary and is kept so that existing model files load)
 RECORD_KEYS = ("cafm_chunks", "cafm_kernel_size", "cafm_placement")
 
 
 def from_record(base: nn.Module, extra: dict) -> nn.Module:
     """``base`` wrapped as the record of :meth:`CaFM.record` says, or ``base`` when it has none.
     (Files of stdo's earlier modulation, with ``conv``/``alpha`` weights, do not load: retrain.)"""
-    chunks = extra.get("cafm_chunks")
-    if not chunks:
+    segments = extra.get("cafm_chunks")
+    if not segments:
         return base
     return CaFM(
         base,
-        int(chunks),
+        int(segments),
         kernel_size=int(extra.get("cafm_kernel_size", DEFAULT_KERNEL_SIZE)),
         placement=str(extra.get("cafm_placement", DEFAULT_PLACEMENT)),
     )

@@ -70,7 +70,7 @@ class TorchModels:
     def forward(self, i: int, x: torch.Tensor, group: int) -> torch.Tensor:
         model = self.modules[i]
         if isinstance(model, CaFM):
-            model.set_chunk(group)
+            model.set_segment(group)
         return model(x)
 
     def finish(self, raw: torch.Tensor) -> np.ndarray:

@@ -417,15 +417,15 @@ def _run_training(
         model.load_state_dict(modelfile.load_model(init)[0].state_dict())
     dev = runtime.resolve_device(device)
     conditioner = None
-    cafm_chunks = methods.unit_cafm_chunks(unit)
-    if cafm_chunks is not None:
+    cafm_segments = methods.unit_cafm_segments(unit)
+    if cafm_segments is not None:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(ts.seed)
-            model = CaFM(model, cafm_chunks, **(cafm_settings or {}))
-        patch_chunk = torch.from_numpy(methods.patch_time_chunks(index, cafm_chunks))
+            model = CaFM(model, cafm_segments, **(cafm_settings or {}))
+        patch_chunk = torch.from_numpy(methods.patch_time_segments(index, cafm_segments))
 
         def conditioner(m: nn.Module, ids: np.ndarray) -> None:
-            m.set_chunk(patch_chunk[torch.from_numpy(ids)].to(dev))
+            m.set_segment(patch_chunk[torch.from_numpy(ids)].to(dev))
 
     # what a resumed checkpoint must share: the content of every input, not only its name
     fingerprint_parts = {
@@ -439,11 +439,11 @@ def _run_training(
         "patch_data": patch_data_hash(grid, lr, hr),
         "init": str(init) if init else None,
         "init_sha256": io.sha256_file(init) if init else None,
-    } | ({"cafm": model.record()} if cafm_chunks is not None else {})
+    } | ({"cafm": model.record()} if cafm_segments is not None else {})
     fingerprint = io.sha256_json(fingerprint_parts)
     extra = {"unit": unit, "patches": int(sel.size), "steps": steps}
-    if cafm_chunks is not None:
-        extra |= model.record() | {"cafm_params_per_chunk": model.parameters_per_chunk()}
+    if cafm_segments is not None:
+        extra |= model.record() | {"cafm_params_per_chunk": model.parameters_per_segment()}
     print(
         f"unit {unit}: {sel.size} of {len(index)} patches, {steps} steps of batch {ts.batch_size} on {dev}",
         flush=True,

@@ -138,15 +138,15 @@ def steps_for(epochs: float, n_patches: int, batch_size: int) -> int:
 
 @lru_cache(maxsize=256)
 def _parameters(
-    backbone: str, kwargs_json: str, scale: int, cafm_chunks: int | None, cafm_json: str = "{}"
+    backbone: str, kwargs_json: str, scale: int, cafm_segments: int | None, cafm_json: str = "{}"
 ) -> int:
     from stdo.models import build_model, count_parameters
 
     model = build_model(backbone, scale=scale, **json.loads(kwargs_json))
-    if cafm_chunks is not None:
+    if cafm_segments is not None:
         from stdo.models.cafm import CaFM
 
-        model = CaFM(model, cafm_chunks, **json.loads(cafm_json))
+        model = CaFM(model, cafm_segments, **json.loads(cafm_json))
     return count_parameters(model)
 
 
@@ -162,7 +162,7 @@ def unit_parameters(
     ``stdo.sr.evaluate`` counts for it)."""
     kw = json.dumps(dict(kwargs), sort_keys=True)
     cafm_json = json.dumps(dict(cafm or {}), sort_keys=True)
-    return _parameters(backbone, kw, int(scale), methods.unit_cafm_chunks(unit), cafm_json)
+    return _parameters(backbone, kw, int(scale), methods.unit_cafm_segments(unit), cafm_json)
 
 
 def method_regime(
