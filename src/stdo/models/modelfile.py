@@ -49,7 +49,7 @@ def load_model(path: str | Path, device: torch.device | str = "cpu") -> tuple[nn
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 - torch raises many kinds on a corrupt file
-        raise StdoError(f"{path}: not a readable model checkpoint ({e})") from e
+        raise StdoError(f"{path}: not a readable model file ({e})") from e
     if not isinstance(payload, dict) or payload.get("format") != MODEL_FORMAT:
         raise StdoError(f"{path}: not an stdo model file (expected format {MODEL_FORMAT})")
     model = build_model(payload["backbone"], scale=payload["scale"], **payload["kwargs"])

@@ -1,4 +1,8 @@
-"""Import an existing checkpoint (another code base's) as an stdo model file.
+"""Imported weights: another code base's checkpoint file made an stdo model file.
+
+Of the three kinds of saved weights (:mod:`stdo.models.modelfile`) these are the *imported
+weights*; the config names their files ``pretrain.checkpoints`` and the stage is ``stdo
+checkpoints``, after what other code bases call them.
 
 Accepted payloads: an stdo model file; a dict holding ``model_state_dict`` (the STDO authors'
 ``trainer.py`` saves ``{model_state_dict, optimizer_state_dict, lr_scheduler_state_dict,
@@ -30,8 +34,8 @@ from stdo.models import build_model, modelfile
 Adapter = Callable[[dict[str, torch.Tensor]], tuple[dict[str, torch.Tensor], dict[str, Any]] | None]
 
 
-def unwrap(payload: Any, where: str = "checkpoint") -> dict[str, torch.Tensor]:
-    """The state dict inside a checkpoint payload, with DataParallel and weight-norm keys fixed."""
+def unwrap(payload: Any, where: str = "imported weights") -> dict[str, torch.Tensor]:
+    """The state dict inside an imported file's payload, with DataParallel and weight-norm keys fixed."""
     if isinstance(payload, dict):
         for key in ("model_state_dict", "state_dict", "model"):
             if key in payload and isinstance(payload[key], dict):
@@ -90,7 +94,7 @@ def load_into(
 ) -> tuple[torch.nn.Module, dict[str, Any]]:
     """Build ``backbone`` and load ``sd`` into it (directly or through a layout adapter).
 
-    Returns the model and the constructor kwargs it was built with. Buffers the checkpoint lacks
+    Returns the model and the constructor kwargs it was built with. Buffers the imported weights lack
     (a fixed RGB mean) keep the constructor's values; missing or extra parameters are an error."""
     attempts = [(sd, dict(kwargs))]
     for adapter in ADAPTERS.get(backbone, []):
@@ -112,15 +116,17 @@ def load_into(
     raise StdoError(
         f"{where}: its weights do not fit a x{scale} {backbone} with kwargs {kwargs} ("
         + "; ".join(problems)
-        + "). Check pretrain.backbone, pretrain.kwargs and the scale the checkpoint was trained for"
+        + "). Check pretrain.backbone, pretrain.kwargs and the scale the imported weights were trained for"
     )
 
 
-def import_checkpoint(
+def import_weights(
     path: Path, out: Path, *, backbone: str, scale: int, kwargs: dict[str, Any]
 ) -> dict[str, Any]:
+    """Write the weights of ``path`` (any payload of the module docstring) as a model file
+    ``out`` of ``backbone`` at ``scale``; returns what the model was built with."""
     if not path.exists():
-        raise StdoError(f"{path}: checkpoint not found (pretrain.checkpoints in the config)")
+        raise StdoError(f"{path}: weights file not found (pretrain.checkpoints in the config)")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 - torch raises many kinds on a corrupt or unsafe file
@@ -150,7 +156,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", required=True, type=Path)
     args = p.parse_args(argv)
     with io.stage_errors("checkpoints"):
-        info = import_checkpoint(
+        info = import_weights(
             args.checkpoint, args.out, backbone=args.backbone, scale=args.scale, kwargs=args.backbone_kwargs
         )
         io.write_sidecar(args.out, stage="import_f0", params=info, inputs=[args.checkpoint])

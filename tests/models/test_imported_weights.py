@@ -8,8 +8,7 @@ import torch
 from torch import nn
 
 from stdo.core.errors import StdoError
-from stdo.models import modelfile
-from stdo.models import weights as checkpoints
+from stdo.models import modelfile, weights
 
 # the authors' code uses the old weight-norm API on purpose: that is the format being imported
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.nn.utils.weight_norm` is deprecated:FutureWarning")
@@ -74,7 +73,7 @@ def authors_checkpoint(tmp_path):
 def test_authors_wdsr_checkpoint_computes_the_same_function(tmp_path, authors_checkpoint, photos):
     ref, path = authors_checkpoint
     out = tmp_path / "f0.pt"
-    info = checkpoints.import_checkpoint(path, out, backbone="wdsr", scale=2, kwargs={})
+    info = weights.import_weights(path, out, backbone="wdsr", scale=2, kwargs={})
     assert info["kwargs"] == {
         "n_resblocks": 3,
         "n_feats": 8,
@@ -98,7 +97,7 @@ def test_dataparallel_prefix_and_plain_state_dict(tmp_path):
     src = build_model("espcn", scale=3, seed=1)
     path = tmp_path / "espcn.pth"
     torch.save({"state_dict": {f"module.{k}": v for k, v in src.state_dict().items()}}, path)
-    checkpoints.import_checkpoint(path, tmp_path / "m.pt", backbone="espcn", scale=3, kwargs={})
+    weights.import_weights(path, tmp_path / "m.pt", backbone="espcn", scale=3, kwargs={})
     model, _ = modelfile.load_model(tmp_path / "m.pt")
     x = torch.rand(1, 3, 12, 12) * 255
     with torch.no_grad():
@@ -107,12 +106,12 @@ def test_dataparallel_prefix_and_plain_state_dict(tmp_path):
 
 def test_checkpoint_for_another_scale_or_backbone_is_named(tmp_path, authors_checkpoint):
     _, path = authors_checkpoint
-    with pytest.raises(StdoError, match="do not fit a x4 wdsr.*scale the checkpoint was trained for"):
-        checkpoints.import_checkpoint(path, tmp_path / "m.pt", backbone="wdsr", scale=4, kwargs={})
+    with pytest.raises(StdoError, match="do not fit a x4 wdsr.*scale the imported weights were trained for"):
+        weights.import_weights(path, tmp_path / "m.pt", backbone="wdsr", scale=4, kwargs={})
     with pytest.raises(StdoError, match="do not fit a x2 edsr"):
-        checkpoints.import_checkpoint(path, tmp_path / "m.pt", backbone="edsr", scale=2, kwargs={})
+        weights.import_weights(path, tmp_path / "m.pt", backbone="edsr", scale=2, kwargs={})
     bad = tmp_path / "notes.pth"
     torch.save({"epoch": 3, "notes": "no weights"}, bad)
     with pytest.raises(StdoError, match="holds no state dict"):
-        checkpoints.import_checkpoint(bad, tmp_path / "m.pt", backbone="wdsr", scale=2, kwargs={})
+        weights.import_weights(bad, tmp_path / "m.pt", backbone="wdsr", scale=2, kwargs={})
     assert not (tmp_path / "m.pt").exists()
