@@ -143,7 +143,6 @@ def unit_init(wildcards):
     return PLAN.unit_init(wildcards.backbone, wildcards.scale)
 
 
-
 # ------------------------------------------------------------------ training jobs (train.smk)
 # Every training job runs this command; the rules differ in their units and inputs.
 TRAIN_SHELL = (
