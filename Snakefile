@@ -15,24 +15,25 @@ min_version("9.0")
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-
-configfile: str(Path(workflow.basedir) / "config" / "config.yaml")
-
-
-from stdo.workflow.configcheck import check_config  # noqa: E402
 from stdo.core.errors import StdoError  # noqa: E402
+from stdo.workflow import paths  # noqa: E402
+from stdo.workflow.configcheck import check_config  # noqa: E402
+
+
+configfile: str(Path(workflow.basedir) / paths.CONFIG)
+
 
 try:  # one line naming the key, its file and line, before Snakemake's validate dumps the schema
     check_config(
         config,
-        Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml",
-        [Path(workflow.basedir) / "config" / "config.yaml", *workflow.overwrite_configfiles],
+        Path(workflow.basedir) / paths.SCHEMA,
+        [Path(workflow.basedir) / paths.CONFIG, *workflow.overwrite_configfiles],
     )
 except StdoError as e:
     print(f"stdo: config error: {e}", file=sys.stderr)
     sys.exit(1)
 
-validate(config, "workflow/schemas/config.schema.yaml")
+validate(config, paths.SCHEMA)
 
 
 report: "workflow/report/workflow.rst"
@@ -94,4 +95,4 @@ rule all:
         rules.tables.input,
         rules.figures.input,
         rules.bench.input,
-        REPORT,
+        rules.report.output,

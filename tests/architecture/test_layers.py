@@ -4,11 +4,11 @@ functions too), so a lazy import that points up fails like a top-level one."""
 
 from __future__ import annotations
 
-import ast
 import shutil
 from pathlib import Path
 
 import pytest
+from support.imports import module_name, stdo_imports
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "stdo"
 # bottom first: a module may import its own layer and the layers before it
@@ -16,43 +16,10 @@ LAYERS = ("core", "models", "methods", "video", "sr", "report", "device", "deliv
 ENTRY = {"stdo", "stdo.__main__"}  # the package and ``python -m stdo`` (the workflow's cli)
 
 
-def module_name(src: Path, path: Path) -> str:
-    parts = path.relative_to(src.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def is_module(src: Path, mod: str) -> bool:
-    p = src.parent.joinpath(*mod.split("."))
-    return (p / "__init__.py").exists() or p.with_suffix(".py").exists()
-
-
-def owner(src: Path, mod: str) -> str:
-    """The module that defines ``mod`` (``stdo.x.name`` -> ``stdo.x``)."""
-    while not is_module(src, mod):
-        mod = mod.rpartition(".")[0]
-    return mod
-
-
-def imports(src: Path, path: Path) -> set[str]:
-    """The ``stdo`` modules ``path`` imports (``from stdo.x import y`` is ``stdo.x.y`` when that
-    is a module, else ``stdo.x``)."""
-    pkg = module_name(src, path).split(".")
-    if path.name != "__init__.py":
-        pkg = pkg[:-1]
-    out: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
-            out |= {owner(src, a.name) for a in node.names if a.name.split(".")[0] == "stdo"}
-        elif isinstance(node, ast.ImportFrom):
-            base = ".".join(pkg[: len(pkg) - node.level + 1]) if node.level else ""
-            mod = ".".join(x for x in (base, node.module or "") if x)
-            if mod.split(".")[0] == "stdo":
-                out |= {owner(src, f"{mod}.{a.name}") for a in node.names}
-    return out
-
-
 def graph(src: Path) -> dict[str, set[str]]:
-    return {module_name(src, p): imports(src, p) - {module_name(src, p)} for p in sorted(src.rglob("*.py"))}
+    return {
+        module_name(src, p): stdo_imports(src, p) - {module_name(src, p)} for p in sorted(src.rglob("*.py"))
+    }
 
 
 def layer(mod: str) -> int | None:

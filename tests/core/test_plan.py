@@ -244,3 +244,166 @@ def test_paper_config_plans_the_authors_450_and_1350_frames():
 def test_paper_config_builds_cafm_as_its_authors():
     """CaFM's ContentAwareFM(n_feats, 1) at its code's sites; config ``cafm`` passed to stdo.sr.train."""
     assert Plan(_paper_config()).cafm_settings() == {"kernel_size": 1, "placement": "cafm"}
+
+
+def test_stdo_chunk_units_and_the_single_unit_rule_leave_each_other_alone():
+    """STDO's k chunk models are one job's (train_stdo_k<k>); the one-unit rule's ``unit``
+    wildcard takes every other unit id, not a chunk model's."""
+    import re
+
+    assert Plan.chunk_units(3) == ["stdo-k3-c0", "stdo-k3-c1", "stdo-k3-c2"]
+    assert Plan.chunk_units(2) == [
+        u for u in Plan(config()).cell_units("demo", "espcn") if u.startswith("stdo-k2")
+    ]
+    unit = Plan.single_unit_constraint()
+    assert "?P<" not in unit  # no named group beside Snakemake's own
+
+    def takes(u):
+        return re.fullmatch(rf"units/(?P<unit>{unit})/model\.pt", f"units/{u}/model.pt") is not None
+
+    assert all(map(takes, ["all", "nas-n4-c3", "cafm-n4", "jstdo-k4", "jstdo-k4-p1", "half-c0"]))
+    assert not any(map(takes, ["stdo-k2-c0", "stdo-k12-c11"]))
+
+
+def test_ablation_and_claim_arguments():
+    cfg = config(
+        ablations={
+            "chunks": {"k": [1, 2]},
+            "schedules": {"k": 2, "proportions": [[1, 0], [0.5, 0.5]]},
+            "long_video": {"video": "demo", "scale": 2, "backbone": "espcn", "parts": ["demo"]},
+        },
+    )
+    plan = Plan(cfg).check()
+    assert plan.ablation_args("chunks") == ""
+    assert plan.ablation_args("schedules") == "--proportions '[[1,0],[0.5,0.5]]'"
+    assert plan.ablation_args("long_video") == "--long demo --parts demo"
+    tables = plan.claim_ablations()
+    assert tables == [f"results/ablations/{n}.csv" for n in ("chunks", "schedules", "long_video")]
+    assert plan.claim_ablation_args(tables) == (
+        "--chunks results/ablations/chunks.csv --schedules results/ablations/schedules.csv "
+        "--long-video results/ablations/long_video.csv"
+    )
+    assert plan.stdo_k_arg() == "--stdo-k 2,3" and Plan(config(stdo={"k": []})).stdo_k_arg() == ""
+
+
+def test_the_files_of_a_run_carry_the_seed_only_with_several():
+    one, three = Plan(config()), Plan(config(train=BASE["train"] | {"seeds": [0, 1, 2]}))
+    assert one.unit_file("demo", 2, "espcn", "all", 0) == "results/videos/demo/x2/espcn/units/all/model.pt"
+    assert three.unit_file("demo", 2, "espcn", "all", 1, "log.csv") == (
+        "results/videos/demo/x2/espcn/seed1/units/all/log.csv"
+    )
+    assert three.eval_file("demo", 4, "wdsr", "stdo-k2", 2, "psnr_map.npy") == (
+        "results/videos/demo/x4/wdsr/seed2/eval/stdo-k2/psnr_map.npy"
+    )
+    assert len(three.metrics_files()) == 3 * len(one.metrics_files()) == 3 * len(one.metrics_cells())
+    assert one.cell_job_name("demo", 2, "espcn", 0) == "demo_x2_espcn"
+    assert three.cell_job_name("demo", 2, "espcn", 1) == "demo_x2_espcn_seed1"
+
+
+def test_the_inputs_of_training_and_evaluation_jobs():
+    """Partitions of the video a method is evaluated on (its held-out frames with split: cafm),
+    generic models to start from, and the batch of a cell's evaluation job."""
+    held = Plan(config(videos=[{"name": "demo", "source": "resources/demo/demo.mp4", "split": "cafm"}]))
+    assert held.method_partition("demo", 2, "stdo-k2") == [
+        "results/videos/demo_heldout/x2/partition/k2/chunks.npy"
+    ]
+    assert held.method_partition("demo", 2, "awdnn") == []
+    assert held.unit_partition("demo", 2, "stdo-k2-c1") == ["results/videos/demo/x2/partition/k2/chunks.npy"]
+    assert held.assign_by("demo_heldout", 2, 3) == ["results/videos/demo/x2/partition/k3/thresholds.csv"]
+    assert held.assign_by("demo", 2, 3) == [] and held.cafm_protocol_arg("demo") == "--cafm-protocol"
+    plan = Plan(config())
+    assert plan.unit_init("espcn", 2) == ["results/pretrain/espcn/x2/model.pt"]  # f0 itself
+    assert plan.unit_init("wdsr", 4) == ["results/pretrain/wdsr/x4/model.pt"]
+    assert Plan(config(train={"init": "scratch"})).unit_init("wdsr", 4) == []
+    imported = Plan(config(pretrain=BASE["pretrain"] | {"checkpoints": {"x2": "f0.pt"}}))
+    assert (
+        imported.f0_model(2)
+        == "results/pretrain/imported/espcn/x2/model.pt"
+        == imported.unit_init("espcn", 2)[0]
+    )
+    (job,) = plan.cell_eval_batch("demo", 2, "espcn", 0, ["stdo-k2"])
+    assert job == {
+        "method": "stdo-k2",
+        "models": [f"results/videos/demo/x2/espcn/units/stdo-k2-c{c}/model.pt" for c in (0, 1)],
+        "partition": "results/videos/demo/x2/partition/k2/chunks.npy",
+        "out_metrics": "results/videos/demo/x2/espcn/eval/stdo-k2/metrics.json",
+        "out_map": "results/videos/demo/x2/espcn/eval/stdo-k2/psnr_map.npy",
+    }
+    parts, args = plan.cell_train_inputs("demo", 2, ["all", "stdo-k2-c0", "jstdo-k4"])
+    assert parts == [
+        "results/videos/demo/x2/partition/k2/chunks.npy",
+        "results/videos/demo/x2/partition/k4/chunks.npy",
+    ]
+    assert args == (
+        '--partitions \'{"2":"results/videos/demo/x2/partition/k2/chunks.npy",'
+        '"4":"results/videos/demo/x2/partition/k4/chunks.npy"}\' --proportions \'{"jstdo-k4":[1,0.5,0.5,0]}\''
+    )
+
+
+def test_the_arguments_of_a_training_job():
+    plan = Plan(config())
+    assert plan.proportions_arg(["jstdo-k4"]) == "--proportions '[1,0.5,0.5,0]'"
+    assert plan.proportions_arg(["stdo-k2-c0", "stdo-k2-c1"]) == ""
+    assert plan.selection_args(["all"], []) == " "  # two empty words, as the shell line spaces them
+    assert plan.selection_args(["stdo-k2-c0"], ["p.npy"]) == "--partition p.npy "
+    assert plan.cafm_arg(["all"]) == "" and plan.cafm_arg(["cafm-n4"]) == plan.cafm_arg() == "--cafm '{}'"
+    assert plan.labels("demo", "2", backbone="espcn") == {
+        "video": "demo", "backbone": "espcn", "scale": 2, "paper_video": None, "paper_duration_s": None,
+    }  # fmt: skip
+
+
+def test_what_tables_figures_and_the_report_are_made_of():
+    cfg = config(
+        ablations={"chunks": {"k": [1, 2]}, "schedules": {"k": 2, "proportions": [[1, 0]]}},
+        bench={"threads": 1},
+    )
+    plan = Plan(cfg).check()
+    assert plan.table_files()[:2] == ["results/tables/table1.csv", "results/tables/table1.md"]
+    assert plan.ablation_outputs() == [
+        f"results/ablations/{n}.{e}" for n in ("chunks", "schedules") for e in ("csv", "md", "png", "pdf")
+    ]
+    assert plan.table_pages() == [
+        *(
+            f"results/report/tables/{t}.html"
+            for t in ("table1", "table2", "table3", "table4", "claims", "bench")
+        ),
+        "results/report/ablations/chunks.html",
+        "results/report/ablations/schedules.html",
+    ]
+    figures = plan.figure_outputs()
+    assert figures[:3] == [
+        "results/figures/figure1.png",
+        "results/figures/figure1.pdf",
+        "results/figures/figure1.csv",
+    ]
+    assert "results/figures/figure6.png" in figures and "results/figures/side_by_side.mp4" in figures
+    assert "results/ablations/chunks.png" in figures and "results/ablations/chunks.csv" not in figures
+    assert figures[-1] == "results/figures/heatmaps/demo_x4_wdsr.png"
+    assert plan.report_pages() == plan.table_pages() + figures
+    assert plan.figure_evals("metrics.json")[0] == "results/videos/demo/x4/wdsr/eval/awdnn/metrics.json"
+    assert plan.bench_files() == [
+        f"results/videos/demo/x{s}/{b}/bench/host.json" for s in (2, 4) for b in ("espcn", "wdsr")
+    ]
+    assert plan.score_summaries() == [f"results/videos/demo/x{s}/score_summary.json" for s in (2, 4)]
+    snap, text = plan.snapshot()
+    assert snap.startswith("results/.provenance/config-") and Plan(copy.deepcopy(cfg)).snapshot() == (
+        snap,
+        text,
+    )
+
+
+def test_shell_words_of_the_rules():
+    from types import SimpleNamespace
+
+    from stdo.workflow import paths, shell
+
+    assert shell.json_arg({"a": [1, 2]}) == """'{"a":[1,2]}'"""
+    with pytest.raises(ValueError, match="single quote"):
+        shell.json_arg("it's")
+    assert shell.flag("--k", None) == shell.flag("--k", "") == shell.flag("--k", []) == ""
+    assert shell.flag("--k", 0) == "--k 0"
+    inputs = {"partition": ["p.npy"], "init": []}
+    assert shell.input_flag("--partition", "partition")(None, inputs) == "--partition p.npy"
+    assert shell.input_flag("--init", "init")(None, inputs) == ""
+    files = SimpleNamespace(patches=[p.format(video="v", scale=2) for p in paths.patch_files().values()])
+    assert shell.patch_dir(None, files) == "results/videos/v/x2/patches"

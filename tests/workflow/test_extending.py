@@ -37,9 +37,12 @@ def test_a_plugin_backbone_and_method_run_through_the_dag(tmp_path):
 
 
 def test_parsing_and_dry_runs_write_nothing(tmp_path):
+    """A dry run and ``--lint`` (which must find nothing) leave no results behind."""
     for args in (["-n", "tables"], ["--lint"]):
-        snakemake(tmp_path, *args, "--configfile", str(TINY), check=args[0] == "-n")
+        proc = snakemake(tmp_path, *args, "--configfile", str(TINY))
         assert not (tmp_path / "results").exists(), args
+        if args == ["--lint"]:
+            assert "Lints for" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
         assert sorted(p.name for p in tmp_path.iterdir()) == [".snakemake"] or not any(tmp_path.iterdir())
 
 
@@ -61,9 +64,27 @@ def test_every_stage_has_a_module_a_rule_and_an_include():
     assert included == rule_files  # every rule file is part of the workflow
     called = set()
     for p in (REPO / "workflow/rules").glob("*.smk"):
-        called |= set(re.findall(r"python -m stdo\.([\w.]+)", p.read_text()))
+        called |= set(re.findall(r"python -m stdo ([\w.]+)", p.read_text()))
+    assert {"ingest", "train", "evaluate", "tables", "device.export"} <= called
     for stage in called:
-        assert stage in cli.STAGES or stage in cli.MODULES.values(), (
-            f"stdo.{stage} runs in a rule but is not a `stdo` CLI stage"
-        )
-        assert (REPO / "src/stdo" / f"{stage.replace('.', '/')}.py").exists()
+        assert stage in cli.STAGES, f"`stdo {stage}` runs in a rule but is not a stage of stdo.workflow.cli"
+        assert (REPO / "src" / f"{cli.STAGES[stage].replace('.', '/')}.py").exists(), stage
+
+
+def test_rule_files_spell_no_file_name():
+    """Every file name is a template of stdo.workflow.paths, written once there: the Snakefile and
+    the rule files name files through it (or through ``rules.<rule>.output``), never as text."""
+    import io
+    import tokenize
+
+    # a results/, data/ or resources/ path, or a file name (a placeholder {output.csv} is none)
+    spelled = re.compile(
+        r"\b(results|data|resources)/|(?<![\w{.-])[\w-]+\.(npy|pt|json|csv|md|mkv|mp4|png|pdf|html)\b"
+    )
+    found = []
+    for f in [REPO / "Snakefile", *sorted((REPO / "workflow/rules").glob("*.smk"))]:
+        for tok in tokenize.generate_tokens(io.StringIO(f.read_text()).readline):
+            docstring = tok.string.startswith('"""')
+            if tok.type == tokenize.STRING and not docstring and spelled.search(tok.string):
+                found.append(f"{f.name}:{tok.start[0]}: {tok.string}")
+    assert not found, "file names spelled out (use stdo.workflow.paths):\n" + "\n".join(found)

@@ -3,20 +3,25 @@
 # STDO on a long video with scene changes.
 rule ablation_figure:
     input:
-        metrics=lambda w: ablation_metrics(w.name),
+        metrics=lambda w: PLAN.ablation_metrics(w.name),
     output:
-        csv=f"{ABLATION}.csv",
-        md=f"{ABLATION}.md",
-        png=report(f"{ABLATION}.png", caption="../report/figure7.rst", category="Figures", labels={"figure": "7 ({name})"}),
-        pdf=f"{ABLATION}.pdf",
-    params:
-        args=ablation_args,
+        csv=f"{paths.ABLATION}.csv",
+        md=f"{paths.ABLATION}.md",
+        png=report(
+            f"{paths.ABLATION}.png",
+            caption="../report/figure7.rst",
+            category="Figures",
+            labels={"figure": "7 ({name})"},
+        ),
+        pdf=f"{paths.ABLATION}.pdf",
+    log:
+        f"{paths.LOGS}/ablations/{{name}}.log",
     wildcard_constraints:
         name="chunks|schedules",
-    log:
-        f"{LOGS}/ablations/{{name}}.log",
     conda:
         "../../envs/report.yaml"
+    params:
+        args=lambda w: PLAN.ablation_args(w.name),
     shell:
         "python -m stdo ablations --kind {wildcards.name} --metrics {input.metrics} {params.args} "
         "--out-csv {output.csv} --out-md {output.md} --out-png {output.png} --out-pdf {output.pdf} > {log} 2>&1"
@@ -24,16 +29,16 @@ rule ablation_figure:
 
 rule ablation_long_video:
     input:
-        metrics=ablation_metrics("long_video") if PLAN.ablation("long_video") else [],
+        metrics=PLAN.ablation_metrics("long_video"),
     output:
-        csv=f"{ABLATION}.csv".format(name="long_video"),
-        md=f"{ABLATION}.md".format(name="long_video"),
-    params:
-        args=lambda w: ablation_args(w),
+        csv=f"{paths.ABLATION}.csv".format(name="long_video"),
+        md=f"{paths.ABLATION}.md".format(name="long_video"),
     log:
-        f"{LOGS}/ablations/long_video.log",
+        f"{paths.LOGS}/ablations/long_video.log",
     conda:
         "../../envs/report.yaml"
+    params:
+        args=lambda w: PLAN.ablation_args("long_video"),
     shell:
         "python -m stdo ablations --kind long_video --metrics {input.metrics} {params.args} "
         "--out-csv {output.csv} --out-md {output.md} > {log} 2>&1"

@@ -3,28 +3,28 @@
 # paper's Figure 5: fps against PSNR, the real-time region shaded (stdo.device.report).
 rule bench_host:
     input:
-        manifest=EXPORT_MANIFEST,
-        tflite=EXPORT_FILES,
+        manifest=rules.export.output.manifest,
+        tflite=rules.export.output.tflite,
         models=cell_models,
-        patches=lambda w: patch_files(eval_video(w.video), w.scale),
+        patches=of_eval_video(rules.patches.output),
         partitions=cell_partitions,
     output:
-        json=BENCH_HOST,
-        task=directory(BENCH_TASK),
-    params:
-        patches=lambda w, input: os.path.dirname(input.patches[0]),
-        methods=lambda w: ",".join(method_ids(w.video, w.backbone)),
-        labels=lambda w: json_arg({"video": w.video, "scale": int(w.scale), "backbone": w.backbone}),
-        threads=config["bench"]["threads"],
-        warmup=config["bench"]["warmup"],
-        runs=config["bench"]["runs"],
+        json=paths.BENCH_HOST,
+        task=directory(paths.BENCH_TASK),
+    log:
+        f"{paths.LOGS}/bench/{{video}}_x{{scale}}_{{backbone}}_host.log",
+    conda:
+        "../../envs/export.yaml"
     # every core Snakemake was given (threads are capped at --cores): nothing else, another
     # benchmark included, runs beside the timing; LiteRT itself uses bench.threads (params)
     threads: 256
-    log:
-        f"{LOGS}/bench/{{video}}_x{{scale}}_{{backbone}}_host.log",
-    conda:
-        "../../envs/export.yaml"
+    params:
+        patches=patch_dir,
+        methods=cell_methods_arg,
+        labels=cell_labels,
+        threads=config["bench"]["threads"],
+        warmup=config["bench"]["warmup"],
+        runs=config["bench"]["runs"],
     shell:
         "python -m stdo device.bench --manifest {input.manifest} --models {input.models} "
         "--patches {params.patches} --methods {params.methods} --partitions {input.partitions} "
@@ -34,19 +34,19 @@ rule bench_host:
 
 rule bench_adb:
     input:
-        task=BENCH_TASK,
+        task=rules.bench_host.output.task,
         binary=lambda w: config["bench"]["adb"]["binary"],
     output:
-        json=BENCH_ADB,
-        log=f"{BENCH_DIR}/adb.log",
-    params:
-        adb=json_arg(config["bench"].get("adb", {})),
-        methods=lambda w: ",".join(method_ids(w.video, w.backbone)),
-        labels=lambda w: json_arg({"video": w.video, "scale": int(w.scale), "backbone": w.backbone}),
+        json=paths.BENCH_ADB,
+        log=paths.BENCH_ADB_LOG,
     log:
-        f"{LOGS}/bench/{{video}}_x{{scale}}_{{backbone}}_adb.log",
+        f"{paths.LOGS}/bench/{{video}}_x{{scale}}_{{backbone}}_adb.log",
     conda:
         "../../envs/export.yaml"
+    params:
+        adb=json_arg(config["bench"].get("adb", {})),
+        methods=cell_methods_arg,
+        labels=cell_labels,
     shell:
         "python -m stdo device.adb_bench --task-dir {input.task} --binary {input.binary} "
         "--config {params.adb} --methods {params.methods} --labels {params.labels} "
@@ -55,16 +55,16 @@ rule bench_adb:
 
 rule bench_report:
     input:
-        bench=bench_files(),
-        metrics=metrics_files(),
+        bench=PLAN.bench_files(),
+        metrics=PLAN.metrics_files(),
     output:
-        csv=f"{BENCH_TABLE}.csv",
-        md=f"{BENCH_TABLE}.md",
-        png=report(FIGURE5_PNG, caption="../report/figure5.rst", category="Figures"),
-        pdf=FIGURE5_PDF,
-        data=FIGURE5_DATA,
+        csv=f"{paths.BENCH_TABLE}.csv",
+        md=f"{paths.BENCH_TABLE}.md",
+        png=report(f"{paths.FIGURE}.png".format(n=5), caption="../report/figure5.rst", category="Figures"),
+        pdf=f"{paths.FIGURE}.pdf".format(n=5),
+        data=f"{paths.FIGURE}.csv".format(n=5),
     log:
-        f"{LOGS}/bench/report.log",
+        f"{paths.LOGS}/bench/report.log",
     conda:
         "../../envs/report.yaml"
     shell:

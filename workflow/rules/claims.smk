@@ -2,20 +2,20 @@
 # cell, held / failed / not run, with the margin in dB and the values it was decided on.
 rule claims:
     input:
-        metrics=metrics_files(),
-        ablations=claim_ablations(),
-        bench=[f"{BENCH_TABLE}.csv"] if config["bench"].get("adb") else [],  # phone rows decide Figure 5's claim
+        metrics=PLAN.metrics_files(),
+        ablations=PLAN.claim_ablations(),
+        bench=PLAN.claim_bench(),  # phone rows decide Figure 5's claim
     output:
-        csv=f"{CLAIMS}.csv",
-        md=f"{CLAIMS}.md",
-    params:
-        ablations=lambda w, input: claim_ablation_args(input.ablations),
-        stdo_k=stdo_k_arg(),
-        bench=lambda w, input: f"--bench {input.bench[0]}" if input.bench else "",
+        csv=f"{paths.CLAIMS}.csv",
+        md=f"{paths.CLAIMS}.md",
     log:
-        f"{LOGS}/claims/claims.log",
+        f"{paths.LOGS}/claims/claims.log",
     conda:
         "../../envs/report.yaml"
+    params:
+        ablations=lambda w, input: PLAN.claim_ablation_args(input.ablations),
+        stdo_k=PLAN.stdo_k_arg(),
+        bench=input_flag("--bench", "bench"),
     shell:
         "python -m stdo claims --metrics {input.metrics} {params.stdo_k} {params.ablations} {params.bench} "
         "--out-csv {output.csv} --out-md {output.md} > {log} 2>&1"

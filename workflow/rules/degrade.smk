@@ -5,19 +5,19 @@
 # losslessly (FFV1), the LR frames unchanged (stdo.video.codec).
 rule degrade:
     input:
-        frames=f"{VIDEO}/hr.npy",
-        meta=f"{VIDEO}/meta.json",
-        clips=lambda w: vsd4k_dirs(w.video),
+        frames=rules.ingest.output.frames,
+        meta=rules.ingest.output.meta,
+        clips=lambda w: PLAN.vsd4k_dirs(w.video),
     output:
-        lr=f"{SCALED}/lr.npy",
-        stream=LR_STREAM,
-    params:
-        vsd4k=lambda w, input: f"--vsd4k {','.join(input.clips)}" if input.clips else "",
-        codec=lambda w: lr_codec_arg(w.video),
+        lr=paths.LR,
+        stream=paths.LR_STREAM,
     log:
-        f"{LOGS}/degrade/{{video}}_x{{scale}}.log",
+        f"{paths.LOGS}/degrade/{{video}}_x{{scale}}.log",
     conda:
         "../../envs/torch.yaml"
+    params:
+        vsd4k=lambda w, input: flag("--vsd4k", ",".join(input.clips)),
+        codec=lambda w: PLAN.lr_codec_arg(w.video),
     shell:
         "python -m stdo degrade --hr {input.frames} --scale {wildcards.scale} {params.vsd4k} "
         "--meta {input.meta} {params.codec} --stream {output.stream} --out {output.lr} > {log} 2>&1"

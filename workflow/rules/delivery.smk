@@ -5,21 +5,21 @@
 # stdo upscale BUNDLE -o out.mp4.
 rule bundle:
     input:
-        stream=lambda w: LR_STREAM.format(video=eval_video(w.video), scale=w.scale),
-        meta=lambda w: f"{VIDEO}/meta.json".format(video=eval_video(w.video)),
-        patches=lambda w: patch_files(eval_video(w.video), w.scale),
+        stream=of_eval_video(rules.degrade.output.stream),
+        meta=of_eval_video(rules.ingest.output.meta),
+        patches=of_eval_video(rules.patches.output),
         models=method_models,
         partition=method_partition,
     output:
-        bundle=directory(BUNDLE),
-    params:
-        patches=lambda w, input: os.path.dirname(input.patches[0]),
-        partition=lambda w, input: f"--partition {input.partition[0]}" if input.partition else "",
-        dtype=config.get("rate", {}).get("model_dtype", "float16"),
+        bundle=directory(paths.BUNDLE),
     log:
-        f"{LOGS}/bundle/{{video}}_x{{scale}}_{{backbone}}_{{method}}.log",
+        f"{paths.LOGS}/bundle/{{video}}_x{{scale}}_{{backbone}}_{{method}}.log",
     conda:
         "../../envs/torch.yaml"
+    params:
+        patches=patch_dir,
+        partition=input_flag("--partition", "partition"),
+        dtype=config.get("rate", {}).get("model_dtype", "float16"),
     shell:
         "python -m stdo delivery.bundle --video {wildcards.video} --scale {wildcards.scale} "
         "--backbone {wildcards.backbone} --method {wildcards.method} --stream {input.stream} "
@@ -29,16 +29,16 @@ rule bundle:
 
 rule rate_ladder:
     input:
-        hr=f"{VIDEO}/hr.npy",
-        meta=f"{VIDEO}/meta.json",
+        hr=rules.ingest.output.frames,
+        meta=rules.ingest.output.meta,
     output:
-        csv=LADDER,
-    params:
-        ladder=lambda w: json_arg(PLAN.ladder(w.video)),
+        csv=paths.LADDER,
     log:
-        f"{LOGS}/rate/{{video}}_ladder.log",
+        f"{paths.LOGS}/rate/{{video}}_ladder.log",
     conda:
         "../../envs/torch.yaml"
+    params:
+        ladder=lambda w: json_arg(PLAN.ladder(w.video)),
     shell:
         "python -m stdo delivery.rate ladder --video {wildcards.video} --hr {input.hr} --meta {input.meta} "
         "--ladder {params.ladder} --out {output.csv} > {log} 2>&1"
@@ -46,18 +46,18 @@ rule rate_ladder:
 
 rule rate_report:
     input:
-        bundles=bundle_dirs(),
-        metrics=delivery_metrics(),
-        ladders=ladders(),
-        references=[SCORE_SUMMARY.format(video=eval_video(v), scale=s) for v in TABLE_VIDEOS for s in config["scales"]],
+        bundles=PLAN.bundle_dirs(),
+        metrics=PLAN.delivery_metrics(),
+        ladders=PLAN.ladders(),
+        references=PLAN.score_summaries(evaluated=True),
     output:
-        csv=f"{RATE_TABLE}.csv",
-        md=f"{RATE_TABLE}.md",
-        png=f"{RATE_FIGURE}.png",
-        pdf=f"{RATE_FIGURE}.pdf",
-        data=f"{RATE_FIGURE}.csv",
+        csv=f"{paths.RATE_TABLE}.csv",
+        md=f"{paths.RATE_TABLE}.md",
+        png=f"{paths.RATE_FIGURE}.png",
+        pdf=f"{paths.RATE_FIGURE}.pdf",
+        data=f"{paths.RATE_FIGURE}.csv",
     log:
-        f"{LOGS}/rate/report.log",
+        f"{paths.LOGS}/rate/report.log",
     conda:
         "../../envs/report.yaml"
     shell:

@@ -4,19 +4,19 @@ if "demo_video" in config:
     rule demo_video:
         output:
             video=config["demo_video"]["path"],
+        log:
+            f"{paths.LOGS}/demo_video.log",
+        conda:
+            "../../envs/video.yaml"
         params:
             width=config["demo_video"]["width"],
             height=config["demo_video"]["height"],
             fps=config["demo_video"]["fps"],
             seconds=config["demo_video"]["seconds"],
             crf=config["demo_video"].get("crf", 12),
-            scenes=(
-                f"--scenes {json_arg(config['demo_video']['scenes'])}" if config["demo_video"].get("scenes") else ""
+            scenes=flag(
+                "--scenes", config["demo_video"].get("scenes") and json_arg(config["demo_video"]["scenes"])
             ),
-        log:
-            f"{LOGS}/demo_video.log",
-        conda:
-            "../../envs/video.yaml"
         shell:
             "python -m stdo demo --out {output.video} --width {params.width} "
             "--height {params.height} --fps {params.fps} --seconds {params.seconds} "

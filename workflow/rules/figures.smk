@@ -5,21 +5,21 @@
 # are the ablations' (ablations.smk), Figure 5 the benchmarks' (bench.smk).
 rule figure1:
     input:
-        hr=f"{VIDEO}/hr.npy".format(video=FIG_VIDEO),
-        scores=SCORES.format(video=FIG_VIDEO, scale=FIG_SCALE),
-        grid=f"{PATCHES}/grid.json".format(video=FIG_VIDEO, scale=FIG_SCALE),
+        hr=expand(rules.ingest.output.frames, video=FIG_VIDEO),
+        scores=expand(rules.score.output.scores, video=FIG_VIDEO, scale=FIG_SCALE),
+        grid=expand(rules.patches.output.grid, video=FIG_VIDEO, scale=FIG_SCALE),
     output:
-        png=report(f"{FIGURE}.png".format(n=1), caption="../report/figure1.rst", category="Figures"),
-        pdf=f"{FIGURE}.pdf".format(n=1),
-        csv=f"{FIGURE}.csv".format(n=1),
-    params:
-        cell=FIG,
-        positions=positions_arg(),
-        f0=config["pretrain"]["backbone"],  # f0's backbone (the figure is about f0)
+        png=report(f"{paths.FIGURE}.png".format(n=1), caption="../report/figure1.rst", category="Figures"),
+        pdf=f"{paths.FIGURE}.pdf".format(n=1),
+        csv=f"{paths.FIGURE}.csv".format(n=1),
     log:
-        f"{LOGS}/figures/figure1.log",
+        f"{paths.LOGS}/figures/figure1.log",
     conda:
         "../../envs/report.yaml"
+    params:
+        cell=FIG,
+        positions=PLAN.positions_arg(),
+        f0=config["pretrain"]["backbone"],  # f0's backbone (the figure is about f0)
     shell:
         "python -m stdo figures.patch_psnr --figure 1 --hr {input.hr} --scores {input.scores} "
         "--grid {input.grid} --positions {params.positions} --video {params.cell[video]} --scale {params.cell[scale]} "
@@ -29,21 +29,21 @@ rule figure1:
 
 rule figure3:
     input:
-        hr=f"{VIDEO}/hr.npy".format(video=eval_video(FIG_VIDEO)),
-        maps=fig_eval("psnr_map.npy"),
-        metrics=fig_eval("metrics.json"),
+        hr=expand(rules.ingest.output.frames, video=eval_video(FIG_VIDEO)),
+        maps=PLAN.figure_evals(paths.PSNR_MAP),
+        metrics=PLAN.figure_evals(paths.METRICS),
     output:
-        png=report(f"{FIGURE}.png".format(n=3), caption="../report/figure3.rst", category="Figures"),
-        pdf=f"{FIGURE}.pdf".format(n=3),
-        csv=f"{FIGURE}.csv".format(n=3),
-    params:
-        cell=FIG,
-        positions=positions_arg(),
-        stdo_k=stdo_k_arg(),
+        png=report(f"{paths.FIGURE}.png".format(n=3), caption="../report/figure3.rst", category="Figures"),
+        pdf=f"{paths.FIGURE}.pdf".format(n=3),
+        csv=f"{paths.FIGURE}.csv".format(n=3),
     log:
-        f"{LOGS}/figures/figure3.log",
+        f"{paths.LOGS}/figures/figure3.log",
     conda:
         "../../envs/report.yaml"
+    params:
+        cell=FIG,
+        positions=PLAN.positions_arg(),
+        stdo_k=PLAN.stdo_k_arg(),
     shell:
         "python -m stdo figures.patch_psnr --figure 3 --hr {input.hr} --maps {input.maps} "
         "--metrics {input.metrics} {params.stdo_k} --positions {params.positions} "
@@ -53,25 +53,25 @@ rule figure3:
 
 rule figure4:
     input:
-        patches=patch_files(eval_video(FIG_VIDEO), FIG_SCALE),
-        metrics=fig_eval("metrics.json"),
+        patches=expand(rules.patches.output, video=eval_video(FIG_VIDEO), scale=FIG_SCALE),
+        metrics=PLAN.figure_evals(paths.METRICS),
         models=cell_models(FIG_CELL),
         partitions=cell_partitions(FIG_CELL),
     output:
-        png=report(f"{FIGURE}.png".format(n=4), caption="../report/figure4.rst", category="Figures"),
-        pdf=f"{FIGURE}.pdf".format(n=4),
-        csv=f"{FIGURE}.csv".format(n=4),
-    params:
-        cell=FIG,
-        patches=lambda w, input: os.path.dirname(input.patches[0]),
-        positions=positions_arg(),
-        stdo_k=stdo_k_arg(),
-        batch_size=config["evaluate"]["batch_size"],
-        device=config["device"],
+        png=report(f"{paths.FIGURE}.png".format(n=4), caption="../report/figure4.rst", category="Figures"),
+        pdf=f"{paths.FIGURE}.pdf".format(n=4),
+        csv=f"{paths.FIGURE}.csv".format(n=4),
     log:
-        f"{LOGS}/figures/figure4.log",
+        f"{paths.LOGS}/figures/figure4.log",
     conda:
         "../../envs/report.yaml"
+    params:
+        cell=FIG,
+        patches=patch_dir,
+        positions=PLAN.positions_arg(),
+        stdo_k=PLAN.stdo_k_arg(),
+        batch_size=config["evaluate"]["batch_size"],
+        device=config["device"],
     shell:
         "python -m stdo figures.crops --patches {params.patches} --metrics {input.metrics} "
         "--models {input.models} --partitions {input.partitions} {params.stdo_k} "
@@ -82,20 +82,22 @@ rule figure4:
 
 rule figure6:
     input:
-        hr=lambda w: f"{VIDEO}/hr.npy".format(video=eval_video(PLAN.ablation("schedules").spec["video"])),
-        maps=lambda w: schedule_maps(),
+        hr=lambda w: expand(
+            rules.ingest.output.frames, video=eval_video(PLAN.ablation("schedules").spec["video"])
+        ),
+        maps=lambda w: PLAN.schedule_maps(),
     output:
-        png=report(f"{FIGURE}.png".format(n=6), caption="../report/figure6.rst", category="Figures"),
-        pdf=f"{FIGURE}.pdf".format(n=6),
-        csv=f"{FIGURE}.csv".format(n=6),
-    params:
-        positions=positions_arg(),
-        proportions=lambda w: json_arg(PLAN.ablation("schedules").spec["proportions"]),
-        spec=lambda w: PLAN.ablation("schedules").spec,
+        png=report(f"{paths.FIGURE}.png".format(n=6), caption="../report/figure6.rst", category="Figures"),
+        pdf=f"{paths.FIGURE}.pdf".format(n=6),
+        csv=f"{paths.FIGURE}.csv".format(n=6),
     log:
-        f"{LOGS}/figures/figure6.log",
+        f"{paths.LOGS}/figures/figure6.log",
     conda:
         "../../envs/report.yaml"
+    params:
+        positions=PLAN.positions_arg(),
+        proportions=lambda w: json_arg(PLAN.ablation("schedules").spec["proportions"]),
+        spec=lambda w: PLAN.ablation("schedules").spec,
     shell:
         "python -m stdo figures.patch_psnr --figure 6 --hr {input.hr} --maps {input.maps} "
         "--proportions {params.proportions} --positions {params.positions} "
@@ -105,26 +107,26 @@ rule figure6:
 
 rule side_by_side:
     input:
-        patches=patch_files(eval_video(FIG_VIDEO), FIG_SCALE),
-        meta=f"{VIDEO}/meta.json".format(video=eval_video(FIG_VIDEO)),
-        reference=SCORE_SUMMARY.format(video=eval_video(FIG_VIDEO), scale=FIG_SCALE),
-        metrics=fig_eval("metrics.json"),
+        patches=expand(rules.patches.output, video=eval_video(FIG_VIDEO), scale=FIG_SCALE),
+        meta=expand(rules.ingest.output.meta, video=eval_video(FIG_VIDEO)),
+        reference=expand(rules.score.output.summary, video=eval_video(FIG_VIDEO), scale=FIG_SCALE),
+        metrics=PLAN.figure_evals(paths.METRICS),
         models=cell_models(FIG_CELL),
         partitions=cell_partitions(FIG_CELL),
     output:
-        mp4=report(CLIP, caption="../report/side_by_side.rst", category="Figures"),
-        csv=CLIP_DATA,
-    params:
-        cell=FIG,
-        patches=lambda w, input: os.path.dirname(input.patches[0]),
-        seconds=f"--seconds {config['figures']['clip_seconds']}" if config["figures"].get("clip_seconds") else "",
-        stdo_k=stdo_k_arg(),
-        batch_size=config["evaluate"]["batch_size"],
-        device=config["device"],
+        mp4=report(paths.CLIP, caption="../report/side_by_side.rst", category="Figures"),
+        csv=paths.CLIP_DATA,
     log:
-        f"{LOGS}/figures/side_by_side.log",
+        f"{paths.LOGS}/figures/side_by_side.log",
     conda:
         "../../envs/report.yaml"
+    params:
+        cell=FIG,
+        patches=patch_dir,
+        seconds=flag("--seconds", config["figures"].get("clip_seconds")),
+        stdo_k=PLAN.stdo_k_arg(),
+        batch_size=config["evaluate"]["batch_size"],
+        device=config["device"],
     shell:
         "python -m stdo figures.clip --patches {params.patches} --meta {input.meta} "
         "--reference {input.reference} --metrics {input.metrics} --models {input.models} "
@@ -136,28 +138,25 @@ rule side_by_side:
 # Overview: every method's patch-PSNR heatmaps on a few frames, per video, scale and backbone.
 rule heatmaps:
     input:
-        frames=lambda w: f"{VIDEO}/hr.npy".format(video=eval_video(w.video)),
-        scores=lambda w: SCORES.format(video=eval_video(w.video), scale=w.scale),
-        grid=lambda w: f"{PATCHES}/grid.json".format(video=eval_video(w.video), scale=w.scale),
-        maps=lambda w: [
-            f"{EVAL}/psnr_map.npy".format(video=w.video, scale=w.scale, backbone=w.backbone, method=m, seed=SEED0)
-            for m in method_ids(w.video, w.backbone, single_chunk=False)
-        ],
+        frames=of_eval_video(rules.ingest.output.frames),
+        scores=of_eval_video(rules.score.output.scores),
+        grid=of_eval_video(rules.patches.output.grid),
+        maps=lambda w: PLAN.heatmap_maps(w.video, w.scale, w.backbone),
     output:
         png=report(
-            HEATMAP,
+            paths.HEATMAP,
             caption="../report/heatmaps.rst",
             category="Overview heatmaps",
             labels={"video": "{video}", "scale": "x{scale}", "backbone": "{backbone}"},
         ),
+    log:
+        f"{paths.LOGS}/figures/heatmaps_{{video}}_x{{scale}}_{{backbone}}.log",
+    conda:
+        "../../envs/report.yaml"
     params:
         names=lambda w: " ".join(method_ids(w.video, w.backbone, single_chunk=False)),
         frames=config["figures"]["frames"],
         title=lambda w: f"{w.video} x{w.scale} {w.backbone}: per-patch PSNR",
-    log:
-        f"{LOGS}/figures/heatmaps_{{video}}_x{{scale}}_{{backbone}}.log",
-    conda:
-        "../../envs/report.yaml"
     shell:
         "python -m stdo figures.heatmaps --hr {input.frames} --scores {input.scores} --grid {input.grid} "
         "--maps {input.maps} --names {params.names} --frames {params.frames} "
@@ -166,4 +165,4 @@ rule heatmaps:
 
 rule figures:
     input:
-        figure_outputs(),
+        PLAN.figure_outputs(),

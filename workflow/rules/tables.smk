@@ -1,20 +1,20 @@
 # The paper's Tables 1-4 from the evaluation metrics, with the paper's values beside ours.
 rule table:
     input:
-        metrics=metrics_files(),
-        references=score_summaries(),
-        regime=f"{REGIME}.csv",
+        metrics=PLAN.metrics_files(),
+        references=PLAN.score_summaries(),
+        regime=rules.regime.output.csv,
     output:
-        csv=f"{TABLE}.csv",
-        md=f"{TABLE}.md",
-    params:
-        stdo_k=stdo_k_arg(),
+        csv=f"{paths.TABLE}.csv",
+        md=f"{paths.TABLE}.md",
+    log:
+        f"{paths.LOGS}/tables/table{{n}}.log",
     wildcard_constraints:
         n="[1-4]",
-    log:
-        f"{LOGS}/tables/table{{n}}.log",
     conda:
         "../../envs/report.yaml"
+    params:
+        stdo_k=PLAN.stdo_k_arg(),
     shell:
         "python -m stdo tables --table {wildcards.n} --metrics {input.metrics} {params.stdo_k} "
         "--references {input.references} --regime {input.regime} --out-csv {output.csv} "
@@ -23,8 +23,8 @@ rule table:
 
 rule tables:
     input:
-        expand(f"{TABLE}.{{ext}}", n=PLAN.tables_to_build(), ext=["csv", "md"]),
+        PLAN.table_files(),
         rules.claims.output,
         rules.regime.output,
         rules.figures.input,
-        ablation_outputs(),
+        PLAN.ablation_outputs(),

@@ -20,10 +20,11 @@ import yaml
 
 from stdo.core.checkout import CHECKOUT
 from stdo.core.errors import StdoError
+from stdo.workflow import paths
 
 REPO = CHECKOUT
-BASE = REPO / "config" / "config.yaml"
-SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+BASE = REPO / paths.CONFIG
+SCHEMA = REPO / paths.SCHEMA
 
 
 def _node_line(path: Path, keys: Sequence[Any]) -> int | None:

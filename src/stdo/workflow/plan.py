@@ -1,17 +1,23 @@
 """What a config asks the workflow to make: pure planning over the validated config.
 
 Snakemake's ``common.smk`` asks a :class:`Plan` for everything that is computed from the
-config (the videos including CaFM's held-out ones, time segments, fit multiples, method ids,
-which tables and ablations to build, train settings) and keeps only path templates and look-ups.
-Nothing here touches files, except :meth:`Plan.video_frames` reading a user video's header
-when the config does not give its length. Importing this module imports neither PyAV nor
-scikit-image (Snakemake imports it while parsing).
+config (the videos including CaFM's held-out ones, time segments, fit multiples, method ids and
+training units, which tables, figures and ablations to build, train settings), for the files
+each rule reads and writes (formatted from the templates of :mod:`stdo.workflow.paths`) and for
+the command-line arguments that depend on the config; it keeps only look-ups. Nothing here
+touches files, except :meth:`Plan.video_frames` reading a user video's header when the config
+does not give its length. Importing this module imports neither PyAV nor scikit-image
+(Snakemake imports it while parsing).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
-from collections.abc import Mapping
+import re
+import shlex
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -20,6 +26,8 @@ from typing import Any
 from stdo import methods
 from stdo.core.errors import StdoError
 from stdo.core.frames import cafm_train_frames, count_in
+from stdo.workflow import paths
+from stdo.workflow.shell import flag, json_arg
 
 ABLATIONS = ("chunks", "schedules", "long_video")
 HELDOUT_SUFFIX = "_heldout"
@@ -305,6 +313,20 @@ class Plan:
         p = methods.parse_unit(unit)
         return p.spec.name == "stdo" and p["c"] is not None
 
+    @staticmethod
+    def chunk_units(k: int) -> list[str]:
+        """STDO's ``k`` chunk models of one partition, in chunk order: the units one job trains
+        (rule ``train_stdo_k<k>``)."""
+        form = methods.spec("stdo").unit_forms[0]
+        return [form.format(k=k, c=c) for c in range(int(k))]
+
+    @staticmethod
+    def single_unit_constraint() -> str:
+        """The ``unit`` wildcard of the rule that trains one unit a job: any unit id but STDO's
+        chunk models (trained by one job per k). A regular expression without named groups."""
+        chunk = re.sub(r"\(\?P<\w+>", "(?:", methods.spec("stdo").unit_re.pattern)
+        return rf"(?!{chunk}/)[a-z0-9-]+"
+
     def cell_partition_ks(self, video: str, backbone: str) -> list[int]:
         """The k of the PSNR partitions the routed methods of one video and backbone need."""
         ks = {methods.method_partition_k(m) for m in self.method_ids(video, backbone)} - {None}
@@ -513,3 +535,338 @@ class Plan:
             for b in self.backbones
             for m in self.method_ids(v, b, single_chunk=False)
         ]
+
+    # ------------------------------------------------------------------ files (stdo.workflow.paths)
+
+    def unit_file(
+        self, video: str, scale: int | str, backbone: str, unit: str, seed: int, name: str = paths.MODEL
+    ) -> str:
+        """``name`` (``model.pt``, ``log.csv``) of one training unit of one run."""
+        template = paths.unit_template(self.multi_seed, name)
+        return template.format(video=video, scale=scale, backbone=backbone, unit=unit, seed=seed)
+
+    def eval_file(
+        self, video: str, scale: int | str, backbone: str, method: str, seed: int, name: str = paths.METRICS
+    ) -> str:
+        """``name`` (``metrics.json``, ``psnr_map.npy``) of one method's evaluation of one run."""
+        template = paths.eval_template(self.multi_seed, name)
+        return template.format(video=video, scale=scale, backbone=backbone, method=method, seed=seed)
+
+    def metrics_files(self) -> list[str]:
+        """Every seed's metrics of every table cell."""
+        return [self.eval_file(*run) for run in self.metrics_runs()]
+
+    def ablation_metrics(self, name: str) -> list[str]:
+        """Evaluation metrics one ablation is made of (each of its seeds)."""
+        return [self.eval_file(*run) for run in self.ablation_runs(name)]
+
+    def score_summaries(self, evaluated: bool = False) -> list[str]:
+        """f0's score summary of every table video and scale (with ``evaluated``: of the frames
+        each is evaluated on, :meth:`eval_video`)."""
+        videos = [self.eval_video(v) if evaluated else v for v in self.table_videos]
+        return [paths.SCORE_SUMMARY.format(video=v, scale=s) for v in videos for s in self.config["scales"]]
+
+    def partition_file(self, video: str, scale: int | str, k: int) -> str:
+        return paths.PARTITION.format(video=video, scale=scale, k=k)
+
+    def partition_files(self, video: str, scale: int | str, ks: Iterable[int]) -> dict[str, str]:
+        """``{k: chunks.npy}`` of one video and scale."""
+        return {str(k): self.partition_file(video, scale, k) for k in sorted(ks)}
+
+    def assign_by(self, video: str, scale: int | str, k: int | str) -> list[str]:
+        """The training partition's thresholds a held-out video's frames are assigned by (not
+        their own quantiles), or none."""
+        train = self.train_video(video)
+        return [paths.THRESHOLDS.format(video=train, scale=scale, k=k)] if train else []
+
+    def f0_model(self, scale: int | str) -> str:
+        """f0 for a scale: trained by rule pretrain, or imported from pretrain.checkpoints."""
+        template = paths.IMPORTED_F0 if self.f0_imported(int(scale)) else paths.PRETRAINED
+        return template.format(backbone=self.config["pretrain"]["backbone"], scale=scale)
+
+    def unit_init(self, backbone: str, scale: int | str) -> list[str]:
+        """The generic model an overfitted model starts from (train.init: generic), or none."""
+        if not self.init_from_generic():
+            return []
+        if backbone == self.config["pretrain"]["backbone"]:
+            return [self.f0_model(scale)]  # f0 itself, trained or imported (pretrain.checkpoints)
+        return [paths.PRETRAINED.format(backbone=backbone, scale=scale)]
+
+    def unit_partition(self, video: str, scale: int | str, unit: str) -> list[str]:
+        """The PSNR partition a training unit selects its patches by, or none."""
+        k = methods.unit_partition_k(unit)
+        return [self.partition_file(video, scale, k)] if k else []
+
+    def method_partition(self, video: str, scale: int | str, method: str) -> list[str]:
+        """The PSNR partition a method routes patches by (of the video it is evaluated on), or none."""
+        k = methods.method_partition_k(method)
+        return [self.partition_file(self.eval_video(video), scale, k)] if k else []
+
+    def method_models(self, video: str, scale: int | str, backbone: str, method: str, seed: int) -> list[str]:
+        return [self.unit_file(video, scale, backbone, u, seed) for u in methods.method_units(method)]
+
+    def cell_models(self, video: str, scale: int | str, backbone: str, seed: int) -> list[str]:
+        """Every model of a cell (what the export stage converts), of one seed."""
+        return [self.unit_file(video, scale, backbone, u, seed) for u in self.cell_units(video, backbone)]
+
+    def cell_partitions(self, video: str, scale: int | str, backbone: str) -> list[str]:
+        """PSNR partitions the routed methods of a cell need (of the video they are evaluated on)."""
+        ks = self.cell_partition_ks(video, backbone)
+        return [self.partition_file(self.eval_video(video), scale, k) for k in ks]
+
+    def cell_train_inputs(self, video: str, scale: int | str, units: list[str]) -> tuple[list[str], str]:
+        """The partitions, and ``--partitions`` and ``--proportions`` (``{unit: ...}``), of a job
+        that trains ``units`` of one cell (jobs.train: cell)."""
+        ks = {methods.unit_partition_k(u) for u in units} - {None}
+        rho = {u: self.unit_proportions(u) for u in units if self.unit_proportions(u) is not None}
+        parts = self.partition_files(video, scale, ks)
+        args = (f"--partitions {json_arg(parts)} " if parts else "") + (
+            f"--proportions {json_arg(rho)}" if rho else ""
+        )
+        return list(parts.values()), args
+
+    def cell_eval_batch(
+        self, video: str, scale: int | str, backbone: str, seed: int, method_list: list[str]
+    ) -> list[dict[str, Any]]:
+        """``--batch`` of a job that evaluates ``method_list`` of one cell and seed
+        (jobs.evaluate: cell; stdo.sr.evaluate)."""
+        out = []
+        for m in method_list:
+            partition = self.method_partition(video, scale, m)
+            out.append(
+                {
+                    "method": m,
+                    "models": self.method_models(video, scale, backbone, m, seed),
+                    "partition": partition[0] if partition else None,
+                    "out_metrics": self.eval_file(video, scale, backbone, m, seed),
+                    "out_map": self.eval_file(video, scale, backbone, m, seed, paths.PSNR_MAP),
+                }
+            )
+        return out
+
+    def cell_job_name(self, video: str, scale: int | str, backbone: str, seed: int) -> str:
+        """The name of a cell's job (jobs: cell), with the seed when there are several."""
+        return f"{video}_x{scale}_{backbone}" + (f"_seed{seed}" if self.multi_seed else "")
+
+    def bench_files(self) -> list[str]:
+        """Benchmark results of every table video, scale and backbone (host; and the phone with
+        bench.adb)."""
+        templates = [paths.BENCH_HOST] + ([paths.BENCH_ADB] if self.config["bench"].get("adb") else [])
+        return [
+            t.format(video=v, scale=s, backbone=b)
+            for t in templates
+            for v in self.table_videos
+            for s in self.config["scales"]
+            for b in self.backbones
+        ]
+
+    def ablation_outputs(self) -> list[str]:
+        """Every configured ablation's table (.csv, .md) and figure (.png, .pdf; long_video has none)."""
+        out = []
+        for a in self.ablations():
+            out += paths.with_ext(paths.ABLATION, "csv", "md", name=a.name)
+            if a.name != "long_video":
+                out += paths.with_ext(paths.ABLATION, "png", "pdf", name=a.name)
+        return out
+
+    def claim_ablations(self) -> list[str]:
+        """The ablation tables the claims are checked on (those configured)."""
+        return [f"{paths.ABLATION}.csv".format(name=a.name) for a in self.ablations()]
+
+    def claim_bench(self) -> list[str]:
+        """The benchmark table when a phone is benchmarked (its rows decide Figure 5's claim)."""
+        return [f"{paths.BENCH_TABLE}.csv"] if self.config["bench"].get("adb") else []
+
+    def figure_files(self, n: int) -> list[str]:
+        return paths.with_ext(paths.FIGURE, "png", "pdf", "csv", n=n)
+
+    def figure_outputs(self) -> list[str]:
+        """Every figure of the paper the config asks for (Figure 5 is the bench target's), the
+        ablations' figures, the overview heatmaps and the side-by-side clip."""
+        built = self.figures_to_build()
+        out = [f for n in built for f in self.figure_files(n)]
+        out += [paths.CLIP, paths.CLIP_DATA] if 4 in built else []
+        out += [f for f in self.ablation_outputs() if not f.endswith((".csv", ".md"))]
+        out += [
+            paths.HEATMAP.format(video=v, scale=s, backbone=b)
+            for v in self.table_videos
+            for s in self.config["scales"]
+            for b in self.backbones
+        ]
+        return out
+
+    def figure_methods(self) -> list[str]:
+        """The main methods of the figures' cell (not Table 1's single-chunk models)."""
+        video, _, backbone = self.figure_cell()
+        return self.method_ids(video, backbone, single_chunk=False)
+
+    def figure_evals(self, name: str) -> list[str]:
+        """``name`` (``metrics.json``, ``psnr_map.npy``) of each main method of the figures' cell,
+        first seed."""
+        video, scale, backbone = self.figure_cell()
+        return [self.eval_file(video, scale, backbone, m, self.seeds[0], name) for m in self.figure_methods()]
+
+    def heatmap_maps(self, video: str, scale: int | str, backbone: str) -> list[str]:
+        """psnr_map.npy of each main method of a cell, first seed (its overview heatmaps)."""
+        ids = self.method_ids(video, backbone, single_chunk=False)
+        return [self.eval_file(video, scale, backbone, m, self.seeds[0], paths.PSNR_MAP) for m in ids]
+
+    def schedule_maps(self) -> list[str]:
+        """psnr_map.npy of the JSTDO schedule models (Figure 6), first seed."""
+        return [
+            self.eval_file(v, s, b, m, self.seeds[0], paths.PSNR_MAP)
+            for v, s, b, m in self.ablation("schedules").cells
+        ]
+
+    def table_files(self) -> list[str]:
+        """The paper tables' .csv and .md this config builds."""
+        return [f for n in self.tables_to_build() for f in paths.with_ext(paths.TABLE, "csv", "md", n=n)]
+
+    def table_pages(self) -> list[str]:
+        """HTML pages of every table for the report: Tables 1-4, the claims, the device
+        benchmarks, the ablations."""
+        tables = [paths.TABLE.format(n=n) for n in self.tables_to_build()] + [paths.CLAIMS, paths.BENCH_TABLE]
+        pages = [self._page(t) for t in tables]
+        return pages + [self._page(paths.ABLATION.format(name=a.name)) for a in self.ablations()]
+
+    @staticmethod
+    def _page(table: str) -> str:
+        """The HTML page of a table (``results/<folder>/<table>``)."""
+        folder, name = Path(table).relative_to(paths.RESULTS).parts
+        return paths.TABLE_PAGE.format(folder=folder, table=name)
+
+    def report_pages(self) -> list[str]:
+        """What the report shows beside Figure 5 and the page "the paper against this run": the
+        tables' pages and the figures."""
+        return self.table_pages() + self.figure_outputs()
+
+    def bundle_dirs(self) -> list[str]:
+        cells = self.delivery_cells()
+        return [paths.BUNDLE.format(video=v, scale=s, backbone=b, method=m) for v, s, b, m in cells]
+
+    def delivery_metrics(self) -> list[str]:
+        """The first seed's metrics of every delivered method."""
+        return [self.eval_file(*cell, self.seeds[0]) for cell in self.delivery_cells()]
+
+    def ladders(self) -> list[str]:
+        return [paths.LADDER.format(video=self.eval_video(v)) for v in self.table_videos]
+
+    def vsd4k_dirs(self, video: str) -> list[str]:
+        """Directories of a VSD4K video's clips (made by download_vsd4k), or []."""
+        return [paths.VSD4K_CLIP.format(clip=clip) for clip in self.videos[video].get("vsd4k") or []]
+
+    def ingest_inputs(self, video: str) -> list[str]:
+        """What ingest decodes: a VSD4K video's clip directories, or the video file."""
+        return self.vsd4k_dirs(video) or [self.videos[video]["source"]]
+
+    def pretrain_images(self) -> list[str]:
+        """The image directory f0 trains on (pretrain.source: div2k), or none (skimage photographs)."""
+        return [paths.DIV2K_TRAIN] if self.config["pretrain"].get("source", "skimage") == "div2k" else []
+
+    def snapshot(self) -> tuple[str, str]:
+        """The resolved config's snapshot, content-addressed: its path (under
+        :data:`stdo.workflow.paths.PROVENANCE`) and its text, that every job's sidecars point to."""
+        text = json.dumps(self.config, sort_keys=True, indent=1)
+        name = f"config-{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
+        return f"{paths.PROVENANCE}/{name}", text
+
+    # ------------------------------------------------------------------ command-line arguments
+
+    def labels(self, video: str, scale: int | str, **extra: Any) -> dict[str, Any]:
+        """Labels copied into a stage's JSON output: names, and the paper cell of the video."""
+        paper = self.videos[video].get("paper") or {}
+        return {"video": video, **extra, "scale": int(scale)} | {
+            "paper_video": paper.get("video"),
+            "paper_duration_s": paper.get("duration_s"),
+        }
+
+    def positions_arg(self) -> str:
+        """``--positions`` of the figures: which frames, as fractions of the video."""
+        return ",".join(str(p) for p in self.config["figures"]["positions"])
+
+    def stdo_k_arg(self) -> str:
+        """``--stdo-k`` of the stages that pick Table 2's best of k."""
+        return flag("--stdo-k", ",".join(map(str, self.stdo_ks())))
+
+    def ablation_args(self, name: str) -> str:
+        """The arguments of ``stdo ablations`` beyond its files: JSTDO's schedules, or the long
+        video and its parts."""
+        spec = self.ablation(name).spec
+        if name == "schedules":
+            return f"--proportions {json_arg(spec['proportions'])}"
+        if name == "chunks":
+            return ""
+        return f"--long {spec['video']} --parts {','.join(spec['parts'])}"
+
+    @staticmethod
+    def claim_ablation_args(tables: Iterable[str]) -> str:
+        """``--chunks``, ``--schedules``, ``--long-video`` of ``stdo claims``, each naming its table."""
+        flags = {"chunks": "--chunks", "schedules": "--schedules", "long_video": "--long-video"}
+        return " ".join(f"{flags[Path(p).stem]} {p}" for p in tables)
+
+    def proportions_arg(self, units: list[str]) -> str:
+        """``--proportions`` of a job that trains ``units``: one unit's sampling proportions, or
+        ``{unit: proportions}`` of several; nothing when none has any (only JSTDO's do)."""
+        rho = {u: self.unit_proportions(u) for u in units if self.unit_proportions(u) is not None}
+        if not rho:
+            return ""
+        return f"--proportions {json_arg(rho[units[0]] if len(units) == 1 else rho)}"
+
+    def selection_args(self, units: list[str], partitions: list[str]) -> str:
+        """``--partition`` (the job's PSNR partition, if any) and ``--proportions`` of a job
+        that trains ``units`` of one partition."""
+        return f"{flag('--partition', partitions[0] if partitions else None)} {self.proportions_arg(units)}"
+
+    def cafm_arg(self, units: list[str] | None = None) -> str:
+        """``--cafm`` (config ``cafm``): for a job training ``units``, only when one of them is
+        modulated (CaFM's); without ``units``, always."""
+        if units is not None and not any(methods.unit_cafm_chunks(u) for u in units):
+            return ""
+        return f"--cafm {json_arg(self.cafm_settings())}"
+
+    def cafm_protocol_arg(self, video: str) -> str:
+        """``--cafm-protocol`` where a video is evaluated on held-out frames (split: cafm)."""
+        return "--cafm-protocol" if self.eval_video(video) != video else ""
+
+    def ingest_source_arg(self, video: str, inputs: list[str]) -> str:
+        if self.vsd4k_dirs(video):
+            return f"--vsd4k {shlex.quote(','.join(inputs))}"
+        return f"--video {shlex.quote(inputs[0])}"
+
+    def ingest_duration_arg(self, video: str) -> str:
+        """VSD4K's PNG frames carry no frame rate: the video's configured length gives it."""
+        if not self.vsd4k_dirs(video):
+            return ""
+        try:
+            return f"--duration-s {self.video_duration(video)}"
+        except StdoError:
+            return ""  # fps stays unknown; the LR stream (degrade) then asks for duration_s
+
+    def ingest_split_arg(self, video: str) -> str:
+        split = self.ingest_split(video)
+        return "" if split == "none" else f"--split {split}"
+
+    def fit_arg(self, video: str) -> str:
+        """--fit and the size multiple (width, height, offset step) every scale and grid needs."""
+        fit = self.videos[video].get("fit", "error")
+        if fit == "error":
+            return "--fit error"
+        return f"--fit {fit} --multiple {','.join(map(str, self.fit_multiple()))}"
+
+    def lr_codec_arg(self, video: str) -> str:
+        """``--codec JSON`` for a video whose LR stream is codec-compressed, else nothing."""
+        spec = self.lr_codec(video)
+        return f"--codec {json_arg(spec)}" if spec else ""
+
+    def pretrain_image_args(self, image_dirs: list[str]) -> str:
+        """``--images`` (skimage photographs) and, with DIV2K, ``--image-dir`` and ``--max-images``."""
+        pre = self.config["pretrain"]
+        out = f"--images '{','.join(pre.get('images', []))}'"
+        if image_dirs:
+            out += f" --image-dir {image_dirs[0]} --max-images {pre.get('max_images', 0)}"
+        return out
+
+    def download_source_arg(self, dataset: str) -> str:
+        if dataset not in self.config.get("downloads", {}):
+            raise ValueError(f"config: downloads.{dataset} is needed (where to fetch {dataset} from)")
+        return json_arg(self.config["downloads"][dataset])

@@ -51,11 +51,12 @@ from stdo.core.checkout import CHECKOUT
 from stdo.core.errors import StdoError
 from stdo.core.frames import cafm_train_frames
 from stdo.report import markdown
+from stdo.workflow import paths
 from stdo.workflow.plan import Plan
 
-CONFIG = Path("config/config.yaml")
-PAPER_CONFIG = Path("config/paper.yaml")
-SCHEMA = Path("workflow/schemas/config.schema.yaml")
+CONFIG = Path(paths.CONFIG)
+PAPER_CONFIG = Path(paths.PAPER_CONFIG)
+SCHEMA = Path(paths.SCHEMA)
 
 # The paper's setting that config/paper.yaml cannot say (its videos are VSD4K clips, read from
 # PNGs): VSD4K is 1080p (paper Section 4.1; CaFM's dataset), at 30 fps (the authors' VSD4K.py
