@@ -11,7 +11,7 @@ from torch.nn.utils import parametrize
 from stdo.device import export
 from stdo.models import build_model, modelfile
 from stdo.models.cafm import CaFM
-from stdo.sr import routed
+from stdo.sr import litert
 from stdo.video.degrade import degrade_frames
 from stdo.video.patches import write_patches
 
@@ -47,7 +47,7 @@ def test_the_exported_layout_is_nchw_on_the_0_255_scale(tmp_path, demo_frames):
     model = build_model("vdsr", scale=SCALE, seed=0, depth=2, features=4).eval()  # bicubic + residual
     lr = degrade_frames(np.ascontiguousarray(demo_frames[:2]), SCALE)  # uint8 [2, 32, 48, 3]
     path = export.convert(model, lr.shape[1:3], {"float32": tmp_path / "m.tflite"})["float32"]
-    it = routed.interpreter(path)
+    it = litert.interpreter(path)
     inp, out = it.get_input_details()[0], it.get_output_details()[0]
     assert tuple(inp["shape"]) == (1, 3, 32, 48) and inp["dtype"] == np.float32
     assert tuple(out["shape"]) == (1, 3, 64, 96)

@@ -83,7 +83,7 @@ def test_torch_and_litert_backends_agree_within_the_export_parity_bound(patches,
     for package in ("ai_edge_litert", "litert_torch"):
         pytest.importorskip(package, reason=f"{package} is not installed: pip install -e '.[export]'")
     from stdo.device import export
-    from stdo.sr.routed import LiteRTModels
+    from stdo.sr.litert import LiteRTModels
 
     bounds = yaml.safe_load(CONFIG.read_text())["export"]["parity"]["float32"]
     models = [nearest_espcn(seed=1), nearest_espcn(seed=4, noise=0.05)]

@@ -46,7 +46,8 @@ from stdo.core.errors import StdoError
 from stdo.core.metrics import mse_to_psnr
 from stdo.delivery import bundle as bundle_mod
 from stdo.device import export
-from stdo.sr.routed import LiteRTModels, RoutedSR, TorchModels
+from stdo.sr.litert import LiteRTModels
+from stdo.sr.routed import RoutedSR, TorchModels
 from stdo.video import codec
 from stdo.video.patches import index_table, split, stitch
 

@@ -38,8 +38,9 @@ from stdo.core.errors import StdoError
 from stdo.device import export
 from stdo.device.realtime import verdict
 from stdo.models import modelfile
-from stdo.sr import routed
-from stdo.sr.routed import LiteRTModels, RoutedSR
+from stdo.sr import litert
+from stdo.sr.litert import LiteRTModels
+from stdo.sr.routed import RoutedSR
 
 TASK_HR = (1080, 1920)
 
@@ -77,7 +78,7 @@ def _stats(times_ms: list[float]) -> dict[str, float]:
 
 def time_model(path: Path, *, threads: int, warmup: int, runs: int, seed: int = 0) -> dict[str, float]:
     """Median and p95 latency (ms) and fps of one invocation of a ``.tflite`` on random LR input."""
-    it = routed.interpreter(path, threads)
+    it = litert.interpreter(path, threads)
     inp = it.get_input_details()[0]
     x = (np.random.default_rng(seed).random(inp["shape"]) * 255).astype(np.float32)
     it.set_tensor(inp["index"], x)

@@ -43,7 +43,7 @@ from stdo.core.errors import StdoError
 from stdo.core.metrics import psnr
 from stdo.models import modelfile
 from stdo.models.cafm import CaFM
-from stdo.sr.routed import LiteRTModels
+from stdo.sr.litert import LiteRTModels
 from stdo.video.patches import stitch
 
 DTYPES = ("float32", "float16")
@@ -144,7 +144,7 @@ def convert_groups(models: Sequence[nn.Module], lr_hw: tuple[int, int], workdir:
 
 def run_tflite(path: Path, lr: np.ndarray, threads: int = 1) -> np.ndarray:
     """Super-resolve uint8 HWC images ``[N, h, w, 3]`` one by one with a ``.tflite`` file; float
-    ``[N, H, W, 3]`` on the 0..255 scale, unclamped (:class:`stdo.sr.routed.LiteRTModels`)."""
+    ``[N, H, W, 3]`` on the 0..255 scale, unclamped (:class:`stdo.sr.litert.LiteRTModels`)."""
     models = LiteRTModels([path], threads)
     return np.ascontiguousarray(models.forward(0, models.prepare(lr), 0).transpose(0, 2, 3, 1))
 

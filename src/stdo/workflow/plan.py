@@ -820,7 +820,7 @@ class Plan:
     def cafm_arg(self, units: list[str] | None = None) -> str:
         """``--cafm`` (config ``cafm``): for a job training ``units``, only when one of them is
         modulated (CaFM's); without ``units``, always."""
-        if units is not None and not any(methods.unit_cafm_chunks(u) for u in units):
+        if units is not None and not any(methods.unit_cafm_segments(u) for u in units):
             return ""
         return f"--cafm {json_arg(self.cafm_settings())}"
 
