@@ -187,13 +187,13 @@ def check_manifest(mpath: Path, m: dict[str, Any]) -> None:
     if not (_pair(g.get("lr_patch")) and _pair(g.get("hr_patch"))):
         raise StdoError(f"{mpath}: grid.lr_patch and grid.hr_patch must be [height, width]; {REBUILD}")
     lr_size = [g["lr_patch"][0] * g["rows"], g["lr_patch"][1] * g["cols"]]
-    for key, got, want in (
+    for key, got, made in (
         ("grid.hr_patch", g["hr_patch"], [x * scale for x in g["lr_patch"]]),
         ("lr_size", m["lr_size"], lr_size),
         ("hr_size", m["hr_size"], [x * scale for x in lr_size]),
     ):
-        if got != want:
-            raise StdoError(f"{mpath}: {key} is {got}, but the grid and x{scale} make it {want}; {REBUILD}")
+        if got != made:
+            raise StdoError(f"{mpath}: {key} is {got}, but the grid and x{scale} make it {made}; {REBUILD}")
     for part in m["models"]:
         for key in ("backbone", "scale"):
             if key in part and part[key] != m[key]:
@@ -203,10 +203,10 @@ def check_manifest(mpath: Path, m: dict[str, Any]) -> None:
                 )
     if m.get("fps_fraction") is not None:
         try:
-            ok = Fraction(str(m["fps_fraction"])) > 0
+            valid = Fraction(str(m["fps_fraction"])) > 0
         except (ValueError, ZeroDivisionError):
-            ok = False
-        if not ok:
+            valid = False
+        if not valid:
             raise bad("fps_fraction", "null or a positive frame rate such as 30000/1001")
 
 

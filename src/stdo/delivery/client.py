@@ -47,7 +47,7 @@ from stdo.core.metrics import mse_to_psnr
 from stdo.delivery import bundle as bundle_mod
 from stdo.device import export
 from stdo.sr.litert import LiteRTModels
-from stdo.sr.routed import RoutedSR, TorchModels
+from stdo.sr.routed import RoutedSR, TorchModels, torch_modules
 from stdo.video import codec
 from stdo.video.patches import index_table, split, stitch
 
@@ -90,7 +90,7 @@ def litert(b: Bundle, workdir: Path) -> RoutedSR:
         import litert_torch  # noqa: F401
     except ImportError as e:
         raise StdoError('--backend litert needs litert-torch: pip install -e ".[export]"') from e
-    files = export.convert_groups(b.sr.models.modules, tuple(b.manifest["grid"]["lr_patch"]), workdir)
+    files = export.convert_groups(torch_modules(b.sr), tuple(b.manifest["grid"]["lr_patch"]), workdir)
     return replace(b.sr, models=LiteRTModels(files))
 
 

@@ -29,7 +29,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -85,7 +85,7 @@ def fold_weight_norm(model: nn.Module) -> nn.Module:
     out = model.eval()
     for module in list(out.modules()):
         if parametrize.is_parametrized(module):
-            for name in list(module.parametrizations):
+            for name in list(cast(nn.ModuleDict, module.parametrizations)):
                 parametrize.remove_parametrizations(module, name, leave_parametrized=True)
     return out
 

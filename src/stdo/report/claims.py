@@ -298,7 +298,7 @@ class Claim:
         """One row of the claims table (``at``: its cell; ``p``: the paired margin it was
         decided on)."""
         cell, backbone = at if at is not None else (None, None)
-        decided = p is not None and p.n > 0
+        d = p if p is not None and p.n > 0 else None  # the paired margin, when decided on one
         return {
             "claim": self.name,
             "source": self.source,
@@ -307,11 +307,11 @@ class Claim:
             "backbone": backbone,
             "scale": cell.scale if cell else None,
             "status": status,
-            "n_seeds": p.n if decided else None,
-            "margin_db": p.mean if decided else None,
-            "margin_se_db": p.se if decided else None,
-            "ci_low_db": p.low if decided else None,
-            "ci_high_db": p.high if decided else None,
+            "n_seeds": d.n if d else None,
+            "margin_db": d.mean if d else None,
+            "margin_se_db": d.se if d else None,
+            "ci_low_db": d.low if d else None,
+            "ci_high_db": d.high if d else None,
             "threshold_db": threshold,
             "criterion": self.criterion,
             "details": details,

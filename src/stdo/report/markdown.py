@@ -42,7 +42,7 @@ def cell(v: Any, floats: FloatFormat = ".2f") -> str:
     if isinstance(v, (bool, np.bool_)):
         return "yes" if v else ""
     if isinstance(v, (float, np.floating)):
-        return floats(v) if callable(floats) else format(v, floats)
+        return floats(float(v)) if callable(floats) else format(v, floats)
     return escape(str(v))
 
 

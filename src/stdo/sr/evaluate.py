@@ -33,7 +33,7 @@ from stdo.core.errors import StdoError
 from stdo.core.metrics import chunk_psnr, error_shaves, mse_to_psnr, pooled_psnr, psnr_cafm
 from stdo.models import build_model, count_macs, count_parameters, modelfile
 from stdo.sr.infer import batch_errors
-from stdo.sr.routed import RoutedSR, TorchModels
+from stdo.sr.routed import RoutedSR, TorchModels, torch_modules
 from stdo.video.patches import grid_map, stitch
 
 
@@ -93,6 +93,7 @@ def render_whole_frames(routed: MethodSR, lr: np.ndarray) -> tuple[np.ndarray, s
     and is rendered as the client does (:meth:`stdo.sr.routed.RoutedSR.frames`). Returns the frames
     ``[F, H, W, 3]`` and how they were made: ``frame``, ``patches`` or ``mixed``."""
     sr = routed.sr
+    assert sr.grid is not None  # load_routed gives the grid
     cols, rows = sr.grid
     per_frame = cols * rows
     out, kinds = [], set()
@@ -154,7 +155,7 @@ def evaluate(
         "psnr_vsd4k": pooled_psnr(errors[:, col["psnr_vsd4k"]]) if "psnr_vsd4k" in col else None,
         "mse": float(mse.mean()),
         "models": len(routed.units),
-        "parameters": sum(count_parameters(m) for m in sr.models.modules),
+        "parameters": sum(count_parameters(m) for m in torch_modules(sr)),
         "backbone_parameters": count_parameters(plain),
         "macs_48": count_macs(plain, (48, 48)),
         "patches": int(mse.size),

@@ -77,6 +77,13 @@ class TorchModels:
         return quantize(raw).permute(0, 2, 3, 1).to(torch.uint8).cpu().numpy()
 
 
+def torch_modules(sr: RoutedSR) -> list[nn.Module]:
+    """The PyTorch models of a :class:`RoutedSR` with the PyTorch backend."""
+    if not isinstance(sr.models, TorchModels):
+        raise StdoError(f"{sr.what}: PyTorch models needed, the backend is {type(sr.models).__name__}")
+    return sr.models.modules
+
+
 @dataclass
 class RoutedSR:
     """Models and routing composed (see the module docstring). ``groups``: how many routing

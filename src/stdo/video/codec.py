@@ -113,7 +113,9 @@ class Writer:
         self._av, self.path, self.codec, self.pad = av, Path(path), codec, pad
         self.rate = Fraction(str(fps)).limit_denominator(1001000)
         self._options, self._pix_fmt = dict(options), pix_fmt
-        self.frames, self.payload_bytes, self.size, self.coded_size = 0, 0, None, None
+        self.frames, self.payload_bytes = 0, 0
+        self.size: tuple[int, int] = (0, 0)  # (height, width), set by the first frame
+        self.coded_size: tuple[int, int] = (0, 0)  # padded to a multiple of ``pad``
         self._stream: Any = None
         self._ctx = io.atomic_path(self.path)
         tmp = self._ctx.__enter__()

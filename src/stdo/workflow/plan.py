@@ -84,9 +84,9 @@ class Plan:
         for video, scale, _, method in cells:
             if self.train_video(video) is not None:
                 continue  # held-out frames are routed by the training video's partition
-            ks = {methods.method_partition_k(method)}
-            ks |= {methods.unit_partition_k(u) for u in methods.method_units(method)}
-            need.setdefault((video, scale), set()).update(k for k in ks if k is not None)
+            units = methods.method_units(method)
+            wanted = [methods.method_partition_k(method), *map(methods.unit_partition_k, units)]
+            need.setdefault((video, scale), set()).update(k for k in wanted if k is not None)
             n = methods.parse_method(method)["n"]
             if n is not None and methods.parse_method(method).spec.name in ("nas", "cafm"):
                 segments.setdefault(video, set()).add(int(n))
@@ -460,6 +460,13 @@ class Plan:
             spec["backbone"] = spec.get("backbone") or backbone
         return spec
 
+    def required_ablation(self, name: str) -> Ablation:
+        """A configured ablation (:meth:`ablation`), for what only exists when it is configured."""
+        found = self.ablation(name)
+        if found is None:
+            raise StdoError(f"config: ablations.{name} is not configured")
+        return found
+
     def ablation(self, name: str) -> Ablation | None:
         """A configured ablation and its evaluations, checked against videos and backbones."""
         spec = (self.config.get("ablations") or {}).get(name)
@@ -617,7 +624,7 @@ class Plan:
     def cell_train_inputs(self, video: str, scale: int | str, units: list[str]) -> tuple[list[str], str]:
         """The partitions, and ``--partitions`` and ``--proportions`` (``{unit: ...}``), of a job
         that trains ``units`` of one cell (jobs.train: cell)."""
-        ks = {methods.unit_partition_k(u) for u in units} - {None}
+        ks = {k for u in units if (k := methods.unit_partition_k(u)) is not None}
         rho = {u: self.unit_proportions(u) for u in units if self.unit_proportions(u) is not None}
         parts = self.partition_files(video, scale, ks)
         args = (f"--partitions {json_arg(parts)} " if parts else "") + (
@@ -715,7 +722,7 @@ class Plan:
         """psnr_map.npy of the JSTDO schedule models (Figure 6), first seed."""
         return [
             self.eval_file(v, s, b, m, self.seeds[0], paths.PSNR_MAP)
-            for v, s, b, m in self.ablation("schedules").cells
+            for v, s, b, m in self.required_ablation("schedules").cells
         ]
 
     def table_files(self) -> list[str]:
@@ -791,7 +798,7 @@ class Plan:
     def ablation_args(self, name: str) -> str:
         """The arguments of ``stdo ablations`` beyond its files: JSTDO's schedules, or the long
         video and its parts."""
-        spec = self.ablation(name).spec
+        spec = self.required_ablation(name).spec
         if name == "schedules":
             return f"--proportions {json_arg(spec['proportions'])}"
         if name == "chunks":

@@ -39,7 +39,7 @@ def caption(text: str, width: int, height: int = BAR) -> np.ndarray:
     fig = plt.figure(figsize=(width / dpi, height / dpi), dpi=dpi, facecolor="black")
     fig.text(0.01, 0.5, text, color="white", va="center", ha="left", fontsize=max(5, height * 0.45))
     fig.canvas.draw()
-    img = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    img = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()  # type: ignore[attr-defined]  # Agg
     plt.close(fig)
     return img[:height, :width]
 
