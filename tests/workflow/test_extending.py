@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 from support.workflow import REPO, TINY, snakemake
 
@@ -14,6 +15,7 @@ from stdo.workflow import cli
 PLUGIN = Path(__file__).with_name("plugin_example.py")
 
 
+@pytest.mark.slow
 def test_a_plugin_backbone_and_method_run_through_the_dag(tmp_path):
     shutil.copy(PLUGIN, tmp_path / "my_plugin.py")
     overlay = {
@@ -36,6 +38,7 @@ def test_a_plugin_backbone_and_method_run_through_the_dag(tmp_path):
     assert "Table 1" not in (tmp_path / "results/tables/table2.md").read_text()
 
 
+@pytest.mark.slow
 def test_parsing_and_dry_runs_write_nothing(tmp_path):
     """A dry run and ``--lint`` (which must find nothing) leave no results behind."""
     for args in (["-n", "tables"], ["--lint"]):
@@ -46,6 +49,7 @@ def test_parsing_and_dry_runs_write_nothing(tmp_path):
         assert sorted(p.name for p in tmp_path.iterdir()) == [".snakemake"] or not any(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_an_unregistered_backbone_stops_the_parse_with_the_registered_ones(tmp_path):
     (tmp_path / "bad.yaml").write_text(
         yaml.safe_dump({"backbones": [{"name": "wdsrx", "lr": 1e-3, "epochs": 1}]})
