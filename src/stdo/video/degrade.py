@@ -1,13 +1,7 @@
 """Bicubic degradation: HR frames to LR frames at an integer scale.
 
-Convention (:mod:`stdo.core.imaging`): ``torch.nn.functional.interpolate(mode="bicubic", antialias=True,
-align_corners=False)`` on float RGB in 0..255, then clamped and rounded to uint8. With
-``antialias=True`` PyTorch uses the same separable, support-widened bicubic kernel
-(a = -0.5) as PIL's ``Image.resize(..., Image.BICUBIC)``. PIL rounds to uint8 between its
-horizontal and vertical passes and torch does not, so on real photographs the two differ by
-about 0.1 grey levels on average and by more than one level in under 0.1 % of pixels
-(tested in ``tests/core/test_degrade.py``). This is MATLAB
-``imresize``-like antialiased downscaling, the usual way SR datasets make LR data.
+The downscale is :func:`stdo.core.imaging.downscale` (antialiased bicubic, PIL's kernel; its
+module docstring states the convention and how close it is to PIL's).
 
 The LR frames are also written as a stream (``--stream``, :mod:`stdo.video.codec`): with
 ``--codec`` (the config's ``degrade.codec``, e.g. ``{"codec": "libx264", "crf": 23}``) they are
