@@ -73,7 +73,7 @@ def test_method_ids_tables_and_the_best_of_k_set():
     assert plan.stdo_ks() == [2, 3]  # jstdo.k 4 is evaluated for Table 4, not a competitor in Table 2
     assert plan.tables_to_build() == [1, 2, 3, 4]
     assert Plan(config(methods=["awdnn", "stdo"], table1={})).tables_to_build() == [2]
-    assert len(plan.metrics_cells()) == 2 * (7 + 11)
+    assert len(plan.metrics_evals()) == 2 * (7 + 11)
     units = plan.cell_units("demo", "espcn")
     assert units[:4] == ["all", "nas-n4-c0", "nas-n4-c1", "nas-n4-c2"] and len(units) == len(set(units))
     assert "stdo-k3-c2" in units and "jstdo-k4" in units and "stdo-k4-c3" in units
@@ -98,7 +98,7 @@ def test_seeds_multiply_the_evaluations_and_ablations_take_their_first_seeds():
     stops naming both numbers; one seed (the default) keeps paths without a seed."""
     one = Plan(config())
     assert one.seeds == [0] and not one.multi_seed
-    assert one.metrics_runs() == [(*cell, 0) for cell in one.metrics_cells()]
+    assert one.metrics_runs() == [(*cell, 0) for cell in one.metrics_evals()]
     cfg = config(
         train=BASE["train"] | {"seeds": [3, 1, 4]},
         ablations={"chunks": {"k": [1, 2], "seeds": 2}, "schedules": {"k": 4, "proportions": [[1, 1, 0, 0]]}},
@@ -106,13 +106,13 @@ def test_seeds_multiply_the_evaluations_and_ablations_take_their_first_seeds():
     plan = Plan(cfg)
     assert plan.seeds == [3, 1, 4] and plan.multi_seed
     runs = plan.metrics_runs()
-    assert len(runs) == 3 * len(plan.metrics_cells()) and {r[-1] for r in runs} == {3, 1, 4}
+    assert len(runs) == 3 * len(plan.metrics_evals()) and {r[-1] for r in runs} == {3, 1, 4}
     settings = plan.train_settings(1e-3, seed=4)
     assert settings["seed"] == 4 and "seeds" not in settings
     assert plan.train_settings(1e-3)["seed"] == 3  # the first seed (pretraining's)
     assert plan.ablation("chunks").seeds == [3, 1] and plan.ablation("schedules").seeds == [3, 1, 4]
     assert {r[-1] for r in plan.ablation_runs("chunks")} == {3, 1}
-    assert len(plan.ablation_runs("chunks")) == 2 * len(plan.ablation("chunks").cells)
+    assert len(plan.ablation_runs("chunks")) == 2 * len(plan.ablation("chunks").evals)
     too_many = config(train=BASE["train"] | {"seeds": [0]}, ablations={"chunks": {"k": [1, 2], "seeds": 2}})
     with pytest.raises(StdoError, match=r"ablations.chunks.seeds is 2, but train.seeds has 1"):
         Plan(too_many).ablations()
@@ -149,8 +149,8 @@ def test_ablations_name_their_evaluations():
     )
     plan = Plan(cfg).check()
     assert [a.name for a in plan.ablations()] == ["chunks", "schedules"]
-    assert plan.ablation("chunks").cells == [("demo", 2, "espcn", "stdo-k1"), ("demo", 2, "espcn", "stdo-k2")]
-    assert plan.ablation("schedules").cells[1] == ("demo", 4, "wdsr", "jstdo-k2-p1")
+    assert plan.ablation("chunks").evals == [("demo", 2, "espcn", "stdo-k1"), ("demo", 2, "espcn", "stdo-k2")]
+    assert plan.ablation("schedules").evals[1] == ("demo", 4, "wdsr", "jstdo-k2-p1")
     assert plan.unit_proportions("jstdo-k2-p1") == [1, 1] and plan.ablation("long_video") is None
 
 
@@ -169,15 +169,15 @@ def test_the_figures_cell_and_ablations_left_null_follow_the_config():
     )
     plan = Plan(cfg).check()
     assert plan.figure_cell() == ("demo", 4, "wdsr")
-    assert plan.ablation("chunks").cells == [
+    assert plan.ablation("chunks").evals == [
         ("demo", 4, b, f"stdo-k{k}") for b in ("espcn", "wdsr") for k in (1, 2)
     ]
-    assert plan.ablation("schedules").cells == [("demo", 4, "wdsr", "jstdo-k2-p0")]
+    assert plan.ablation("schedules").evals == [("demo", 4, "wdsr", "jstdo-k2-p0")]
     assert plan.ablation("long_video") is None
     cfg["figures"] = {"video": "demo", "scale": 2, "backbone": "espcn"}
     plan = Plan(cfg)
     assert plan.figure_cell() == ("demo", 2, "espcn")
-    assert plan.ablation("schedules").cells == [("demo", 2, "espcn", "jstdo-k2-p0")]
+    assert plan.ablation("schedules").evals == [("demo", 2, "espcn", "jstdo-k2-p0")]
     for bad, message in [
         ({"video": "extra"}, "figures.video 'extra' is not a table video"),
         ({"scale": 3}, "figures.scale 3 is not one of scales"),
@@ -295,7 +295,7 @@ def test_the_files_of_a_run_carry_the_seed_only_with_several():
     assert three.eval_file("demo", 4, "wdsr", "stdo-k2", 2, "psnr_map.npy") == (
         "results/videos/demo/x4/wdsr/seed2/eval/stdo-k2/psnr_map.npy"
     )
-    assert len(three.metrics_files()) == 3 * len(one.metrics_files()) == 3 * len(one.metrics_cells())
+    assert len(three.metrics_files()) == 3 * len(one.metrics_files()) == 3 * len(one.metrics_evals())
     assert one.cell_job_name("demo", 2, "espcn", 0) == "demo_x2_espcn"
     assert three.cell_job_name("demo", 2, "espcn", 1) == "demo_x2_espcn_seed1"
 

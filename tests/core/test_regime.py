@@ -99,7 +99,7 @@ def test_a_video_whose_size_is_unknown_says_so(tmp_path):
     )
     config = regime.load_config([overlay])
     df = regime.regime_table(config, PAPER)
-    assert len(df) == len(Plan(config).metrics_cells())
+    assert len(df) == len(Plan(config).metrics_evals())
     assert df["steps_per_model"].isna().all() and df["lr_pixels_per_param"].isna().all()
     assert (
         df["note"].str.contains("frame size unknown").all() and df["note"].str.contains("frame count").all()
@@ -129,7 +129,7 @@ def test_stdo_plan_prints_every_paper_cell_without_pyav(tmp_path):
     )
     run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
-    cells = Plan(regime.load_config([REPO / "config/paper.yaml"])).metrics_cells()
+    cells = Plan(regime.load_config([REPO / "config/paper.yaml"])).metrics_evals()
     lines = run.stdout.strip().splitlines()
     assert lines[0].split()[:4] == ["video", "scale", "backbone", "method"] and len(lines) == len(cells) + 1
     df = pd.read_csv(out_csv)

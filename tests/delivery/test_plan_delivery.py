@@ -50,7 +50,7 @@ def test_the_ladder_takes_the_lr_streams_codec_and_a_video_overrides_the_config(
 
 
 def test_bundles_are_the_delivered_methods_not_table1s_single_chunk_models():
-    cells = plan().delivery_cells()
+    cells = plan().delivery_evals()
     assert {m for *_, m in cells} == {"awdnn", "stdo-k2", "jstdo-k4", "stdo-k4"}
     assert len(cells) == 2 * 4
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from stdo import methods
+from stdo.core.cell import Cell
 from stdo.core.errors import StdoError
 from stdo.core.frames import cafm_train_frames, count_in
 from stdo.workflow import paths
@@ -39,7 +40,7 @@ class Ablation:
 
     name: str
     spec: Mapping[str, Any]
-    cells: list[tuple[str, int, str, str]]  # (video, scale, backbone, method)
+    evals: list[tuple[str, int, str, str]]  # (video, scale, backbone, method)
     seeds: list[int]  # the seeds it trains (the first ``seeds`` of train.seeds)
 
 
@@ -78,10 +79,10 @@ class Plan:
         is asked of it (checked where its frame count is known without decoding): a PSNR
         partition of more chunks than the video has patches, or more NAS/CaFM time segments than
         it has frames."""
-        cells = [*self.metrics_cells(), *(c for a in self.ablations() for c in a.cells)]
+        evals = [*self.metrics_evals(), *(c for a in self.ablations() for c in a.evals)]
         need: dict[tuple[str, int], set[int]] = {}
         segments: dict[str, set[int]] = {}
-        for video, scale, _, method in cells:
+        for video, scale, _, method in evals:
             if self.train_video(video) is not None:
                 continue  # held-out frames are routed by the training video's partition
             units = methods.method_units(method)
@@ -247,7 +248,7 @@ class Plan:
         request = methods.Request(segments=self.time_segments(video), single_chunk=single_chunk and table1)
         return methods.requested_ids(self.config, request)
 
-    def metrics_cells(self) -> list[tuple[str, int, str, str]]:
+    def metrics_evals(self) -> list[tuple[str, int, str, str]]:
         """(video, scale, backbone, method) of every evaluation the tables use."""
         return [
             (v, s, b, m)
@@ -274,11 +275,11 @@ class Plan:
         jobs = self.config.get("jobs") or {}
         return {"train": jobs.get("train", "unit"), "evaluate": jobs.get("evaluate", "method")}
 
-    def cells(self) -> list[tuple[str, int, str]]:
+    def cells(self) -> list[Cell]:
         """(video, scale, backbone) of every cell something is evaluated in (the tables' and the
         ablations'), in plan order."""
-        runs = [*self.metrics_cells(), *(c for a in self.ablations() for c in a.cells)]
-        return list(dict.fromkeys((v, int(s), b) for v, s, b, _ in runs))
+        runs = [*self.metrics_evals(), *(c for a in self.ablations() for c in a.evals)]
+        return list(dict.fromkeys(Cell(v, int(s), b) for v, s, b, _ in runs))
 
     def cell_methods(self, video: str, scale: int, backbone: str, seed: int) -> list[str]:
         """Methods evaluated in one cell for one seed: the tables' (every seed), then each
@@ -299,9 +300,9 @@ class Plan:
         the tables or an ablation: each such k is trained by one job (the k models one after
         another, in one process: together they cost one awDNN model, and a job per chunk model
         would spend most of its time starting up)."""
-        cells = [*self.metrics_cells(), *(c for a in self.ablations() for c in a.cells)]  # any seed
+        evals = [*self.metrics_evals(), *(c for a in self.ablations() for c in a.evals)]  # any seed
         ks = set()
-        for *_, method in cells:
+        for *_, method in evals:
             for unit in methods.method_units(method):
                 if self.is_chunk_unit(unit):
                     ks.add(int(methods.parse_unit(unit)["k"]))
@@ -363,7 +364,7 @@ class Plan:
 
     def metrics_runs(self) -> list[tuple[str, int, str, str, int]]:
         """(video, scale, backbone, method, seed) of every evaluation the tables use."""
-        return [(*cell, seed) for cell in self.metrics_cells() for seed in self.seeds]
+        return [(*ev, seed) for ev in self.metrics_evals() for seed in self.seeds]
 
     def train_settings(
         self, lr: float, batch_size: int | None = None, seed: int | None = None
@@ -415,7 +416,7 @@ class Plan:
 
     # ------------------------------------------------------------------ ablations
 
-    def figure_cell(self) -> tuple[str, int, str]:
+    def figure_cell(self) -> Cell:
         """``(video, scale, backbone)`` of Figures 1, 3 and 4 and the clip (config ``figures``;
         defaults: the first table video, the largest scale, the last backbone)."""
         spec = self.config.get("figures") or {}
@@ -429,7 +430,7 @@ class Plan:
         if backbone not in self.backbones:
             known = list(self.backbones)
             raise StdoError(f"config: figures.backbone {backbone!r} is not one of backbones {known}")
-        return video, int(scale), backbone
+        return Cell(video, int(scale), backbone)
 
     def figures_to_build(self) -> list[int]:
         """The paper's figures this config has what for (Figure 5 is the benchmarks'): 1 always
@@ -484,31 +485,31 @@ class Plan:
         scale = int(spec["scale"])
         self.grid(scale)
         if name == "chunks":
-            cells = [(spec["video"], scale, b, f"stdo-k{k}") for b in spec["backbones"] for k in spec["k"]]
+            evals = [(spec["video"], scale, b, f"stdo-k{k}") for b in spec["backbones"] for k in spec["k"]]
         elif name == "schedules":
-            cells = [
+            evals = [
                 (spec["video"], scale, spec["backbone"], f"jstdo-k{spec['k']}-p{i}")
                 for i in range(len(spec["proportions"]))
             ]
         else:
             if not self.stdo_ks():
                 raise StdoError("config: ablations.long_video needs stdo.k")
-            cells = [
+            evals = [
                 (v, scale, spec["backbone"], f"stdo-k{k}")
                 for v in [spec["video"], *spec["parts"]]
                 for k in self.stdo_ks()
             ]
-        for cell in cells:
-            methods.parse_method(cell[3])
+        for ev in evals:
+            methods.parse_method(ev[3])
         n = spec.get("seeds") or len(self.seeds)
         if n > len(self.seeds):
             raise StdoError(f"config: ablations.{name}.seeds is {n}, but train.seeds has {len(self.seeds)}")
-        return Ablation(name, spec, cells, self.seeds[:n])
+        return Ablation(name, spec, evals, self.seeds[:n])
 
     def ablation_runs(self, name: str) -> list[tuple[str, int, str, str, int]]:
         """(video, scale, backbone, method, seed) of every evaluation one ablation is made of."""
         a = self.ablation(name)
-        return [] if a is None else [(*cell, seed) for cell in a.cells for seed in a.seeds]
+        return [] if a is None else [(*ev, seed) for ev in a.evals for seed in a.seeds]
 
     def ablations(self) -> list[Ablation]:
         return [a for name in ABLATIONS if (a := self.ablation(name))]
@@ -532,7 +533,7 @@ class Plan:
         spec = {k: v for k, v in lr.items() if k != "crf"} if lr else {"codec": rate.get("codec", "libx264")}
         return spec | {"crf": [int(c) for c in rate.get("ladder_crf", [18, 23, 28, 33, 38, 43])]}
 
-    def delivery_cells(self) -> list[tuple[str, int, str, str]]:
+    def delivery_evals(self) -> list[tuple[str, int, str, str]]:
         """(video, scale, backbone, method) of every bundle the rate table counts: each table
         video's methods of Table 2 and 4 (Table 1's single-chunk models are not deliveries)."""
         return [
@@ -722,7 +723,7 @@ class Plan:
         """psnr_map.npy of the JSTDO schedule models (Figure 6), first seed."""
         return [
             self.eval_file(v, s, b, m, self.seeds[0], paths.PSNR_MAP)
-            for v, s, b, m in self.required_ablation("schedules").cells
+            for v, s, b, m in self.required_ablation("schedules").evals
         ]
 
     def table_files(self) -> list[str]:
@@ -748,12 +749,14 @@ class Plan:
         return self.table_pages() + self.figure_outputs()
 
     def bundle_dirs(self) -> list[str]:
-        cells = self.delivery_cells()
-        return [paths.BUNDLE.format(video=v, scale=s, backbone=b, method=m) for v, s, b, m in cells]
+        return [
+            paths.BUNDLE.format(video=v, scale=s, backbone=b, method=m)
+            for v, s, b, m in self.delivery_evals()
+        ]
 
     def delivery_metrics(self) -> list[str]:
         """The first seed's metrics of every delivered method."""
-        return [self.eval_file(*cell, self.seeds[0]) for cell in self.delivery_cells()]
+        return [self.eval_file(*ev, self.seeds[0]) for ev in self.delivery_evals()]
 
     def ladders(self) -> list[str]:
         return [paths.LADDER.format(video=self.eval_video(v)) for v in self.table_videos]

@@ -1,6 +1,6 @@
 """The training regime of every configured cell, beside the paper's: ``stdo plan``.
 
-For every (video, scale, backbone, method) a table trains (``Plan.metrics_cells``), before
+For every (video, scale, backbone, method) a table trains (``Plan.metrics_evals``), before
 anything trains:
 
 * ``models``: models of the method (its training units, :func:`stdo.methods.method_units`);
@@ -357,12 +357,12 @@ def hr_size(plan: Plan, video: str) -> tuple[tuple[int, int] | None, str]:
 
 
 def regime_table(config: Mapping[str, Any], paper: PaperSetting) -> pd.DataFrame:
-    """One row per configured cell and method (``Plan.metrics_cells``): its regime and the paper's."""
+    """One row per configured cell and method (``Plan.metrics_evals``): its regime and the paper's."""
     plan = Plan(config)
     n_seeds = len(plan.seeds)
     batch = int(config["train"].get("batch_size", 16))
     rows = []
-    for video, scale, backbone, method in plan.metrics_cells():
+    for video, scale, backbone, method in plan.metrics_evals():
         entry = plan.videos[video]
         b = plan.backbones[backbone]
         grid = plan.grid(scale)
