@@ -85,6 +85,12 @@ def test_fit_multiple_train_settings_and_generic_kwargs():
     assert plan.fit_multiple() == (8, 8, 4)  # lcm(2*4, 4*2), lcm(2*2, 4*2), lcm(2, 4)
     assert plan.train_settings(1e-3) == {"batch_size": 8, "lr_min": 4e-8, "lr": 1e-3, "seed": 0}
     assert plan.train_settings(2e-3, 16)["batch_size"] == 16
+    # the fused-training settings (train.fuse, tf32, resident, compile) reach the jobs only when
+    # set away from their defaults, so a config that leaves them gives the jobs the same parameters
+    quiet = {"fuse": "auto", "tf32": None, "resident": "auto", "compile": False}
+    assert Plan(config(train=BASE["train"] | quiet)).train_settings(1e-3) == plan.train_settings(1e-3)
+    loud = {"fuse": False, "tf32": True, "resident": "off", "compile": True, "amp": "bf16"}
+    assert Plan(config(train=BASE["train"] | loud)).train_settings(1e-3) == plan.train_settings(1e-3) | loud
     assert plan.generic_kwargs("espcn") == {} and plan.init_from_generic()
     clash = Plan(config(pretrain=BASE["pretrain"] | {"kwargs": {"channels": [8]}}))
     with pytest.raises(StdoError, match="pretrain.kwargs .* differ from backbones' espcn kwargs"):

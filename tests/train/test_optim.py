@@ -100,3 +100,20 @@ def test_training_imports_no_dynamo():
     cmd = [sys.executable, "-c", code]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_foreach_adam_is_the_per_parameter_update_bit_for_bit():
+    """The fused trainer's Adam(foreach=True) (one torch._foreach_* call per operation) makes the
+    per-parameter path's update, bit for bit on the CPU; the state dicts are one format."""
+    nets = [_net(3), _net(3)]
+    opts = [Adam(nets[0].parameters(), lr=1e-2), Adam(nets[1].parameters(), lr=1e-2, foreach=True)]
+    scheds = [Schedule(o, "cosine", steps=15) for o in opts]
+    for n, o, sc in zip(nets, opts, scheds, strict=True):
+        _run(n, o, sc, 15)
+    for a, b in zip(nets[0].parameters(), nets[1].parameters(), strict=True):
+        assert torch.equal(a, b)
+    sd0, sd1 = opts[0].state_dict(), opts[1].state_dict()
+    assert sd0["n_params"] == sd1["n_params"] and sd0["group"] == sd1["group"]
+    for i, st in sd0["state"].items():
+        assert st["step"] == sd1["state"][i]["step"] == 15
+        assert torch.equal(st["exp_avg_sq"], sd1["state"][i]["exp_avg_sq"])

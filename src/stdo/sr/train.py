@@ -18,12 +18,11 @@ import argparse
 import contextlib
 import fcntl
 import json
-import math
 import os
 import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,151 +36,31 @@ from tqdm import tqdm
 from stdo import methods
 from stdo.core import io, runtime
 from stdo.core.errors import StdoError
-from stdo.core.optim import Adam, Schedule
+from stdo.core.optim import Adam
 from stdo.models import build_model, modelfile
 from stdo.models.cafm import CaFM
+from stdo.sr import fused
 from stdo.sr.infer import to_tensor
-
-CHECKPOINT_NAME = ".checkpoint.pt"
-LOCK_NAME = ".checkpoint.lock"
-SCHEDULES = ("multistep", "cosine")
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """Optimisation settings of one training run (all explicit, all recorded)."""
-
-    steps: int
-    batch_size: int = 16
-    lr: float = 1e-4
-    schedule: str = "multistep"  # multistep | cosine (see the module docstring)
-    lr_min: float = 4e-8  # cosine's floor (the authors' eta_min)
-    lr_milestones: tuple[float, ...] = (0.5, 0.75)  # fractions of ``steps``
-    lr_gamma: float = 0.5
-    betas: tuple[float, float] = (0.9, 0.999)
-    eps: float = 1e-8
-    seed: int = 0
-    checkpoint_every: int = 100
-    amp: bool = False
-    workers: int = 0  # DataLoader worker processes that gather batches (0: in the training process)
-    log_every: int = field(default=0)  # 0: about 200 log rows per run
-
-    def __post_init__(self) -> None:
-        if self.steps < 1:
-            raise StdoError(f"training needs at least one step, got {self.steps}")
-        if self.batch_size < 1:
-            raise StdoError(f"batch_size must be >= 1, got {self.batch_size}")
-        if self.schedule not in SCHEDULES:
-            raise StdoError(
-                f"unknown learning-rate schedule {self.schedule!r}; use one of {', '.join(SCHEDULES)}"
-            )
-
-    @classmethod
-    def from_config(cls, settings: Mapping[str, Any], *, steps: int) -> TrainSettings:
-        """Settings from a config/JSON object of fields other than ``steps`` (lists become
-        tuples); an unknown key is a :class:`StdoError` naming it and the known ones."""
-        known = [f.name for f in fields(cls) if f.name != "steps"]
-        if "steps" in settings:
-            raise StdoError("training settings may not set 'steps': the stage derives it (epochs or --steps)")
-        unknown = sorted(set(settings) - set(known))
-        if unknown:
-            raise StdoError(
-                f"unknown training setting{'s' if len(unknown) > 1 else ''} "
-                f"{', '.join(map(repr, unknown))}; known settings: {', '.join(known)}"
-            )
-        return cls(steps=steps, **{k: (tuple(v) if isinstance(v, list) else v) for k, v in settings.items()})
-
-    def fingerprint_fields(self) -> dict[str, Any]:
-        """The fields that determine the trained weights: all but ``workers`` and
-        ``checkpoint_every`` (a run may resume under others of those)."""
-        return {k: v for k, v in asdict(self).items() if k not in ("workers", "checkpoint_every")}
-
-
-def steps_for(epochs: float, n_patches: int, batch_size: int) -> int:
-    """Optimiser steps that show ``epochs`` passes over ``n_patches`` patches (at least 1)."""
-    return max(1, math.ceil(epochs * n_patches / batch_size))
-
-
-def batch_ids(
-    step: int,
-    batch_size: int,
-    n: int,
-    seed: int,
-    _cache: dict[tuple[int, int, int], np.ndarray] | None = None,
-) -> np.ndarray:
-    """Positions ``0..n-1`` of the batch at ``step``: consecutive slices of per-epoch permutations."""
-    pos = step * batch_size + np.arange(batch_size)
-    epochs, offsets = pos // n, pos % n
-    out = np.empty(batch_size, dtype=np.int64)
-    for e in np.unique(epochs):
-        key = (seed, int(e), n)
-        perm = _cache.get(key) if _cache is not None else None
-        if perm is None:
-            perm = np.random.default_rng([seed, int(e)]).permutation(n)
-            if _cache is not None:
-                _cache.clear()
-                _cache[key] = perm
-        mask = epochs == e
-        out[mask] = perm[offsets[mask]]
-    return out
-
-
-class _Batches(torch.utils.data.Dataset):
-    """Batch ``i`` of a run from ``start``: patch ids and their LR/HR arrays (a pure function
-    of the step, so worker processes produce exactly the batches the main process would)."""
-
-    def __init__(self, lr, hr, indices: np.ndarray, settings: TrainSettings, start: int):
-        self.lr, self.hr, self.indices, self.settings, self.start = lr, hr, indices, settings, start
-        self.cache: dict[tuple[int, int, int], np.ndarray] = {}
-
-    def __len__(self) -> int:
-        return self.settings.steps - self.start
-
-    def __getitem__(self, i: int):
-        s = self.settings
-        pos = batch_ids(self.start + i, s.batch_size, self.indices.size, s.seed, self.cache)
-        ids = np.sort(self.indices[pos])
-        return ids, np.ascontiguousarray(self.lr[ids]), np.ascontiguousarray(self.hr[ids])
-
-
-def _as_is(batch):
-    """DataLoader collate function: the batch as :class:`_Batches` made it (a module-level
-    function, so worker processes can be spawned as well as forked)."""
-    return batch
-
-
-def _milestones(settings: TrainSettings) -> list[int]:
-    return sorted({max(1, int(round(f * settings.steps))) for f in settings.lr_milestones})
-
-
-def make_scheduler(opt: Adam, settings: TrainSettings) -> Schedule:
-    """The learning-rate schedule of a run, stepped once per optimiser step."""
-    return Schedule(
-        opt,
-        settings.schedule,
-        steps=settings.steps,
-        lr_min=settings.lr_min,
-        milestones=_milestones(settings),
-        gamma=settings.lr_gamma,
-    )
-
-
-_PART_NAMES = {
-    "patch_data": "other patch data (the patch arrays' content differs: another video or new patches)",
-    "init_sha256": "another init file (its content differs)",
-    "init": "another init file path",
-    "selection": "another selection of patches",
-    "grid": "another patch grid",
-    "settings": "other training settings",
-}
-
-
-def stale_reason(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> str:
-    """Why a checkpoint made from fingerprint parts ``old`` does not fit ``new``, in words."""
-    if not old or not new:
-        return "other settings or data (it records no details: an older checkpoint)"
-    changed = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
-    return ", ".join(_PART_NAMES.get(k, f"another {k}") for k in changed) or "other settings or data"
+from stdo.sr.loop import (  # noqa: F401 - the trainer's names, defined with the fused loop's
+    CHECKPOINT_NAME,
+    LOCK_NAME,
+    SCHEDULES,
+    TrainSettings,
+    _as_is,
+    _Batches,
+    amp_dtype,
+    batch_ids,
+    batch_patch_ids,
+    block_ids,
+    ids_to,
+    make_scheduler,
+    read_checkpoint,
+    resident_arrays,
+    save_checkpoint,
+    stale_reason,
+    steps_for,
+    tf32_mode,
+)
 
 
 def patch_data_hash(grid: Mapping[str, Any], lr: np.ndarray, hr: np.ndarray) -> str:
@@ -206,6 +85,7 @@ def train_model(
     progress: bool = True,
     conditioner: Callable[[nn.Module, np.ndarray], None] | None = None,
     keep_final: bool = False,
+    on_step: Callable[[int], None] | None = None,
 ) -> list[dict[str, float]]:
     """Train ``model`` in place on patches ``indices`` of (memory-mapped) ``lr``/``hr``.
 
@@ -214,7 +94,10 @@ def train_model(
     is resumed from; ``fingerprint_parts`` (what the fingerprint was made of, stored with it)
     lets a mismatch say which input changed. ``conditioner(model, patch_ids)`` runs before each
     forward pass (CaFM uses it to select each patch's chunk modulation). ``keep_final`` saves the
-    last step's state too, so a finished model can be written again without training.
+    last step's state too, so a finished model can be written again without training. Batches
+    come from the unit's patches in device memory where setting ``resident`` puts them there
+    (:func:`stdo.sr.loop.resident_arrays`), else from the host arrays (``workers`` processes).
+    ``on_step(steps_done)`` runs after every step (benchmarks time the steps with it).
     """
     device = torch.device(device)
     indices = np.asarray(indices, dtype=np.int64)
@@ -223,91 +106,88 @@ def train_model(
     model.to(device).train()
     opt = Adam(model.parameters(), lr=settings.lr, betas=settings.betas, eps=settings.eps)
     sched = make_scheduler(opt, settings)
-    use_amp = settings.amp and device.type == "cuda"
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    dtype = amp_dtype(settings, device)
+    scaler = torch.amp.GradScaler("cuda", enabled=dtype == torch.float16)
     log: list[dict[str, float]] = []
     window: list[float] = []  # losses since the last log row
     start = 0
-    if checkpoint is not None and checkpoint.exists():
-        try:
-            state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-        except Exception as e:  # noqa: BLE001 - a damaged file is not worth stopping for
-            state = {}
-            print(f"ignoring {checkpoint}: unreadable ({e})", flush=True)
-        if state and state.get("fingerprint") == fingerprint:
-            model.load_state_dict(state["model"])
-            opt.load_state_dict(state["optimizer"])
-            sched.load_state_dict(state["scheduler"])
-            scaler.load_state_dict(state["scaler"])
-            log, window = state["log"], state["window"]
-            start = int(state["step"])
-            print(f"resuming from {checkpoint} at step {start}/{settings.steps}", flush=True)
-        elif state:
-            why = stale_reason(state.get("fingerprint_parts"), fingerprint_parts)
-            print(f"ignoring {checkpoint}: it was made with {why}; starting over", flush=True)
+    state = read_checkpoint(checkpoint, fingerprint, fingerprint_parts, settings.steps)
+    if state is not None:
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        scaler.load_state_dict(state["scaler"])
+        log, window = state["log"], state["window"]
+        start = int(state["step"])
     log_every = settings.log_every or max(1, settings.steps // 200)
     bar = tqdm(total=settings.steps, initial=start, desc="train", unit="step", disable=not progress)
-    batches = torch.utils.data.DataLoader(
-        _Batches(lr, hr, indices, settings, start),
-        batch_size=None,
-        shuffle=False,
-        num_workers=settings.workers,
-        pin_memory=device.type == "cuda",
-        collate_fn=_as_is,
+    on_device = (
+        resident_arrays(lr, hr, indices, device, settings.resident) if start < settings.steps else None
     )
-    for step, (ids, lr_batch, hr_batch) in enumerate(batches, start):
-        if conditioner is not None:
-            conditioner(model, ids)
-        x = to_tensor(lr_batch, device)
-        y = to_tensor(hr_batch, device)
-        with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
-            loss = F.l1_loss(model(x) / 255.0, y / 255.0)
-        opt.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
-        scaler.step(opt)
-        scaler.update()
-        sched.step()
-        window.append(float(loss.detach()))
-        done = step + 1
-        if done % log_every == 0 or done == settings.steps:
-            log.append({"step": done, "loss": float(np.mean(window)), "lr": opt.param_groups[0]["lr"]})
-            window.clear()
-            bar.set_postfix(loss=f"{log[-1]['loss']:.4f}")
-        bar.update(1)
-        last = done == settings.steps
-        due = keep_final if last else done % settings.checkpoint_every == 0
-        if checkpoint is not None and due:
-            save_checkpoint(
-                checkpoint,
-                {
-                    "fingerprint": fingerprint,
-                    "fingerprint_parts": dict(fingerprint_parts or {}),
-                    "step": done,
-                    "model": model.state_dict(),
-                    "optimizer": opt.state_dict(),
-                    "scheduler": sched.state_dict(),
-                    "scaler": scaler.state_dict(),
-                    "log": log,
-                    "window": window,
-                },
-            )
+    if on_device is None:
+        loader = torch.utils.data.DataLoader(
+            _Batches(lr, hr, indices, settings, start),
+            batch_size=None,
+            shuffle=False,
+            num_workers=settings.workers,
+            pin_memory=device.type == "cuda",
+            collate_fn=_as_is,
+        )
+        batches = ((ids, to_tensor(a, device), to_tensor(b, device)) for ids, a, b in loader)
+    else:
+        batches = _device_batches(on_device, indices, settings, start)
+    with tf32_mode(settings.tf32):
+        for step, (ids, x, y) in enumerate(batches, start):
+            if conditioner is not None:
+                conditioner(model, ids)
+            with torch.autocast(device.type, dtype=dtype or torch.float16, enabled=dtype is not None):
+                loss = F.l1_loss(model(x) / 255.0, y / 255.0)
+            opt.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+            sched.step()
+            window.append(float(loss.detach()))
+            done = step + 1
+            if done % log_every == 0 or done == settings.steps:
+                log.append({"step": done, "loss": float(np.mean(window)), "lr": opt.param_groups[0]["lr"]})
+                window.clear()
+                bar.set_postfix(loss=f"{log[-1]['loss']:.4f}")
+            bar.update(1)
+            last = done == settings.steps
+            due = keep_final if last else done % settings.checkpoint_every == 0
+            if checkpoint is not None and due:
+                save_checkpoint(
+                    checkpoint,
+                    {
+                        "fingerprint": fingerprint,
+                        "fingerprint_parts": dict(fingerprint_parts or {}),
+                        "step": done,
+                        "model": model.state_dict(),
+                        "optimizer": opt.state_dict(),
+                        "scheduler": sched.state_dict(),
+                        "scaler": scaler.state_dict(),
+                        "log": log,
+                        "window": window,
+                    },
+                )
+            if on_step is not None:
+                on_step(done)
     bar.close()
     model.eval()
     return log
 
 
-def save_checkpoint(checkpoint: Path, state: Mapping[str, Any]) -> None:
-    """Write the resume state atomically. torch reports a full disk as "basic_ios::clear:
-    iostream error" or "file write failed", naming no file: say which, and what to do."""
-    try:
-        with io.atomic_path(checkpoint) as tmp:
-            torch.save(dict(state), tmp)
-    except RuntimeError as e:
-        raise StdoError(
-            f"{checkpoint}: writing the resume checkpoint failed ({str(e).splitlines()[0]}); "
-            f"{io.free_space(checkpoint)}: a full disk is the usual cause. Free some space there and "
-            "run again (training resumes from the last checkpoint written)"
-        ) from e
+def _device_batches(data, indices: np.ndarray, settings: TrainSettings, start: int, block: int = 256):
+    """``(patch ids, LR, HR)`` of every step from ``start``, gathered from the patches in device
+    memory (:class:`stdo.sr.loop.DeviceArrays`); the ids of ``block`` steps cross in one copy."""
+    cache: dict = {}
+    for a in range(start, settings.steps, block):
+        host = block_ids(a, min(block, settings.steps - a), [settings], [indices], [cache])
+        dev = ids_to(host, data.device)
+        for i in range(host.shape[0]):
+            x, y = data.gather(dev[i, 0])
+            yield host[i, 0], x, y
 
 
 @contextlib.contextmanager
@@ -380,7 +260,45 @@ def run_training(**kwargs: Any) -> None:
         _run_training(**kwargs)
 
 
-def _run_training(
+@dataclass
+class PreparedUnit:
+    """One training unit ready to train: its model (initial weights), patches, settings, resume
+    fingerprint and what its outputs record (:func:`prepare_unit`)."""
+
+    unit: str
+    model: nn.Module
+    lr: np.ndarray
+    hr: np.ndarray
+    selection: np.ndarray
+    settings: TrainSettings
+    device: torch.device
+    fingerprint: str
+    fingerprint_parts: dict[str, Any]
+    extra: dict[str, Any]
+    params: dict[str, Any]
+    inputs: list[Path]
+    out_model: Path
+    out_log: Path
+    checkpoint: Path
+    keep_checkpoint: bool
+    conditioner: Callable[[nn.Module, np.ndarray], None] | None = None
+    write: dict[str, Any] = field(default_factory=dict)  # backbone, scale, kwargs of the model file
+
+    def member(self, arch: Any) -> fused.Member:
+        """This unit as a member of a fused group (:mod:`stdo.sr.fused`)."""
+        return fused.Member(
+            model=self.model,
+            indices=self.selection,
+            settings=self.settings,
+            arch=arch,
+            fusable=self.conditioner is None,
+            checkpoint=self.checkpoint,
+            fingerprint=self.fingerprint,
+            fingerprint_parts=self.fingerprint_parts,
+        )
+
+
+def prepare_unit(
     *,
     patches: Path,
     backbone: str,
@@ -395,13 +313,11 @@ def _run_training(
     proportions: list[float] | None = None,
     device: str = "auto",
     init: Path | None = None,
-    progress: bool = True,
     cafm_settings: dict[str, Any] | None = None,
     keep_checkpoint: bool = False,
-) -> None:
-    """Train the model of one training unit (see :mod:`stdo.methods`) and write its outputs.
-    ``cafm_settings``: :class:`stdo.models.cafm.CaFM`'s ``kernel_size`` and ``placement`` for a CaFM unit
-    (config ``cafm``; its defaults when absent)."""
+) -> PreparedUnit:
+    """Build one training unit's model (its seed's initial weights, or ``init``'s), selection,
+    settings and fingerprint, as :func:`_run_training` trains it (arguments: its)."""
     lr = io.open_array(patches / "lr.npy")
     hr = io.open_array(patches / "hr.npy")
     grid = json.loads((patches / "grid.json").read_text())
@@ -448,23 +364,6 @@ def _run_training(
         f"unit {unit}: {sel.size} of {len(index)} patches, {steps} steps of batch {ts.batch_size} on {dev}",
         flush=True,
     )
-    t0 = time.perf_counter()
-    ckpt = out_model.parent / CHECKPOINT_NAME
-    log = train_model(
-        model,
-        lr,
-        hr,
-        sel,
-        ts,
-        device=dev,
-        checkpoint=ckpt,
-        fingerprint=fingerprint,
-        fingerprint_parts=fingerprint_parts,
-        progress=progress,
-        conditioner=conditioner,
-        keep_final=keep_checkpoint,
-    )
-    seconds = time.perf_counter() - t0
     params = {
         "backbone": backbone,
         "backbone_kwargs": backbone_kwargs,
@@ -474,24 +373,133 @@ def _run_training(
         "budget_patches": budget,
         "settings": asdict(ts),
         "device": str(dev),
-        "train_seconds": seconds,
     }
-    write_outputs(
-        model,
-        log,
-        out_model=out_model,
-        out_log=out_log,
-        backbone=backbone,
-        scale=scale,
-        kwargs=backbone_kwargs,
-        extra=extra | {"train_seconds": seconds},
-        stage="train",
+    return PreparedUnit(
+        unit=unit,
+        model=model,
+        lr=lr,
+        hr=hr,
+        selection=sel,
+        settings=ts,
+        device=dev,
+        fingerprint=fingerprint,
+        fingerprint_parts=fingerprint_parts,
+        extra=extra,
         params=params,
         inputs=[patches / "index.csv"] + ([partition] if partition else []),
-        seed=ts.seed,
-        checkpoint=None if keep_checkpoint else ckpt,
+        out_model=out_model,
+        out_log=out_log,
+        checkpoint=out_model.parent / CHECKPOINT_NAME,
+        keep_checkpoint=keep_checkpoint,
+        conditioner=conditioner,
+        write={"backbone": backbone, "scale": scale, "kwargs": backbone_kwargs},
     )
-    print(f"trained in {seconds:.1f} s ({steps * ts.batch_size / max(seconds, 1e-9):.1f} patches/s)")
+
+
+def train_unit(u: PreparedUnit, progress: bool = True) -> list[dict[str, float]]:
+    """Train a prepared unit alone (:func:`train_model`, resuming from its checkpoint)."""
+    return train_model(
+        u.model,
+        u.lr,
+        u.hr,
+        u.selection,
+        u.settings,
+        device=u.device,
+        checkpoint=u.checkpoint,
+        fingerprint=u.fingerprint,
+        fingerprint_parts=u.fingerprint_parts,
+        progress=progress,
+        conditioner=u.conditioner,
+        keep_final=u.keep_checkpoint,
+    )
+
+
+def finish_unit(
+    u: PreparedUnit,
+    log: list[dict[str, float]],
+    seconds: float,
+    tf32: Mapping[str, bool] | None = None,
+    group: Mapping[str, Any] | None = None,
+) -> None:
+    """Write a trained unit's outputs (:func:`write_outputs`); ``seconds`` its training time (a
+    fused member's share of its group's), ``tf32`` the flags it trained under, ``group`` its
+    fused group (recorded in the sidecar)."""
+    params = u.params | {"train_seconds": seconds}
+    if tf32 is not None:
+        params["tf32"] = dict(tf32)
+    if group is not None:
+        params["fused"] = dict(group)
+    write_outputs(
+        u.model,
+        log,
+        out_model=u.out_model,
+        out_log=u.out_log,
+        **u.write,
+        extra=u.extra | {"train_seconds": seconds},
+        stage="train",
+        params=params,
+        inputs=u.inputs,
+        seed=u.settings.seed,
+        checkpoint=None if u.keep_checkpoint else u.checkpoint,
+    )
+
+
+def _run_training(*, progress: bool = True, **kwargs: Any) -> None:
+    """Train the model of one training unit (see :mod:`stdo.methods`) and write its outputs.
+    Arguments: :func:`prepare_unit`'s; ``cafm_settings``: :class:`stdo.models.cafm.CaFM`'s
+    ``kernel_size`` and ``placement`` for a CaFM unit (config ``cafm``; its defaults when absent)."""
+    u = prepare_unit(**kwargs)
+    t0 = time.perf_counter()
+    with tf32_mode(u.settings.tf32) as tf32:
+        log = train_unit(u, progress)
+    seconds = time.perf_counter() - t0
+    finish_unit(u, log, seconds, tf32=tf32)
+    steps, batch = u.settings.steps, u.settings.batch_size
+    print(f"trained in {seconds:.1f} s ({steps * batch / max(seconds, 1e-9):.1f} patches/s)")
+
+
+def _run_fused_job(jobs: list[dict[str, Any]], progress: bool) -> None:
+    """Train a job's units, those that can be fused (:func:`stdo.sr.fused.groups`) together, and
+    write each unit's outputs as :func:`_run_training` would; each group holds its members' locks
+    (:func:`unit_lock`) while it trains and writes."""
+    units = [prepare_unit(**kw) for kw in jobs]
+    arch = [
+        (str(kw["patches"]), kw["backbone"], json.dumps(kw["backbone_kwargs"], sort_keys=True), kw["scale"])
+        for kw in jobs
+    ]
+    for idx in fused.groups([u.member(a) for u, a in zip(units, arch, strict=True)]):
+        members = [units[i] for i in idx]
+        with contextlib.ExitStack() as locks:
+            for u in members:
+                locks.enter_context(unit_lock(u.out_model.parent))
+            t0 = time.perf_counter()
+            with tf32_mode(members[0].settings.tf32) as tf32:
+                if len(members) == 1:
+                    logs = [train_unit(members[0], progress)]
+                else:
+                    names = [f"{u.unit} (seed {u.settings.seed})" for u in members]
+                    print(f"training {len(members)} models together: {', '.join(names)}", flush=True)
+                    logs = fused.train_group(
+                        [u.member(a) for u, a in zip(members, [arch[i] for i in idx], strict=True)],
+                        members[0].lr,
+                        members[0].hr,
+                        device=members[0].device,
+                        progress=progress,
+                        keep_final=members[0].keep_checkpoint,
+                    )
+            seconds = time.perf_counter() - t0
+            group = None
+            if len(members) > 1:
+                group = {
+                    "members": [{"unit": u.unit, "seed": u.settings.seed} for u in members],
+                    "group_seconds": seconds,
+                    "share": "train_seconds is group_seconds / the members",
+                }
+            for u, log in zip(members, logs, strict=True):
+                finish_unit(u, log, seconds / len(members), tf32=tf32, group=group)
+        steps, batch = members[0].settings.steps, members[0].settings.batch_size
+        rate = steps * batch * len(members) / max(seconds, 1e-9)
+        print(f"trained {len(members)} in {seconds:.1f} s ({rate:.1f} patches/s)")
 
 
 def add_common_args(p: argparse.ArgumentParser) -> None:
@@ -533,7 +541,22 @@ def main(argv: list[str] | None = None) -> None:
         required=True,
         nargs="+",
         help="training unit(s), e.g. all, or stdo-k4-c0 ... stdo-k4-c3: several are trained one after "
-        "another in this process (one --out-model and --out-log each)",
+        "another in this process, or together where train.fuse says so (one --out-model and --out-log "
+        "each; a unit may be named once per seed, see --seed)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        nargs="+",
+        default=None,
+        help="the seed of each --unit (one per unit; default: the seed in --settings for every unit)",
+    )
+    p.add_argument(
+        "--fuse",
+        choices=fused.FUSE_MODES,
+        default=None,
+        help="train the units that can be fused together: auto (on CUDA), off (one after another), on "
+        "(the CPU too); default: --settings' fuse, else auto",
     )
     p.add_argument(
         "--epochs",
@@ -569,32 +592,48 @@ def main(argv: list[str] | None = None) -> None:
         p.error(
             f"{len(args.unit)} --unit for {len(args.out_model)} --out-model and {len(args.out_log)} --out-log"
         )
+    if args.seed is not None and len(args.seed) not in (1, len(args.unit)):
+        p.error(f"{len(args.seed)} --seed for {len(args.unit)} --unit: give one, or one per unit")
+    seeds = [None] * len(args.unit) if args.seed is None else args.seed * (len(args.unit) // len(args.seed))
     # several units (a train_stdo_k<k> job): each keeps its last step's checkpoint until all are
     # written, for Snakemake deletes every output of a job that fails, the finished models too; a
     # rerun then writes those again from their checkpoints instead of training them again
     keep = len(args.unit) > 1
     with io.stage_errors("train"):
         runtime.set_threads(args.threads)
-        for unit, out_model, out_log in zip(args.unit, args.out_model, args.out_log, strict=True):
+        jobs = []
+        for unit, seed, out_model, out_log in zip(
+            args.unit, seeds, args.out_model, args.out_log, strict=True
+        ):
             partition, proportions = unit_inputs(unit, args.partition, args.partitions, args.proportions)
-            run_training(
-                patches=args.patches,
-                backbone=args.backbone,
-                backbone_kwargs=args.backbone_kwargs,
-                scale=args.scale,
-                unit=unit,
-                epochs=args.epochs,
-                settings=args.settings,
-                out_model=out_model,
-                out_log=out_log,
-                partition=partition,
-                proportions=proportions,
-                device=args.device,
-                init=args.init,
-                progress=not args.no_progress,
-                cafm_settings=args.cafm,
-                keep_checkpoint=keep,
+            settings = args.settings if seed is None else {**args.settings, "seed": seed}
+            if args.fuse is not None:
+                settings = {**settings, "fuse": args.fuse}  # recorded as it was in force
+            jobs.append(
+                dict(
+                    patches=args.patches,
+                    backbone=args.backbone,
+                    backbone_kwargs=args.backbone_kwargs,
+                    scale=args.scale,
+                    unit=unit,
+                    epochs=args.epochs,
+                    settings=settings,
+                    out_model=out_model,
+                    out_log=out_log,
+                    partition=partition,
+                    proportions=proportions,
+                    device=args.device,
+                    init=args.init,
+                    cafm_settings=args.cafm,
+                    keep_checkpoint=keep,
+                )
             )
+        mode = args.fuse or args.settings.get("fuse", "auto")
+        if len(jobs) > 1 and fused.active(mode, runtime.resolve_device(args.device)):
+            _run_fused_job(jobs, progress=not args.no_progress)
+        else:
+            for kw in jobs:
+                run_training(**kw, progress=not args.no_progress)
         for out_model in args.out_model if keep else ():
             (out_model.parent / CHECKPOINT_NAME).unlink(missing_ok=True)
 

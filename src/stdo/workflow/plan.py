@@ -31,6 +31,13 @@ from stdo.workflow import paths
 from stdo.workflow.shell import flag, json_arg
 
 ABLATIONS = ("chunks", "schedules", "long_video")
+# train settings not passed to the jobs at their defaults (Plan.train_settings)
+QUIET_DEFAULTS: dict[str, tuple[Any, ...]] = {
+    "tf32": (None,),
+    "fuse": ("auto",),
+    "resident": ("auto",),
+    "compile": (False,),
+}
 HELDOUT_SUFFIX = "_heldout"
 
 
@@ -370,9 +377,14 @@ class Plan:
         self, lr: float, batch_size: int | None = None, seed: int | None = None
     ) -> dict[str, Any]:
         """TrainSettings fields (except steps) of a run: ``train`` without ``init`` and
-        ``seeds``, with ``lr`` and ``seed`` (the first of ``train.seeds`` unless given)."""
+        ``seeds``, with ``lr`` and ``seed`` (the first of ``train.seeds`` unless given). The
+        step settings added with fused training (:data:`QUIET_DEFAULTS`) are left out at their
+        defaults, so a config that does not set them gives the jobs the parameters it gave
+        before (Snakemake reruns a job whose parameters change)."""
         skip = {"init", "seeds"}
-        settings = {k: v for k, v in self.config["train"].items() if k not in skip} | {"lr": lr}
+        train = self.config["train"]
+        quiet = {k for k, v in train.items() if k in QUIET_DEFAULTS and v in QUIET_DEFAULTS[k]}
+        settings = {k: v for k, v in train.items() if k not in skip | quiet} | {"lr": lr}
         settings["seed"] = self.seeds[0] if seed is None else int(seed)
         if batch_size is not None:
             settings["batch_size"] = batch_size
