@@ -67,8 +67,8 @@ def unit_budget(plan: Plan, video: str, scale: int, unit: str, fps: float) -> in
         k, c = int(p["k"]), int(p["c"])
         return n // k + (1 if c < n % k else 0)
     if p.spec.name == "nas":
-        chunk = methods.time_chunks(np.arange(frames), frames, int(p["n"]))
-        return int((chunk == int(p["c"])).sum()) * cols * rows
+        segment = methods.time_segments(np.arange(frames), frames, int(p["n"]))
+        return int((segment == int(p["c"])).sum()) * cols * rows
     return n
 
 
@@ -94,7 +94,7 @@ def plan_groups(units: list[dict]) -> list[list[dict]]:
     step count, every seed; CaFM units alone."""
     groups: dict[tuple, list[dict]] = {}
     for i, u in enumerate(units):
-        alone = methods.unit_cafm_chunks(u["unit"]) is not None
+        alone = methods.unit_cafm_segments(u["unit"]) is not None
         key = ("alone", i) if alone else (u["video"], u["scale"], u["backbone"], u["steps"])
         groups.setdefault(key, []).append(u)
     return list(groups.values())

@@ -104,7 +104,7 @@ def test_vdsr_espcn_srcnn_sites_follow_cafms_code():
     ]
 
 
-def test_parameters_per_chunk_hand_count():
+def test_parameters_per_segment_hand_count():
     # EDSR, kernel 1 depthwise: per site 8 weights + 8 biases + gamma, 2 sites per block, 2 blocks
     assert CaFM(build_model("edsr", scale=2, **SMALL["edsr"]), 3).parameters_per_segment() == 4 * (8 + 8 + 1)
     # WDSR: a wide site (32 channels) and a narrow one (8) per block

@@ -35,6 +35,7 @@ from stdo.core import io
 from stdo.core.metrics import mse_to_psnr
 from stdo.core.optim import Adam
 from stdo.models import build_model, modelfile
+from stdo.models.cafm import CaFM
 from stdo.sr import fused, loop
 from stdo.sr.infer import patch_mse, to_tensor
 from stdo.sr.train import TrainSettings, train_model
@@ -209,9 +210,11 @@ def test_groups_share_shape_steps_and_settings_but_not_cafm_or_fp16(arrays):
         member(4, amp="fp16"),
         member(5),
     ]
-    ms.append(fused.Member(ms[0].model, ix, ms[0].settings, arch="espcn", fusable=False))  # e.g. CaFM
+    ms.append(fused.Member(ms[0].model, ix, ms[0].settings, arch="espcn", fusable=False))
     ms.append(member(6, lr=2e-4))
-    assert fused.groups(ms) == [[0, 1, 5], [2], [3], [4], [6], [7]]
+    cafm = CaFM(build_model("espcn", scale=2, seed=7, **TINY["espcn"]), 2)  # per-sample modulation
+    ms.append(fused.Member(cafm, ix, ms[0].settings, arch="espcn"))
+    assert fused.groups(ms) == [[0, 1, 5], [2], [3], [4], [6], [7], [8]]
     assert fused.active("auto", torch.device("cpu")) is False and fused.active("on", torch.device("cpu"))
     assert fused.active(False, torch.device("cuda")) is False  # YAML's off
     with pytest.raises(Exception, match="cannot train together"):

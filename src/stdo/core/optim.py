@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -70,7 +70,7 @@ class Adam:
     def step(self) -> None:
         group = self.param_groups[0]
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        live = [p for p in self.params if p.grad is not None]
+        live: list[torch.Tensor] = [p for p in self.params if p.grad is not None]
         if self.foreach and live and len({self._state(p)["step"] for p in live}) == 1:
             self._step_foreach(live, lr, beta1, beta2, eps)
             return
@@ -94,7 +94,7 @@ class Adam:
         for st in states:
             st["step"] += 1
         step = states[0]["step"]
-        grads = [p.grad for p in params]
+        grads = [cast(torch.Tensor, p.grad) for p in params]  # the live ones: step() filtered them
         exp_avgs = [st["exp_avg"] for st in states]
         exp_avg_sqs = [st["exp_avg_sq"] for st in states]
         torch._foreach_lerp_(exp_avgs, grads, 1 - beta1)

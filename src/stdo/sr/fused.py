@@ -48,6 +48,7 @@ from tqdm import tqdm
 
 from stdo.core.errors import StdoError
 from stdo.core.optim import Adam
+from stdo.models.cafm import CaFM
 from stdo.sr.loop import (
     FUSE_MODES,
     TrainSettings,
@@ -93,7 +94,7 @@ class Member:
 def fusion_key(m: Member) -> Hashable | None:
     """What members must share to train together: architecture, parameter shapes and every
     setting but the seed (steps and batch size among them); None when ``m`` trains alone."""
-    if not m.fusable or m.settings.amp == "fp16" or hasattr(m.model, "set_chunk"):
+    if not m.fusable or m.settings.amp == "fp16" or isinstance(m.model, CaFM):
         return None
     shapes = tuple(
         (n, tuple(t.shape), t.dtype) for n, t in [*m.model.named_parameters(), *m.model.named_buffers()]
@@ -180,13 +181,14 @@ def _load_optimizer_states(opt: Adam, states: list[dict[str, Any]]) -> None:
         per = [{int(k): v for k, v in sd["state"].items()}.get(j) for sd in states]
         if all(s is None for s in per):
             continue
-        steps = {s["step"] for s in per if s is not None}
-        if None in per or len(steps) != 1:
+        have = [s for s in per if s is not None]
+        steps = {s["step"] for s in have}
+        if len(have) != len(per) or len(steps) != 1:
             raise StdoError("members resumed at one step have Adam states of different steps")
         opt.state[p] = {
             "step": steps.pop(),
-            "exp_avg": torch.stack([s["exp_avg"] for s in per]).to(p.device),
-            "exp_avg_sq": torch.stack([s["exp_avg_sq"] for s in per]).to(p.device),
+            "exp_avg": torch.stack([s["exp_avg"] for s in have]).to(p.device),
+            "exp_avg_sq": torch.stack([s["exp_avg_sq"] for s in have]).to(p.device),
         }
 
 
@@ -306,8 +308,10 @@ def _train_stacked(
     logs = [list(st["log"]) if st else [] for st in states]
     windows = [list(st["window"]) if st else [] for st in states]
     if start:
-        _load_optimizer_states(opt, [st["optimizer"] for st in states])
-        sched.load_state_dict(states[0]["scheduler"])
+        resumed = [st for st in states if st is not None]
+        assert len(resumed) == len(states)  # a group resumes at one step, every member from its state
+        _load_optimizer_states(opt, [st["optimizer"] for st in resumed])
+        sched.load_state_dict(resumed[0]["scheduler"])
     scaler_state = torch.amp.GradScaler("cuda", enabled=False).state_dict()  # no loss scaling when fused
     log_every = s.log_every or max(1, s.steps // 200)
     dtype = amp_dtype(s, device)

@@ -105,7 +105,8 @@ class TrainSettings:
                 f"unknown training setting{'s' if len(unknown) > 1 else ''} "
                 f"{', '.join(map(repr, unknown))}; known settings: {', '.join(known)}"
             )
-        return cls(steps=steps, **{k: (tuple(v) if isinstance(v, list) else v) for k, v in settings.items()})
+        given: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in settings.items()}
+        return cls(steps=steps, **given)
 
     def fingerprint_fields(self) -> dict[str, Any]:
         """The fields that determine the trained weights: all but :data:`NOT_FINGERPRINTED`

@@ -144,7 +144,7 @@ def train_model(
                 loss = F.l1_loss(model(x) / 255.0, y / 255.0)
             opt.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
-            scaler.step(opt)
+            scaler.step(opt)  # type: ignore[arg-type]  # stdo's Adam is what GradScaler uses of an Optimizer
             scaler.update()
             sched.step()
             window.append(float(loss.detach()))
@@ -338,10 +338,11 @@ def prepare_unit(
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(ts.seed)
             model = CaFM(model, cafm_segments, **(cafm_settings or {}))
-        patch_chunk = torch.from_numpy(methods.patch_time_segments(index, cafm_segments))
+        patch_segment = torch.from_numpy(methods.patch_time_segments(index, cafm_segments))
 
         def conditioner(m: nn.Module, ids: np.ndarray) -> None:
-            m.set_segment(patch_chunk[torch.from_numpy(ids)].to(dev))
+            assert isinstance(m, CaFM)
+            m.set_segment(patch_segment[torch.from_numpy(ids)].to(dev))
 
     # what a resumed checkpoint must share: the content of every input, not only its name
     fingerprint_parts = {
@@ -355,10 +356,10 @@ def prepare_unit(
         "patch_data": patch_data_hash(grid, lr, hr),
         "init": str(init) if init else None,
         "init_sha256": io.sha256_file(init) if init else None,
-    } | ({"cafm": model.record()} if cafm_segments is not None else {})
+    } | ({"cafm": model.record()} if isinstance(model, CaFM) else {})
     fingerprint = io.sha256_json(fingerprint_parts)
     extra = {"unit": unit, "patches": int(sel.size), "steps": steps}
-    if cafm_segments is not None:
+    if isinstance(model, CaFM):  # (the model file's key says chunk for a time segment)
         extra |= model.record() | {"cafm_params_per_chunk": model.parameters_per_segment()}
     print(
         f"unit {unit}: {sel.size} of {len(index)} patches, {steps} steps of batch {ts.batch_size} on {dev}",
