@@ -1,4 +1,4 @@
-"""Item 1: a checkpoint made from other data (or another init file's content) is never resumed."""
+"""Item 1: a resume state made from other data (or another init file's content) is never resumed."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def _args(patches: Path, out: Path, init: Path | None = None) -> list[str]:
 
 
 def _interrupted(monkeypatch, args: list[str]) -> None:
-    """Train, and die just before the outputs are written: the last checkpoint stays behind."""
+    """Train, and die just before the outputs are written: the last resume state stays behind."""
 
     def killed(*a, **k):
         raise KeyboardInterrupt
@@ -47,7 +47,7 @@ def test_item01_checkpoint_of_another_video_is_not_resumed(
 ):
     out, clean = tmp_path / "m", tmp_path / "clean"
     _interrupted(monkeypatch, _args(patch_dir, out))
-    assert (out / train.CHECKPOINT_NAME).exists()
+    assert (out / train.RESUME_NAME).exists()
     capsys.readouterr()
     train.main(_args(mirrored_patch_dir, out))  # the same size and frame count, mirrored
     said = capsys.readouterr().out

@@ -1,5 +1,5 @@
-"""Items 7 and 8 (the trainer's part): two trainers never write one unit's checkpoint (the second
-stops naming the first), and a full disk during a checkpoint write names the checkpoint and what
+"""Items 7 and 8 (the trainer's part): two trainers never write one unit's resume state (the second
+stops naming the first), and a full disk during a resume state write names the resume state and what
 to do instead of torch's "basic_ios::clear: iostream error"."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def test_item07_a_second_trainer_of_one_unit_stops_naming_the_first(patch_dir, t
         assert e.value.code == 2
         err = capsys.readouterr().err.strip()
         assert f"another trainer holds this unit's resume state (pid {holder.pid} on " in err
-        assert f"lock {out / train.LOCK_NAME}" in err and not (out / train.CHECKPOINT_NAME).exists()
+        assert f"lock {out / train.LOCK_NAME}" in err and not (out / train.RESUME_NAME).exists()
     finally:
         holder.kill()
         holder.wait()
@@ -53,7 +53,7 @@ def test_item08_a_full_disk_during_a_checkpoint_write_names_the_checkpoint(
     patch_dir, tmp_path, small_disk, monkeypatch, capsys
 ):
     mnt, real = small_disk
-    if real:  # fill the 1 MiB disk but for a few KiB: the checkpoint (about 100 KB) does not fit
+    if real:  # fill the 1 MiB disk but for a few KiB: the resume state (about 100 KB) does not fit
         (mnt / "filler").write_bytes(b"\0" * (os.statvfs(mnt).f_bavail * os.statvfs(mnt).f_frsize - 8192))
     else:  # no root to mount a tmpfs: torch's own words for a full disk, given by hand
 
@@ -65,8 +65,6 @@ def test_item08_a_full_disk_during_a_checkpoint_write_names_the_checkpoint(
         train.main(_args(patch_dir, mnt / "unit"))
     assert e.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) and err[-1].startswith(
-        f"stdo train: error: {mnt / 'unit' / train.CHECKPOINT_NAME}: writing"
-    )
+    assert len(err) and err[-1].startswith(f"stdo train: error: {mnt / 'unit' / train.RESUME_NAME}: writing")
     assert "a full disk is the usual cause. Free some space there and run again" in err[-1]
     assert not list((mnt / "unit").glob(".*.part"))

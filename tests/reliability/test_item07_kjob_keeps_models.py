@@ -1,6 +1,6 @@
 """Item 7 (the k-job's part): Snakemake deletes every output of a failed job, so an interrupted
 ``train_stdo_k<k>`` job lost the chunk models it had finished and the rerun trained them again.
-Each unit of a several-unit job now keeps its last step's checkpoint until every unit is written:
+Each unit of a several-unit job now keeps its last step's resume state until every unit is written:
 the rerun writes the finished models from them, with the same weights, without training."""
 
 from __future__ import annotations
@@ -48,16 +48,16 @@ def test_item07_an_interrupted_k_job_keeps_its_finished_models(patch_dir, tmp_pa
     first = _weights(c0 / "model.pt")
     for f in (c0 / "model.pt", c0 / "log.csv"):  # Snakemake deletes the failed job's outputs
         f.unlink()
-    assert (c0 / train.CHECKPOINT_NAME).exists()
+    assert (c0 / train.RESUME_NAME).exists()
     monkeypatch.setattr(train, "_run_training", real)
     capsys.readouterr()
     train.main(_args(patch_dir, [c0, c1]))
     out = capsys.readouterr().out
-    assert f"resuming from {c0 / train.CHECKPOINT_NAME} at step" in out
+    assert f"resuming from {c0 / train.RESUME_NAME} at step" in out
     line = next(ln for ln in out.splitlines() if ln.startswith(f"resuming from {c0}"))
     done, total = line.rsplit(" ", 1)[1].split("/")
     assert done == total  # nothing trained again
     assert all(torch.equal(first[k], v) for k, v in _weights(c0 / "model.pt").items())
     assert (c1 / "model.pt").exists()
     # every unit written: no resume state is left behind
-    assert not (c0 / train.CHECKPOINT_NAME).exists() and not (c1 / train.CHECKPOINT_NAME).exists()
+    assert not (c0 / train.RESUME_NAME).exists() and not (c1 / train.RESUME_NAME).exists()

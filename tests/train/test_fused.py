@@ -261,7 +261,7 @@ def _state(path: Path) -> dict:
 
 
 def test_cli_fuses_on_request_and_a_killed_group_resumes_to_the_same_weights(patch_dir, tmp_path):
-    """64 patches per chunk, batch 8, 15 epochs: 120 steps per member; killed after a checkpoint
+    """64 patches per chunk, batch 8, 15 epochs: 120 steps per member; killed after a resume state
     at step 30 or later and run again, the group ends as the uninterrupted group, and both as the
     members trained one after another (fuse off) to float rounding grown over 120 steps (max 2e-3,
     relative L2 1e-3)."""
@@ -283,7 +283,7 @@ def test_cli_fuses_on_request_and_a_killed_group_resumes_to_the_same_weights(pat
     proc = subprocess.Popen(
         _cmd(patch_dir, chunks, cut, "on"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
     )
-    ckpts = [cut / f"m{i}" / loop.CHECKPOINT_NAME for i in range(3)]
+    ckpts = [cut / f"m{i}" / loop.RESUME_NAME for i in range(3)]
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         try:
@@ -320,12 +320,12 @@ def test_cli_fuses_on_request_and_a_killed_group_resumes_to_the_same_weights(pat
     assert not torch.equal(m0["body.0.weight"], m2["body.0.weight"])  # one unit, two seeds, two models
 
 
-def test_members_killed_between_checkpoint_writes_resume_as_groups_of_one_step(
+def test_members_killed_between_resume_state_writes_resume_as_groups_of_one_step(
     arrays, tmp_path, monkeypatch, capsys
 ):
-    """A kill after the first member's checkpoint of step 10 and before the others': the rerun
+    """A kill after the first member's resume state of step 10 and before the others': the rerun
     trains that member from step 10 and the other two from the start, and every one ends where
-    it would have; the fused checkpoints resume in the one-model loop too (one format)."""
+    it would have; the fused resume states resume in the one-model loop too (one format)."""
     lr, hr = arrays
     ix = [np.arange(0, len(lr), 2), np.arange(1, len(lr), 2), np.arange(0, len(lr), 2)]
 
@@ -336,7 +336,7 @@ def test_members_killed_between_checkpoint_writes_resume_as_groups_of_one_step(
                 ix[s],
                 TrainSettings(steps=20, batch_size=8, lr=1e-3, seed=s, checkpoint_every=10),
                 arch="espcn",
-                checkpoint=root / f"m{s}" / loop.CHECKPOINT_NAME,
+                resume_state=root / f"m{s}" / loop.RESUME_NAME,
                 fingerprint=f"f{s}",
             )
             for s in range(3)
@@ -346,10 +346,10 @@ def test_members_killed_between_checkpoint_writes_resume_as_groups_of_one_step(
         (tmp_path / "cut" / f"m{s}").mkdir(parents=True)
     ref = members(tmp_path / "ref")
     for m in ref:
-        m.checkpoint.parent.mkdir(parents=True)
+        m.resume_state.parent.mkdir(parents=True)
     fused.train_group(ref, lr, hr, progress=False)
 
-    real, calls = fused.save_checkpoint, []
+    real, calls = fused.save_resume_state, []
 
     def killed_after_one(path, state):
         calls.append(path)
@@ -357,11 +357,11 @@ def test_members_killed_between_checkpoint_writes_resume_as_groups_of_one_step(
             raise KeyboardInterrupt
         real(path, state)
 
-    monkeypatch.setattr(fused, "save_checkpoint", killed_after_one)
+    monkeypatch.setattr(fused, "save_resume_state", killed_after_one)
     with pytest.raises(KeyboardInterrupt):
         fused.train_group(members(tmp_path / "cut"), lr, hr, progress=False)
-    monkeypatch.setattr(fused, "save_checkpoint", real)
-    assert [p.exists() for p in (tmp_path / "cut" / f"m{s}" / loop.CHECKPOINT_NAME for s in range(3))] == [
+    monkeypatch.setattr(fused, "save_resume_state", real)
+    assert [p.exists() for p in (tmp_path / "cut" / f"m{s}" / loop.RESUME_NAME for s in range(3))] == [
         True,
         False,
         False,
@@ -371,10 +371,10 @@ def test_members_killed_between_checkpoint_writes_resume_as_groups_of_one_step(
     for a, b in zip(ref, again, strict=True):
         _close(a.model.state_dict(), b.model.state_dict(), "uneven resume")
 
-    # a fused group's checkpoints, resumed by the one-model loop (one format)
+    # a fused group's resume states, resumed by the one-model loop (one format)
     one = members(tmp_path / "one")
     for m in one:
-        m.checkpoint.parent.mkdir(parents=True)
+        m.resume_state.parent.mkdir(parents=True)
     calls.clear()
 
     def killed_after_all(path, state):
@@ -383,15 +383,15 @@ def test_members_killed_between_checkpoint_writes_resume_as_groups_of_one_step(
         if len(calls) == 3:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(fused, "save_checkpoint", killed_after_all)
+    monkeypatch.setattr(fused, "save_resume_state", killed_after_all)
     with pytest.raises(KeyboardInterrupt):
         fused.train_group(one, lr, hr, progress=False)
-    monkeypatch.setattr(fused, "save_checkpoint", real)
+    monkeypatch.setattr(fused, "save_resume_state", real)
     capsys.readouterr()
     m = build_model("espcn", scale=2, seed=1, **TINY["espcn"])
     log = train_model(
-        m, lr, hr, ix[1], one[1].settings, checkpoint=one[1].checkpoint, fingerprint="f1", progress=False
+        m, lr, hr, ix[1], one[1].settings, resume_state=one[1].resume_state, fingerprint="f1", progress=False
     )
-    assert f"resuming from {one[1].checkpoint} at step 10/20" in capsys.readouterr().out
+    assert f"resuming from {one[1].resume_state} at step 10/20" in capsys.readouterr().out
     assert [r["step"] for r in log] == list(range(1, 21))
     _close(ref[1].model.state_dict(), m.state_dict(), "alone after fused")

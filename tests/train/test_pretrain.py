@@ -43,7 +43,7 @@ def test_f0_may_not_train_on_the_videos_photographs(tmp_path, capsys):
 
 def _pretrain_cmd(out: Path, images: str = "camera", steps: int = 960) -> list[str]:
     # camera (512x512, not in the demo video) in 8-px LR tiles: 4096 tiles; log rows every 7
-    # steps, checkpoints every 10, so a resume lands inside a logging window
+    # steps, resume states every 10, so a resume lands inside a logging window
     settings = '{"batch_size":8,"lr":0.001,"seed":1,"checkpoint_every":10,"log_every":7}'
     return [sys.executable, "-m", "stdo.sr.pretrain", "--images", images, "--patch", "8",
             "--steps", str(steps), "--backbone", "espcn", "--scale", "2", "--settings", settings,
@@ -69,7 +69,7 @@ def test_killed_pretraining_resumes_to_the_same_weights(tmp_path):
     proc.wait()
     assert not (cut / "model.pt").exists() and not (cut / "log.csv").exists()
 
-    # the checkpoint is f0's of these images only: pretraining on other images ignores it
+    # the resume state is f0's of these images only: pretraining on other images ignores it
     other.mkdir()
     shutil.copy(ckpt, other / ".checkpoint.pt")
     run = subprocess.run(_pretrain_cmd(other, images="coins", steps=20), capture_output=True, text=True)

@@ -88,7 +88,7 @@ def test_empty_selection_is_an_error(patch_dir):
 
 
 def _train_cmd(patch_dir: Path, out: Path, steps_epochs: float) -> list[str]:
-    # log rows every 7 steps, checkpoints every 10: a resume lands inside a logging window
+    # log rows every 7 steps, resume states every 10: a resume lands inside a logging window
     settings = '{"batch_size":8,"lr":0.001,"seed":1,"checkpoint_every":10,"log_every":7}'
     return [
         sys.executable,
@@ -151,7 +151,7 @@ def test_killed_training_resumes_to_the_same_weights(patch_dir, tmp_path):
     pd.testing.assert_frame_equal(log, pd.read_csv(ref / "log.csv"))
 
 
-def test_stale_checkpoint_from_other_settings_is_ignored(patch_dir, tmp_path):
+def test_stale_resume_state_from_other_settings_is_ignored(patch_dir, tmp_path):
     out = tmp_path / "m"
     proc = subprocess.Popen(_train_cmd(patch_dir, out, 40), stdout=subprocess.DEVNULL)
     while not (out / ".checkpoint.pt").exists():
@@ -162,10 +162,10 @@ def test_stale_checkpoint_from_other_settings_is_ignored(patch_dir, tmp_path):
     assert "ignoring" in again.stdout and "resuming" not in again.stdout
 
 
-def test_damaged_checkpoint_is_ignored(patch_dir, tmp_path):
+def test_damaged_resume_state_is_ignored(patch_dir, tmp_path):
     out = tmp_path / "m"
     out.mkdir()
-    (out / ".checkpoint.pt").write_bytes(b"\x00not a checkpoint" * 10)
+    (out / ".checkpoint.pt").write_bytes(b"\x00not a resume state" * 10)
     run = subprocess.run(_train_cmd(patch_dir, out, 1), capture_output=True, text=True, check=True)
     assert "unreadable" in run.stdout and (out / "model.pt").exists()
     assert not (out / ".checkpoint.pt").exists()

@@ -17,7 +17,7 @@ Each member stays itself:
   over the stacked weights (``foreach``: a few kernel launches per step whatever the group
   size), which is element-wise, so each member's slice is updated as its own Adam would update
   it (bit for bit on the CPU, given the same gradient);
-* its resume state: a checkpoint in its own folder, in the one-model loop's format (either loop
+* its resume state: a resume state in its own folder, in the one-model loop's format (either loop
   resumes the other's); members killed at different steps resume as groups of equal step;
 * its outputs: the caller writes each member's files as for a model trained alone.
 
@@ -58,9 +58,9 @@ from stdo.sr.loop import (
     block_ids,
     ids_to,
     make_scheduler,
-    read_checkpoint,
+    read_resume_state,
     resident_arrays,
-    save_checkpoint,
+    save_resume_state,
     tf32_mode,
 )
 
@@ -79,14 +79,14 @@ def active(mode: Any, device: torch.device) -> bool:
 @dataclass
 class Member:
     """One model of a fused group: its model (initial weights), patches, settings, and the
-    resume checkpoint of its own (``fingerprint`` as :func:`stdo.sr.train.train_model`'s)."""
+    resume state of its own (``fingerprint`` as :func:`stdo.sr.train.train_model`'s)."""
 
     model: nn.Module
     indices: np.ndarray
     settings: TrainSettings
     arch: Hashable = None  # what builds the model (backbone, kwargs, scale): members share it
     fusable: bool = True  # False: trains alone (CaFM's per-batch modulation)
-    checkpoint: Path | None = None
+    resume_state: Path | None = None
     fingerprint: str = ""
     fingerprint_parts: Mapping[str, Any] | None = field(default=None)
 
@@ -246,8 +246,8 @@ def train_group(
 ) -> list[list[dict[str, float]]]:
     """Train ``members`` (one :func:`fusion_key`) together in place on their patches of
     ``lr``/``hr``; returns each member's loss log, as :func:`stdo.sr.train.train_model` returns
-    its. Each resumes from its own checkpoint; members whose checkpoints are at different steps
-    (killed between two members' checkpoint writes) train as one group per resume step.
+    its. Each resumes from its own resume state; members whose resume states are at different steps
+    (killed between two members' resume state writes) train as one group per resume step.
     ``on_step(steps_done)`` runs after every step (benchmarks time the steps with it)."""
     device = torch.device(device)
     members = list(members)
@@ -259,7 +259,7 @@ def train_group(
         if m.indices.size == 0:
             raise StdoError("no patches selected for training")
     steps = members[0].settings.steps
-    states = [read_checkpoint(m.checkpoint, m.fingerprint, m.fingerprint_parts, steps) for m in members]
+    states = [read_resume_state(m.resume_state, m.fingerprint, m.fingerprint_parts, steps) for m in members]
     starts = [int(st["step"]) if st else 0 for st in states]
     logs: list[list[dict[str, float]]] = [[] for _ in members]
     with tf32_mode(members[0].settings.tf32):
@@ -363,14 +363,14 @@ def _train_stacked(
             bar.set_postfix(loss=f"{np.mean([log[-1]['loss'] for log in logs]):.4f}")
         bar.update(1)
         due = keep_final if done == s.steps else done % s.checkpoint_every == 0
-        if due and any(m.checkpoint is not None for m in members):
+        if due and any(m.resume_state is not None for m in members):
             flush()
             unstack()
             for i, (m, model) in enumerate(zip(members, models, strict=True)):
-                if m.checkpoint is None:
+                if m.resume_state is None:
                     continue
-                save_checkpoint(
-                    m.checkpoint,
+                save_resume_state(
+                    m.resume_state,
                     {
                         "fingerprint": m.fingerprint,
                         "fingerprint_parts": dict(m.fingerprint_parts or {}),

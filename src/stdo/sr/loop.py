@@ -29,7 +29,7 @@ from stdo.core import io
 from stdo.core.errors import StdoError
 from stdo.core.optim import Adam, Schedule
 
-CHECKPOINT_NAME = ".checkpoint.pt"
+RESUME_NAME = ".checkpoint.pt"
 LOCK_NAME = ".checkpoint.lock"
 SCHEDULES = ("multistep", "cosine")
 AMP_MODES = (False, "fp16", "bf16")  # ``true`` is ``fp16`` (what ``amp: true`` always meant)
@@ -244,45 +244,45 @@ _PART_NAMES = {
 
 
 def stale_reason(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> str:
-    """Why a checkpoint made from fingerprint parts ``old`` does not fit ``new``, in words."""
+    """Why a resume state made from fingerprint parts ``old`` does not fit ``new``, in words."""
     if not old or not new:
-        return "other settings or data (it records no details: an older checkpoint)"
+        return "other settings or data (it records no details: an older resume state)"
     changed = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
     return ", ".join(_PART_NAMES.get(k, f"another {k}") for k in changed) or "other settings or data"
 
 
-def read_checkpoint(
-    checkpoint: Path | None, fingerprint: str, fingerprint_parts: Mapping[str, Any] | None, steps: int
+def read_resume_state(
+    resume_state: Path | None, fingerprint: str, fingerprint_parts: Mapping[str, Any] | None, steps: int
 ) -> dict[str, Any] | None:
-    """The resume state in ``checkpoint`` when it was made by this run (same ``fingerprint``),
+    """The resume state in ``resume_state`` when it was made by this run (same ``fingerprint``),
     else None, saying why it is ignored (unreadable, or made from other inputs)."""
-    if checkpoint is None or not checkpoint.exists():
+    if resume_state is None or not resume_state.exists():
         return None
     try:
-        state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+        state = torch.load(resume_state, map_location="cpu", weights_only=False)
     except Exception as e:  # noqa: BLE001 - a damaged file is not worth stopping for
-        print(f"ignoring {checkpoint}: unreadable ({e})", flush=True)
+        print(f"ignoring {resume_state}: unreadable ({e})", flush=True)
         return None
     if state and state.get("fingerprint") == fingerprint:
-        print(f"resuming from {checkpoint} at step {int(state['step'])}/{steps}", flush=True)
+        print(f"resuming from {resume_state} at step {int(state['step'])}/{steps}", flush=True)
         return state
     if state:
         why = stale_reason(state.get("fingerprint_parts"), fingerprint_parts)
-        print(f"ignoring {checkpoint}: it was made with {why}; starting over", flush=True)
+        print(f"ignoring {resume_state}: it was made with {why}; starting over", flush=True)
     return None
 
 
-def save_checkpoint(checkpoint: Path, state: Mapping[str, Any]) -> None:
+def save_resume_state(resume_state: Path, state: Mapping[str, Any]) -> None:
     """Write the resume state atomically. torch reports a full disk as "basic_ios::clear:
     iostream error" or "file write failed", naming no file: say which, and what to do."""
     try:
-        with io.atomic_path(checkpoint) as tmp:
+        with io.atomic_path(resume_state) as tmp:
             torch.save(dict(state), tmp)
     except RuntimeError as e:
         raise StdoError(
-            f"{checkpoint}: writing the resume checkpoint failed ({str(e).splitlines()[0]}); "
-            f"{io.free_space(checkpoint)}: a full disk is the usual cause. Free some space there and "
-            "run again (training resumes from the last checkpoint written)"
+            f"{resume_state}: writing the resume state failed ({str(e).splitlines()[0]}); "
+            f"{io.free_space(resume_state)}: a full disk is the usual cause. Free some space there and "
+            "run again (training resumes from the last resume state written)"
         ) from e
 
 

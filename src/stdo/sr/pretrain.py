@@ -6,8 +6,8 @@ the four flips/transposes of every photograph are added. The default images are
 ``skimage.data`` photographs that the demo video does not use; the paper config trains on
 DIV2K's training images (``--image-dir``), as generic SR models usually are.
 
-Like every training run, pretraining checkpoints beside its output model and resumes from
-there after a kill (see :mod:`stdo.sr.train`); the checkpoint is removed once the outputs are in
+Like every training run, pretraining saves its resume state beside its output model and resumes from
+there after a kill (see :mod:`stdo.sr.train`); the resume state is removed once the outputs are in
 place.
 """
 
@@ -24,7 +24,7 @@ from stdo.core import io, runtime
 from stdo.core.errors import StdoError
 from stdo.core.imaging import downscale
 from stdo.models import build_model
-from stdo.sr.train import CHECKPOINT_NAME, TrainSettings, train_model, write_outputs
+from stdo.sr.train import RESUME_NAME, TrainSettings, train_model, write_outputs
 from stdo.video.patches import split
 from stdo.video.photos import load_photo
 
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
                 "settings": settings.fingerprint_fields(),
             }
         )
-        ckpt = args.out_model.parent / CHECKPOINT_NAME
+        ckpt = args.out_model.parent / RESUME_NAME
         log = train_model(
             model,
             lr,
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
             np.arange(len(lr)),
             settings,
             device=dev,
-            checkpoint=ckpt,
+            resume_state=ckpt,
             fingerprint=fingerprint,
             progress=not args.no_progress,
         )
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
             stage="pretrain",
             params=params,
             seed=settings.seed,
-            checkpoint=ckpt,
+            resume_state=ckpt,
         )
         print(json.dumps({"final_loss": log[-1]["loss"], "tiles": len(lr)}))
 

@@ -5,7 +5,7 @@ L1 loss, Adam, and a learning-rate schedule: ``cosine`` (the STDO authors' train
 whole run, which has the same shape) or ``multistep`` (decay by ``lr_gamma`` at
 ``lr_milestones``, fractions of the run). Batches are a pure function of
 ``(seed, step)`` (epoch-wise permutations of the unit's patches), so a run that is killed and
-started again resumes from its last checkpoint and ends with the same weights as an
+started again resumes from its last resume state and ends with the same weights as an
 uninterrupted run. Checkpoints live beside the outputs in ``<outdir>/.checkpoint.pt`` (not a
 workflow output, so Snakemake does not delete it when a job dies) and are removed once the
 final ``model.pt`` and ``log.csv`` are in place. Output names are fixed, never an epoch or a
@@ -42,8 +42,8 @@ from stdo.models.cafm import CaFM
 from stdo.sr import fused
 from stdo.sr.infer import to_tensor
 from stdo.sr.loop import (  # noqa: F401 - the trainer's names, defined with the fused loop's
-    CHECKPOINT_NAME,
     LOCK_NAME,
+    RESUME_NAME,
     SCHEDULES,
     TrainSettings,
     _as_is,
@@ -54,9 +54,9 @@ from stdo.sr.loop import (  # noqa: F401 - the trainer's names, defined with the
     block_ids,
     ids_to,
     make_scheduler,
-    read_checkpoint,
+    read_resume_state,
     resident_arrays,
-    save_checkpoint,
+    save_resume_state,
     stale_reason,
     steps_for,
     tf32_mode,
@@ -79,7 +79,7 @@ def train_model(
     settings: TrainSettings,
     *,
     device: torch.device | str = "cpu",
-    checkpoint: Path | None = None,
+    resume_state: Path | None = None,
     fingerprint: str = "",
     fingerprint_parts: Mapping[str, Any] | None = None,
     progress: bool = True,
@@ -89,8 +89,8 @@ def train_model(
 ) -> list[dict[str, float]]:
     """Train ``model`` in place on patches ``indices`` of (memory-mapped) ``lr``/``hr``.
 
-    Returns the loss log (one row per ``log_every`` steps). With ``checkpoint`` set, state is
-    saved every ``checkpoint_every`` steps and a matching checkpoint (same ``fingerprint``)
+    Returns the loss log (one row per ``log_every`` steps). With ``resume_state`` set, state is
+    saved every ``checkpoint_every`` steps and a matching resume state (same ``fingerprint``)
     is resumed from; ``fingerprint_parts`` (what the fingerprint was made of, stored with it)
     lets a mismatch say which input changed. ``conditioner(model, patch_ids)`` runs before each
     forward pass (CaFM uses it to select each patch's chunk modulation). ``keep_final`` saves the
@@ -111,7 +111,7 @@ def train_model(
     log: list[dict[str, float]] = []
     window: list[float] = []  # losses since the last log row
     start = 0
-    state = read_checkpoint(checkpoint, fingerprint, fingerprint_parts, settings.steps)
+    state = read_resume_state(resume_state, fingerprint, fingerprint_parts, settings.steps)
     if state is not None:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
@@ -156,9 +156,9 @@ def train_model(
             bar.update(1)
             last = done == settings.steps
             due = keep_final if last else done % settings.checkpoint_every == 0
-            if checkpoint is not None and due:
-                save_checkpoint(
-                    checkpoint,
+            if resume_state is not None and due:
+                save_resume_state(
+                    resume_state,
                     {
                         "fingerprint": fingerprint,
                         "fingerprint_parts": dict(fingerprint_parts or {}),
@@ -194,7 +194,7 @@ def _device_batches(data, indices: np.ndarray, settings: TrainSettings, start: i
 def unit_lock(outdir: Path):
     """Hold an advisory lock (``flock``) on a unit's resume state in ``outdir`` while it trains,
     so that two trainers (an orphan of a killed Snakemake and its rerun) never write one
-    checkpoint: the second stops, naming the first."""
+    resume state: the second stops, naming the first."""
     outdir.mkdir(parents=True, exist_ok=True)
     path = outdir / LOCK_NAME
     while True:
@@ -239,18 +239,18 @@ def write_outputs(
     params: dict[str, Any],
     inputs: Sequence[Path] = (),
     seed: int | None = None,
-    checkpoint: Path | None = None,
+    resume_state: Path | None = None,
 ) -> None:
     """Write a trained model's outputs: the loss log as CSV, the model file (see
     :func:`stdo.models.modelfile.save_model`, with ``extra`` in its record), a provenance sidecar for
     each (``stage``, ``params``, ``inputs``, ``seed``), and last remove the resume
-    ``checkpoint``, so a run killed before the end still resumes instead of starting over."""
+    ``resume_state``, so a run killed before the end still resumes instead of starting over."""
     io.write_csv(out_log, pd.DataFrame(log))
     modelfile.save_model(out_model, model, backbone=backbone, scale=scale, kwargs=kwargs, extra=extra)
     for out in (out_model, out_log):
         io.write_sidecar(out, stage=stage, params=params, inputs=inputs, seed=seed)
-    if checkpoint is not None and checkpoint.exists():
-        checkpoint.unlink()
+    if resume_state is not None and resume_state.exists():
+        resume_state.unlink()
 
 
 def run_training(**kwargs: Any) -> None:
@@ -279,8 +279,8 @@ class PreparedUnit:
     inputs: list[Path]
     out_model: Path
     out_log: Path
-    checkpoint: Path
-    keep_checkpoint: bool
+    resume_state: Path
+    keep_resume_state: bool
     conditioner: Callable[[nn.Module, np.ndarray], None] | None = None
     write: dict[str, Any] = field(default_factory=dict)  # backbone, scale, kwargs of the model file
 
@@ -292,7 +292,7 @@ class PreparedUnit:
             settings=self.settings,
             arch=arch,
             fusable=self.conditioner is None,
-            checkpoint=self.checkpoint,
+            resume_state=self.resume_state,
             fingerprint=self.fingerprint,
             fingerprint_parts=self.fingerprint_parts,
         )
@@ -314,7 +314,7 @@ def prepare_unit(
     device: str = "auto",
     init: Path | None = None,
     cafm_settings: dict[str, Any] | None = None,
-    keep_checkpoint: bool = False,
+    keep_resume_state: bool = False,
 ) -> PreparedUnit:
     """Build one training unit's model (its seed's initial weights, or ``init``'s), selection,
     settings and fingerprint, as :func:`_run_training` trains it (arguments: its)."""
@@ -344,7 +344,7 @@ def prepare_unit(
             assert isinstance(m, CaFM)
             m.set_segment(patch_segment[torch.from_numpy(ids)].to(dev))
 
-    # what a resumed checkpoint must share: the content of every input, not only its name
+    # what a resume state must share to be resumed: the content of every input, not only its name
     fingerprint_parts = {
         "backbone": backbone,
         "kwargs": backbone_kwargs,
@@ -390,15 +390,15 @@ def prepare_unit(
         inputs=[patches / "index.csv"] + ([partition] if partition else []),
         out_model=out_model,
         out_log=out_log,
-        checkpoint=out_model.parent / CHECKPOINT_NAME,
-        keep_checkpoint=keep_checkpoint,
+        resume_state=out_model.parent / RESUME_NAME,
+        keep_resume_state=keep_resume_state,
         conditioner=conditioner,
         write={"backbone": backbone, "scale": scale, "kwargs": backbone_kwargs},
     )
 
 
 def train_unit(u: PreparedUnit, progress: bool = True) -> list[dict[str, float]]:
-    """Train a prepared unit alone (:func:`train_model`, resuming from its checkpoint)."""
+    """Train a prepared unit alone (:func:`train_model`, resuming from its resume state)."""
     return train_model(
         u.model,
         u.lr,
@@ -406,12 +406,12 @@ def train_unit(u: PreparedUnit, progress: bool = True) -> list[dict[str, float]]
         u.selection,
         u.settings,
         device=u.device,
-        checkpoint=u.checkpoint,
+        resume_state=u.resume_state,
         fingerprint=u.fingerprint,
         fingerprint_parts=u.fingerprint_parts,
         progress=progress,
         conditioner=u.conditioner,
-        keep_final=u.keep_checkpoint,
+        keep_final=u.keep_resume_state,
     )
 
 
@@ -441,7 +441,7 @@ def finish_unit(
         params=params,
         inputs=u.inputs,
         seed=u.settings.seed,
-        checkpoint=None if u.keep_checkpoint else u.checkpoint,
+        resume_state=None if u.keep_resume_state else u.resume_state,
     )
 
 
@@ -486,7 +486,7 @@ def _run_fused_job(jobs: list[dict[str, Any]], progress: bool) -> None:
                         members[0].hr,
                         device=members[0].device,
                         progress=progress,
-                        keep_final=members[0].keep_checkpoint,
+                        keep_final=members[0].keep_resume_state,
                     )
             seconds = time.perf_counter() - t0
             group = None
@@ -596,9 +596,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.seed is not None and len(args.seed) not in (1, len(args.unit)):
         p.error(f"{len(args.seed)} --seed for {len(args.unit)} --unit: give one, or one per unit")
     seeds = [None] * len(args.unit) if args.seed is None else args.seed * (len(args.unit) // len(args.seed))
-    # several units (a train_stdo_k<k> job): each keeps its last step's checkpoint until all are
+    # several units (a train_stdo_k<k> job): each keeps its last step's resume state until all are
     # written, for Snakemake deletes every output of a job that fails, the finished models too; a
-    # rerun then writes those again from their checkpoints instead of training them again
+    # rerun then writes those again from their resume states instead of training them again
     keep = len(args.unit) > 1
     with io.stage_errors("train"):
         runtime.set_threads(args.threads)
@@ -626,7 +626,7 @@ def main(argv: list[str] | None = None) -> None:
                     device=args.device,
                     init=args.init,
                     cafm_settings=args.cafm,
-                    keep_checkpoint=keep,
+                    keep_resume_state=keep,
                 )
             )
         mode = args.fuse or args.settings.get("fuse", "auto")
@@ -636,7 +636,7 @@ def main(argv: list[str] | None = None) -> None:
             for kw in jobs:
                 run_training(**kw, progress=not args.no_progress)
         for out_model in args.out_model if keep else ():
-            (out_model.parent / CHECKPOINT_NAME).unlink(missing_ok=True)
+            (out_model.parent / RESUME_NAME).unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ with IncompleteFilesException and then LockException. ``stdo resume`` checks tha
 is still running in this working directory (an orphan would be unlocked under), then runs
 ``snakemake --unlock`` and ``snakemake --rerun-incomplete`` with the arguments given, e.g.
 ``stdo resume --cores 8 tables --configfile my-video.yaml``. Each interrupted model continues
-from its checkpoint; a trainer still running (an orphan) holds its unit's lock, and the rerun's
+from its resume state; a trainer still running (an orphan) holds its unit's lock, and the rerun's
 trainer of that unit stops naming it.
 """
 
