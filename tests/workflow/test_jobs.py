@@ -1,5 +1,7 @@
 """jobs: cell (a job per video, scale, backbone and seed trains all of its units and evaluates
-all of its methods) makes the same models and metrics as a job per unit and per method."""
+all of its methods) makes the same models and metrics as a job per unit and per method; jobs:
+group (one job per video, scale and backbone trains every seed's units, fused) the same models
+to float tolerance and the same PSNR to 0.01 dB."""
 
 import json
 from pathlib import Path
@@ -29,9 +31,12 @@ SLICE = {
 def runs(tmp_path_factory):
     out = {}
     for name, jobs in {"cell": {"train": "cell", "evaluate": "cell"},
-                       "unit": {"train": "unit", "evaluate": "method"}}.items():  # fmt: skip
+                       "unit": {"train": "unit", "evaluate": "method"},
+                       "group": {"train": "group", "evaluate": "cell"}}.items():  # fmt: skip
         wd = tmp_path_factory.mktemp(name)
-        (wd / "slice.yaml").write_text(yaml.safe_dump(SLICE | {"jobs": jobs}))
+        # group: every seed's units in one job, fused (train.fuse: on; the CPU default is off)
+        train = SLICE["train"] | ({"fuse": "on"} if name == "group" else {})
+        (wd / "slice.yaml").write_text(yaml.safe_dump(SLICE | {"jobs": jobs, "train": train}))
         proc = snakemake(wd, "tables", "--configfile", str(TINY), str(wd / "slice.yaml"))
         out[name] = (wd, proc.stdout + proc.stderr)
     return out
@@ -72,3 +77,21 @@ def test_cell_jobs_train_and_evaluate_what_one_job_each_does(runs):
         np.testing.assert_array_equal(maps[0], maps[1])
     table2 = [(d / "results/tables/table2.csv").read_text() for d in (unit, cell)]
     assert table2[0] == table2[1]
+
+
+def test_group_jobs_train_every_seed_fused_in_one_job_as_alone(runs):
+    (group, group_log), (unit, _) = runs["group"], runs["unit"]
+    assert "train_group_tiny_x2_espcn" in group_log and "train_cell_" not in group_log
+    log = (group / "results/logs/train/group_tiny_x2_espcn.log").read_text()
+    together = [line for line in log.splitlines() if "models together:" in line]
+    assert any("all (seed 0)" in line and "all (seed 1)" in line for line in together)  # both seeds fused
+    models = sorted(p.relative_to(unit) for p in (unit / "results/videos").rglob("model.pt"))
+    assert sorted(p.relative_to(group) for p in (group / "results/videos").rglob("model.pt")) == models
+    for rel in models:
+        a = torch.load(unit / rel, weights_only=False)["state_dict"]
+        b = torch.load(group / rel, weights_only=False)["state_dict"]
+        for k in a:  # tests/train/test_fused.py's bound after a few steps (the sum order differs)
+            torch.testing.assert_close(b[k], a[k], rtol=0, atol=2e-3, msg=f"{rel}: {k}")
+    for rel in sorted(p.relative_to(unit) for p in (unit / "results/videos").rglob("metrics.json")):
+        a, b = (json.loads((d / rel).read_text()) for d in (unit, group))
+        assert abs(a["psnr"] - b["psnr"]) <= 0.01, rel

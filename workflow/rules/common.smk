@@ -150,7 +150,7 @@ TRAIN_SHELL = (
     "--epochs {params.epochs} {params.selection} {params.init} {params.cafm} "
     "--backbone {params.backbone} --backbone-kwargs {params.kwargs} "
     "--scale {params.scale} --settings {params.settings} --device {params.device} "
-    "--threads {threads} --out-model {output.model} --out-log {output.log_csv} > {log} 2>&1"
+    "--threads {threads} {params.seeds}--out-model {output.model} --out-log {output.log_csv} > {log} 2>&1"
 )
 
 
@@ -169,4 +169,5 @@ def train_params(units):
         scale=lambda w: w.scale,
         settings=lambda w: train_settings(BACKBONES[w.backbone]["lr"], seed=seed_of(w)),
         device=config["device"],
+        seeds="",
     )

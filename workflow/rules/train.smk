@@ -4,7 +4,9 @@
 # in one process: each is the model its own job would train (tested), and together they cost
 # one awDNN model, so a job per chunk model would spend most of its time starting up.
 # With jobs.train: cell, one job per video, scale, backbone and seed trains all of its units one
-# after another (the rules at the end), each the model its own job would train (tested). Every
+# after another (the rules at the end), each the model its own job would train (tested); with
+# jobs.train: group, one job per video, scale and backbone trains every seed's, fusing on CUDA
+# the units that share shape and steps (stdo.sr.fused). Every
 # training job runs TRAIN_SHELL (common.smk); the rules differ in their units and inputs.
 if PLAN.job_grouping()["train"] == "unit":
 
@@ -55,6 +57,48 @@ if PLAN.job_grouping()["train"] == "unit":
             shell:
                 TRAIN_SHELL
 
+elif PLAN.job_grouping()["train"] == "group":
+    for _v, _s, _b in PLAN.cells():
+        _runs = PLAN.group_train_runs(_v, _s, _b)
+        if not _runs:
+            continue
+        _units = [u for u, _ in _runs]
+        _partitions, _selection = PLAN.cell_train_inputs(_v, _s, _units)
+
+        rule:
+            name:
+                f"train_group_{PLAN.cell_job_name(_v, _s, _b, None)}"
+            input:
+                patches=expand(rules.patches.output, video=_v, scale=_s),
+                partitions=_partitions,
+                init=PLAN.unit_init(_b, _s),
+            output:
+                model=[PLAN.unit_file(_v, _s, _b, u, seed) for u, seed in _runs],
+                log_csv=[PLAN.unit_file(_v, _s, _b, u, seed, paths.TRAIN_LOG) for u, seed in _runs],
+            log:
+                f"{paths.LOGS}/train/group_{PLAN.cell_job_name(_v, _s, _b, None)}.log",
+            conda:
+                "../../envs/torch.yaml"
+            threads: torch_threads()
+            resources:
+                **(config.get("jobs") or {}).get("group_resources", {}),
+                gpu=GPUS,
+            params:
+                units=" ".join(_units),
+                patches=patch_dir,
+                selection=_selection,
+                init=input_flag("--init", "init"),
+                cafm=PLAN.cafm_arg(),
+                epochs=BACKBONES[_b]["epochs"],
+                backbone=_b,
+                kwargs=json_arg(BACKBONES[_b].get("kwargs", {})),
+                scale=_s,
+                settings=train_settings(BACKBONES[_b]["lr"]),
+                device=config["device"],
+                seeds="--seed " + " ".join(str(seed) for _, seed in _runs) + " ",
+            shell:
+                TRAIN_SHELL
+
 else:  # jobs.train: cell
     for _v, _s, _b in PLAN.cells():
         for _seed in SEEDS:
@@ -92,5 +136,6 @@ else:  # jobs.train: cell
                     scale=_s,
                     settings=train_settings(BACKBONES[_b]["lr"], seed=_seed),
                     device=config["device"],
+                    seeds="",
                 shell:
                     TRAIN_SHELL

@@ -276,7 +276,8 @@ class Plan:
     def job_grouping(self) -> dict[str, str]:
         """How units and methods are grouped into jobs (config ``jobs``): ``train`` ``unit`` (a
         job per training unit; STDO's k chunk models of one partition together) or ``cell`` (a
-        job per video, scale, backbone and seed trains all of its units one after another);
+        job per video, scale, backbone and seed trains all of its units one after another) or
+        ``group`` (a job per video, scale and backbone trains every seed's units, fused on CUDA);
         ``evaluate`` ``method`` (a job per method) or ``cell`` (a job per video, scale, backbone
         and seed evaluates all of its methods)."""
         jobs = self.config.get("jobs") or {}
@@ -664,9 +665,15 @@ class Plan:
             )
         return out
 
-    def cell_job_name(self, video: str, scale: int | str, backbone: str, seed: int) -> str:
-        """The name of a cell's job (jobs: cell), with the seed when there are several."""
-        return f"{video}_x{scale}_{backbone}" + (f"_seed{seed}" if self.multi_seed else "")
+    def cell_job_name(self, video: str, scale: int | str, backbone: str, seed: int | None) -> str:
+        """The name of a cell's job (jobs: cell), with the seed when there are several (None:
+        every seed's, jobs.train: group)."""
+        return f"{video}_x{scale}_{backbone}" + (f"_seed{seed}" if self.multi_seed and seed is not None else "")
+
+    def group_train_runs(self, video: str, scale: int, backbone: str) -> list[tuple[str, int]]:
+        """``(unit, seed)`` of every seed's training units of one cell (jobs.train: group): what
+        one job trains, fusing on CUDA the runs that can train together."""
+        return [(u, seed) for seed in self.seeds for u in self.cell_train_units(video, scale, backbone, seed)]
 
     def bench_files(self) -> list[str]:
         """Benchmark results of every table video, scale and backbone (host; and the phone with
