@@ -127,7 +127,8 @@ def needed(command: str) -> dict[str, list[str]]:
 
 def test_env_files_match_pyproject():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    deps = project["dependencies"] + project["optional-dependencies"]["export"]
+    extras = project["optional-dependencies"]
+    deps = project["dependencies"] + extras["export"] + extras["samples"]
     pinned = {_name(d): d.replace(" ", "") for d in deps}
     seen = set()
     for env in sorted((REPO / "envs").glob("*.yaml")):

