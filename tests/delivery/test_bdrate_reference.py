@@ -42,3 +42,20 @@ def test_break_even_length():
     seconds, note = bdrate.break_even_s(250.0, 10.0, 100_000, 260.0)
     assert math.isinf(seconds) and "no length breaks even" in note
     assert math.isnan(bdrate.break_even_s(200.0, 0.0, 1.0, math.nan)[0])
+
+
+def test_the_rate_tables_curve_bd_rate_matches_the_package_on_its_points(tmp_path):
+    from support.rate import LADDER_KBPS, LADDER_PSNR, write_curve
+
+    from stdo.delivery import rate
+
+    manifests, metrics, ladder, curves = write_curve(tmp_path)
+    table = rate.rate_table(manifests, metrics, [ladder], curves=curves)
+    assert (table["video"] == "v").all() and list(table["lr_crf"]) == [18, 23, 28, 33]
+    rates, psnrs = list(table["total_kbps"]), list(table["psnr_db"])
+    ref = bjontegaard.bd_rate(
+        list(LADDER_KBPS), list(LADDER_PSNR), rates, psnrs, method="cubic", require_matching_points=False
+    )
+    assert table["curve_bd_rate_pct"].nunique() == 1  # one value per curve, on each of its rows
+    assert table["curve_bd_rate_pct"].iloc[0] == pytest.approx(ref, rel=1e-3)  # 0.1 %
+    assert table["curve_points"].iloc[0] == 4 and table["curve_crfs"].iloc[0] == "18,23,28,33"

@@ -78,3 +78,21 @@ def test_models_of_another_shape_are_refused():
     other = build_model("espcn", scale=2, seed=0, channels=[8, 8]).state_dict()
     with pytest.raises(StdoError, match="shape"):
         delta.encode(model, other)
+
+
+def test_a_cafm_model_is_a_delta_of_its_backbone_and_its_modulations_are_sent_whole():
+    from stdo.models.cafm import CaFM
+
+    generic = build_model("wdsr", scale=2, seed=0, n_resblocks=2, n_feats=8)
+    model = CaFM(build_model("wdsr", scale=2, seed=0, n_resblocks=2, n_feats=8), 2)
+    bases = delta.cafm_bases(model)
+    g = generic.state_dict()
+    assert {b for b in bases.values() if b is not None} == set(g)  # every backbone tensor has its own
+    own = [n for n, b in bases.items() if b is None]
+    assert own and all(n.rsplit(".", 1)[1] in ("weight", "bias", "gamma") for n in own)
+    state = {k: v + 0.01 for k, v in model.state_dict().items()}
+    blob = delta.encode(state, g, "int8", bases=bases, record={"backbone": "wdsr"})
+    back = delta.decode(blob, g)
+    assert delta.header(blob)["record"] == {"backbone": "wdsr"}
+    for n in own:  # sent whole in float16
+        assert (back[n] - state[n]).abs().max().item() <= 1e-3 * (1 + state[n].abs().max().item())

@@ -32,7 +32,11 @@ UNITS = {"awdnn": ["all"], "nas-n2": ["nas-n2-c0", "nas-n2-c1"], "cafm-n2": ["ca
          "stdo-k2": ["stdo-k2-c0", "stdo-k2-c1"]}  # fmt: skip
 
 
-def make_bundle(cell: dict, method: str, out: Path, dtype: str = "float16") -> dict:
+def make_bundle(cell: dict, method: str, out: Path, dtype: str = "float16", **coding) -> dict:
+    """A bundle of ``method`` from the cell's models (``coding``: ``coding="delta"``,
+    ``generic=...``, ``bound_db=...`` for a delta bundle, measured on the cell's patches)."""
+    if coding.get("coding") == "delta":
+        coding.setdefault("patches", cell["patches"])
     return bundle.build(
         out,
         video="demo",
@@ -46,6 +50,7 @@ def make_bundle(cell: dict, method: str, out: Path, dtype: str = "float16") -> d
         partition=cell["partition"] if method.startswith("stdo") else None,
         dtype=dtype,
         stream_record=cell["record"],
+        **coding,
     )
 
 
@@ -84,3 +89,46 @@ def make_cell(demo_frames: np.ndarray, root: Path) -> dict:
     io.save_array(root / "chunks.npy", chunks)
     return {"root": root, "hr": root / "hr.npy", "stream": root / "lr_stream.mkv", "record": record,
             "patches": root / "patches", "models": models, "partition": root / "chunks.npy"}  # fmt: skip
+
+
+def make_delta_cell(cell: dict, root: Path) -> dict:
+    """The cell with models overfitted from one generic model (``train.init: generic``): a
+    generic ESPCN (``root/generic.pt``) and every unit that model moved by a small seeded step
+    (CaFM's: wrapped, its modulations trained from their initialisation), as delta bundles expect."""
+    generic = fit(espcn(100), cell["patches"])
+    modelfile.save_model(root / "generic.pt", generic, backbone="espcn", scale=SCALE, kwargs=KW)
+    models = {}
+    for i, unit in enumerate(["all", "nas-n2-c0", "nas-n2-c1", "stdo-k2-c0", "stdo-k2-c1", "cafm-n2"]):
+        torch.manual_seed(200 + i)
+        base = espcn(100)
+        base.load_state_dict(generic.state_dict())
+        model = CaFM(base, 2) if unit.startswith("cafm") else base
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(0.02 * p.abs().mean() * torch.randn_like(p))
+        models[unit] = root / "units" / unit / "model.pt"
+        extra = model.record() if isinstance(model, CaFM) else None
+        modelfile.save_model(models[unit], model, backbone="espcn", scale=SCALE, kwargs=KW, extra=extra)
+    return cell | {"models": models, "generic": root / "generic.pt", "other_generic": _other(root)}
+
+
+def fit(model: torch.nn.Module, patches: Path, steps: int = 300) -> torch.nn.Module:
+    """``model`` fitted a little (L1, Adam) to the patches' HR from their LR: a model whose PSNR
+    means something (well above a random model's), in about a second."""
+    lr = torch.from_numpy(np.asarray(io.open_array(patches / "lr.npy"))).permute(0, 3, 1, 2).float()
+    hr = torch.from_numpy(np.asarray(io.open_array(patches / "hr.npy"))).permute(0, 3, 1, 2).float()
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(steps):
+        idx = torch.randint(0, len(lr), (16,), generator=g)
+        loss = (model(lr[idx]) - hr[idx]).abs().mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return model.eval()
+
+
+def _other(root: Path) -> Path:
+    """A generic model of the same backbone and scale but other weights (the wrong one)."""
+    modelfile.save_model(root / "other.pt", espcn(101), backbone="espcn", scale=SCALE, kwargs=KW)
+    return root / "other.pt"

@@ -57,3 +57,24 @@ def test_client_plays_a_bundle_back_with_evaluates_psnr(rate_run, tmp_path):
         evaluated = json.loads((cell / "eval" / method / "metrics.json").read_text())["psnr"]
         assert abs(result["psnr"] - evaluated) < FP16_TOLERANCE_DB
         assert out.stat().st_size > 0
+
+
+def test_lr_crf_plans_a_path_per_quality_and_delta_bundles(tmp_path):
+    """A dry run with the LR codec on, rate.lr_crf and delta models: one degrade -> train ->
+    evaluate path per other LR quality (videos tiny_crf<crf>), one HR ladder, every bundle made
+    against its backbone's generic model."""
+    overlay = tmp_path / "codec.yaml"
+    overlay.write_text(
+        "degrade: {codec: {codec: libx264, crf: 23}}\n"
+        "train: {init: generic}\n"
+        "rate: {lr_crf: [18, 23, 28, 33], model_coding: delta, delta_bound_db: 0.05}\n"
+    )
+    out = snakemake(tmp_path, "-n", "-p", "rate", "--configfile", str(TINY), str(overlay)).stdout
+    for crf in (18, 28, 33):
+        assert f"--out results/videos/tiny_crf{crf}/x4/lr.npy" in out and f'"crf":{crf}' in out
+    assert "tiny_crf23" not in out  # the video's own quality is the video itself
+    assert out.count("python -m stdo delivery.rate ladder") == 1
+    bundles = [line for line in out.splitlines() if "python -m stdo delivery.bundle" in line]
+    assert len(bundles) == 4 * 2 * 2 * 6  # qualities x scales x backbones x delivered methods
+    assert all("--coding delta --generic results/pretrain/" in b for b in bundles)
+    assert '--curves \'{"tiny_crf18":"tiny"' in out

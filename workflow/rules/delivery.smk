@@ -1,8 +1,11 @@
 # Delivery (stdo.delivery): per video, scale, backbone and method the bundle a client receives (the
-# LR stream degrade wrote, the method's models in rate.model_dtype, STDO's packed patch-to-chunk
+# LR stream degrade wrote, the method's models in rate.model_dtype or, with rate.model_coding:
+# delta, as differences from the generic model they started from, STDO's packed patch-to-chunk
 # map, a manifest of every part's bytes); the HR rate ladder of each video (the HR video encoded
-# alone with the same codec); the rate table and figure (snakemake rate). Play a bundle back with
-# stdo upscale BUNDLE -o out.mp4.
+# alone with the same codec); the rate table and figure (snakemake rate), one rate-distortion
+# curve per method over the LR stream's qualities (the video's own degrade.codec crf and the
+# videos <video>_crf<crf> of rate.lr_crf, each its own degrade -> train -> evaluate path). Play a
+# bundle back with stdo upscale BUNDLE -o out.mp4 (--generic MODEL for a delta bundle).
 rule bundle:
     input:
         stream=of_eval_video(rules.degrade.output.stream),
@@ -10,6 +13,7 @@ rule bundle:
         patches=of_eval_video(rules.patches.output),
         models=method_models,
         partition=method_partition,
+        generic=lambda w: PLAN.bundle_generic(w.backbone, w.scale),
     output:
         bundle=directory(paths.BUNDLE),
     log:
@@ -20,11 +24,12 @@ rule bundle:
         patches=patch_dir,
         partition=input_flag("--partition", "partition"),
         dtype=config.get("rate", {}).get("model_dtype", "float16"),
+        coding=lambda w, input: PLAN.bundle_coding_arg(input.generic),
     shell:
         "python -m stdo delivery.bundle --video {wildcards.video} --scale {wildcards.scale} "
         "--backbone {wildcards.backbone} --method {wildcards.method} --stream {input.stream} "
         "--patches {params.patches} --meta {input.meta} --models {input.models} {params.partition} "
-        "--dtype {params.dtype} --out {output.bundle} > {log} 2>&1"
+        "--dtype {params.dtype} --out {output.bundle}{params.coding} > {log} 2>&1"
 
 
 rule rate_ladder:
@@ -49,7 +54,7 @@ rule rate_report:
         bundles=PLAN.bundle_dirs(),
         metrics=PLAN.delivery_metrics(),
         ladders=PLAN.ladders(),
-        references=PLAN.score_summaries(evaluated=True),
+        references=PLAN.delivery_references(),
     output:
         csv=f"{paths.RATE_TABLE}.csv",
         md=f"{paths.RATE_TABLE}.md",
@@ -60,10 +65,12 @@ rule rate_report:
         f"{paths.LOGS}/rate/report.log",
     conda:
         "../../envs/report.yaml"
+    params:
+        curves=PLAN.curves_arg(),
     shell:
         "python -m stdo delivery.rate report --bundles {input.bundles} --metrics {input.metrics} "
         "--ladders {input.ladders} --references {input.references} --out-csv {output.csv} --out-md {output.md} --out-png {output.png} "
-        "--out-pdf {output.pdf} --out-data {output.data} > {log} 2>&1"
+        "--out-pdf {output.pdf} --out-data {output.data}{params.curves} > {log} 2>&1"
 
 
 rule rate:

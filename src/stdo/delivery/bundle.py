@@ -10,6 +10,17 @@ A bundle is a directory:
 * ``manifest.json``: what the client needs (method, routing, scale, backbone, grid, frames, fps,
   frame sizes) and every part's size in bytes and SHA-256.
 
+**Delta bundles** (``rate.model_coding: delta``, with ``train.init: generic``): each model is sent
+as ``models/<unit>.delta``, its difference from the generic model it started from
+(:mod:`stdo.delivery.delta`), which the client holds once (shipped with the player, or sent
+once) and names with ``--generic``. The manifest names that model's weight hash
+(``generic.hash``) and the quantisation the parity bound chose: the bundle stage measures the
+PSNR of the method on the video's patches with the models as the full bundle sends them
+(``model_dtype``) and with each delta quantisation, smallest first (int8 with a per-tensor
+scale, then float16), and keeps the first within ``rate.delta_bound_db`` (``delta``: every
+candidate's bytes and PSNR, and what the full models would cost). When none is within it, the
+bundle sends its models full and ``delta.refused`` says why.
+
 The rate table counts the parts' file sizes: the stream (container included), the model files
 (PyTorch's zip container included, a few hundred bytes per file) and the map; the manifest itself
 is not counted (a few hundred bytes of JSON that a real client's protocol would carry in its own
@@ -40,14 +51,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 
 from stdo import methods
 from stdo.core import io
 from stdo.core.errors import StdoError
+from stdo.core.metrics import mse_to_psnr
+from stdo.delivery import delta
 from stdo.models import cafm, modelfile
+from stdo.sr.routed import RoutedSR, TorchModels
 
 FORMAT = "stdo-bundle/1"
+CODINGS = ("full", "delta")
+DELTA_ORDER = ("int8", "float16")  # smallest first: the parity bound keeps the first within it
+DEFAULT_BOUND_DB = 0.05
 REBUILD = "rebuild the bundle (snakemake ... rate, or python -m stdo.delivery.bundle)"
 MAGIC = b"STDOMAP1"
 HEADER = struct.Struct("<8sHHIBB")  # magic, cols, rows, frames, k, compression: 18 bytes
@@ -181,6 +199,12 @@ def check_manifest(mpath: Path, m: dict[str, Any]) -> None:
             raise bad(key, want)
     if m.get("side") is not None and not _is_part(m["side"]):
         raise bad("side", "null or a part (file, bytes, sha256)")
+    if m.get("model_coding", "full") not in CODINGS:
+        raise bad("model_coding", f"one of {', '.join(CODINGS)}")
+    if m.get("model_coding") == "delta" and not (
+        isinstance(m.get("generic"), dict) and isinstance(m["generic"].get("hash"), str)
+    ):
+        raise bad("generic", "an object naming the generic model's weight hash (a delta bundle)")
     g, scale = m["grid"], m["scale"]
     if not (_positive_int(g.get("cols")) and _positive_int(g.get("rows"))):
         raise StdoError(f"{mpath}: grid.cols and grid.rows must be positive integers; {REBUILD}")
@@ -243,10 +267,61 @@ class Checked:
     chunks: np.ndarray | None
 
 
-def load_checked(path: str | Path, device: torch.device | str = "cpu") -> Checked:
+def generic_state(path: Path) -> dict[str, torch.Tensor]:
+    """The weights of a generic model file (an stdo model file: results/pretrain/...)."""
+    if not Path(path).exists():
+        raise StdoError(f"{path}: generic model not found")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # noqa: BLE001 - torch raises many kinds on a corrupt file
+        raise StdoError(f"{path}: not a readable model file ({e})") from e
+    if not isinstance(payload, dict) or payload.get("format") != modelfile.MODEL_FORMAT:
+        raise StdoError(f"{path}: not an stdo model file; give the generic model (results/pretrain/...)")
+    return dict(payload["state_dict"])
+
+
+def _generic_for(root: Path, m: dict[str, Any], generic: Path | None) -> dict[str, torch.Tensor]:
+    """The generic weights a delta bundle's models are made against, checked against its hash."""
+    want = m["generic"]["hash"]
+    hint = f"results/pretrain/{m['backbone']}/x{m['scale']}/model.pt"
+    if generic is None:
+        raise StdoError(
+            f"{root}: its models are sent as deltas from the generic model with weight hash {want[:12]}... "
+            f"(manifest.json: generic); pass that model: stdo upscale {root} --generic {hint}"
+        )
+    state = generic_state(Path(generic))
+    have = delta.weights_hash(state)
+    if have != want:
+        raise StdoError(
+            f"{generic}: the generic model's weight hash is {have[:12]}..., the bundle's deltas were made "
+            f"against {want[:12]}... (manifest.json: generic); pass the generic model the bundle names "
+            f"(the {m['backbone']} x{m['scale']} model it was built with, e.g. {hint})"
+        )
+    return state
+
+
+def load_delta(
+    path: Path, generic: dict[str, torch.Tensor], device: torch.device | str = "cpu"
+) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """A model sent as a delta (:mod:`stdo.delivery.delta`) rebuilt on the generic weights, and its
+    record; a damaged delta is a :class:`StdoError`."""
+    blob = path.read_bytes()
+    head = delta.header(blob, str(path))
+    record = head.get("record")
+    if not isinstance(record, dict) or not {"backbone", "scale", "kwargs"} <= set(record):
+        raise StdoError(f"{path}: the delta does not say how to rebuild its model; {REBUILD}")
+    state = delta.decode(blob, generic, str(path))
+    model = modelfile.rebuild(record, state, str(path), REBUILD)
+    return model.to(device).eval(), record
+
+
+def load_checked(
+    path: str | Path, device: torch.device | str = "cpu", generic: str | Path | None = None
+) -> Checked:
     """Check a bundle (manifest, every part's size and SHA-256, each model's scale and backbone,
     the map's grid, frames and k) and load its models and map; a damaged or mismatched bundle is
-    a :class:`StdoError` saying which part is wrong and what to do."""
+    a :class:`StdoError` saying which part is wrong and what to do. A delta bundle needs its
+    ``generic`` model (refused when its weight hash is not the one the manifest names)."""
     root, m = read_manifest(Path(path))
     check_part(root, m["stream"], "the LR stream")
     grid, scale = m["grid"], int(m["scale"])
@@ -255,10 +330,18 @@ def load_checked(path: str | Path, device: torch.device | str = "cpu") -> Checke
         raise StdoError(
             f"{root}: models {[p['unit'] for p in m['models']]} are not method {m['method']}'s {units}"
         )
+    base = (
+        _generic_for(root, m, Path(generic) if generic is not None else None)
+        if m.get("model_coding") == "delta"
+        else None
+    )
     models = []
     for part in m["models"]:
         model_path = check_part(root, part, f"model {part['unit']}")
-        model, record = modelfile.load_model(model_path, device)
+        if base is not None:
+            model, record = load_delta(model_path, base, device)
+        else:
+            model, record = modelfile.load_model(model_path, device)
         if int(record["scale"]) != scale:
             raise StdoError(
                 f"{model_path}: a x{record['scale']} model in a x{scale} bundle "
@@ -294,19 +377,30 @@ def load_checked(path: str | Path, device: torch.device | str = "cpu") -> Checke
 # ---------------------------------------------------------------- writing one
 
 
-def write_model(src: Path, dst: Path, dtype: str) -> dict[str, Any]:
-    """Copy a trained model into a bundle with ``dtype`` weights and only what rebuilding needs
-    (backbone, scale, kwargs, CaFM's chunks, kernel size and placement); returns its record."""
+def _read_model(src: Path) -> dict[str, Any]:
     payload = torch.load(src, map_location="cpu", weights_only=True)
     if not isinstance(payload, dict) or payload.get("format") != modelfile.MODEL_FORMAT:
         raise StdoError(f"{src}: not an stdo model file")
+    return payload
+
+
+def _slim(payload: dict[str, Any], dtype: str) -> dict[str, Any]:
+    """A model file's payload with ``dtype`` weights and only what rebuilding needs."""
     target = {"float16": torch.float16, "float32": torch.float32}[dtype]
     state = {k: (v.to(target) if v.is_floating_point() else v) for k, v in payload["state_dict"].items()}
     extra = {k: v for k, v in payload.get("extra", {}).items() if k in cafm.RECORD_KEYS}
-    slim = {key: payload[key] for key in ("format", "backbone", "scale", "kwargs")} | {
+    return {key: payload[key] for key in ("format", "backbone", "scale", "kwargs")} | {
         "state_dict": state,
         "extra": extra,
     }
+
+
+def write_model(src: Path, dst: Path, dtype: str) -> dict[str, Any]:
+    """Copy a trained model into a bundle with ``dtype`` weights and only what rebuilding needs
+    (backbone, scale, kwargs, CaFM's chunks, kernel size and placement); returns its record."""
+    payload = _read_model(src)
+    slim = _slim(payload, dtype)
+    state = slim["state_dict"]
     with io.atomic_path(dst) as tmp:
         torch.save(slim, tmp)
     return {
@@ -314,6 +408,62 @@ def write_model(src: Path, dst: Path, dtype: str) -> dict[str, Any]:
         "dtype": dtype,
         "backbone": payload["backbone"],
         "scale": int(payload["scale"]),
+    }
+
+
+def routed_psnr(
+    modules: list[torch.nn.Module], method: str, routing: np.ndarray, lr: np.ndarray, hr: np.ndarray
+) -> float:
+    """PSNR of ``method``'s ``modules`` routed over the patches ``lr`` against ``hr``, as the client
+    and evaluate measure it (:mod:`stdo.core.metrics`: RGB, no shave, pooled over every pixel; an
+    exact integer sum of squared errors)."""
+    sr = RoutedSR(TorchModels(modules), routing, groups=methods.method_groups(method), batch_size=64,
+                  what=f"method {method!r}")  # fmt: skip
+    err, pixels = 0, 0
+    for _, part, raw in sr.batches(lr):
+        y = sr.models.finish(raw)
+        err += int(((y.astype(np.int64) - np.asarray(hr[part]).astype(np.int64)) ** 2).sum())
+        pixels += y.size
+    return mse_to_psnr(err / pixels)
+
+
+def choose_deltas(
+    payloads: list[dict[str, Any]],
+    generic: dict[str, torch.Tensor],
+    method: str,
+    routing: np.ndarray,
+    lr: np.ndarray,
+    hr: np.ndarray,
+    *,
+    dtype: str,
+    bound_db: float,
+) -> tuple[list[bytes] | None, dict[str, Any]]:
+    """The deltas of a method's models (``payloads``: their model files) from the ``generic``
+    weights, in the smallest quantisation (:data:`DELTA_ORDER`) whose PSNR on the patches is at
+    most ``bound_db`` below the full bundle's (the models in ``dtype``); ``None`` when none is.
+    Returns the deltas and what was measured."""
+    full = [modelfile.rebuild(_slim(p, dtype), _slim(p, dtype)["state_dict"], "model", REBUILD).float()
+            for p in payloads]  # fmt: skip
+    reference = routed_psnr(full, method, routing, lr, hr)
+    info: dict[str, Any] = {"bound_db": bound_db, "full_psnr_db": reference, "candidates": []}
+    for quant in DELTA_ORDER:
+        blobs, modules = [], []
+        for p in payloads:
+            rec = {k: v for k, v in _slim(p, "float32").items() if k not in ("state_dict", "format")}
+            model = modelfile.rebuild(rec, p["state_dict"], "model", REBUILD)
+            blob = delta.encode(p["state_dict"], generic, quant, bases=delta.cafm_bases(model), record=rec)
+            blobs.append(blob)
+            modules.append(modelfile.rebuild(rec, delta.decode(blob, generic), "delta", REBUILD))
+        psnr = routed_psnr(modules, method, routing, lr, hr)
+        drop = reference - psnr
+        info["candidates"].append(
+            {"quant": quant, "bytes": sum(map(len, blobs)), "psnr_db": psnr, "drop_db": drop}
+        )
+        if drop <= bound_db:
+            return blobs, info | {"quant": quant, "psnr_db": psnr, "drop_db": drop}
+    worst = ", ".join(f"{c['quant']} {c['drop_db']:.3f} dB" for c in info["candidates"])
+    return None, info | {
+        "refused": f"no delta quantisation within {bound_db:g} dB of the full models ({worst})"
     }
 
 
@@ -335,8 +485,18 @@ def build(
     partition: Path | None,
     dtype: str = "float16",
     stream_record: dict[str, Any] | None = None,
+    coding: str = "full",
+    generic: Path | None = None,
+    patches: Path | None = None,
+    bound_db: float = DEFAULT_BOUND_DB,
 ) -> dict[str, Any]:
-    """Write the bundle directory ``out`` (replacing it whole when complete); returns the manifest."""
+    """Write the bundle directory ``out`` (replacing it whole when complete); returns the manifest.
+    ``coding`` ``delta`` sends the models as deltas from ``generic`` (module docstring), its
+    quantisation chosen on the ``patches`` folder's frames within ``bound_db``."""
+    if coding not in CODINGS:
+        raise StdoError(f"model coding {coding!r}: use one of {', '.join(CODINGS)}")
+    if coding == "delta" and (generic is None or patches is None):
+        raise StdoError("delta coding needs the generic model (--generic) and the patches (--patches)")
     units = methods.method_units(method)
     if len(units) != len(models):
         raise StdoError(
@@ -359,12 +519,19 @@ def build(
                     f"{src}: a x{rec['scale']} {rec['backbone']} model in a x{scale} {backbone} bundle"
                 )
             model_parts.append({"unit": unit} | rec | _part(tmp / "models" / f"{unit}.pt", tmp))
-        side = None
+        chunks = None
         if routing == "chunks":
             if partition is None:
                 raise StdoError(f"method {method!r} routes by PSNR chunk: give --partition")
+            chunks = methods.check_chunks(io.open_array(partition), int(parsed["k"]), n, f"method {method!r}")
+        coded: dict[str, Any] = {}
+        if coding == "delta":
+            assert generic is not None and patches is not None
+            coded, model_parts = _delta_parts(tmp, units, models, model_parts, generic, patches, method,
+                                              chunks, dtype, bound_db)  # fmt: skip
+        side = None
+        if chunks is not None:
             k = int(parsed["k"])
-            chunks = methods.check_chunks(io.open_array(partition), k, n, f"method {method!r}")
             (tmp / "map.bin").write_bytes(pack_map(chunks, k, grid["cols"], grid["rows"]))
             header = unpack_map((tmp / "map.bin").read_bytes())
             side = _part(tmp / "map.bin", tmp) | {
@@ -407,7 +574,7 @@ def build(
             "models": model_parts,
             "side": side,
             "sizes": sizes | {"total": sum(sizes.values())},
-        }
+        } | coded
         io.write_json(tmp / "manifest.json", manifest)
         if out.exists():
             shutil.rmtree(out)
@@ -416,6 +583,43 @@ def build(
         if tmp.exists():
             shutil.rmtree(tmp)
     return manifest
+
+
+def _delta_parts(
+    tmp: Path,
+    units: list[str],
+    models: list[Path],
+    full_parts: list[dict[str, Any]],
+    generic: Path,
+    patches: Path,
+    method: str,
+    chunks: np.ndarray | None,
+    dtype: str,
+    bound_db: float,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The manifest keys and model parts of a delta bundle (its full model files, written to
+    ``tmp/models`` already, replaced by deltas; kept when no quantisation is within the bound)."""
+    base = generic_state(generic)
+    payloads = [_read_model(src) for src in models]
+    index = pd.read_csv(patches / "index.csv")
+    routing = methods.route(method, index=index, chunks=chunks)
+    lr, hr = io.open_array(patches / "lr.npy"), io.open_array(patches / "hr.npy")
+    blobs, info = choose_deltas(payloads, base, method, routing, lr, hr, dtype=dtype, bound_db=bound_db)
+    info["full_model_bytes"] = sum(p["bytes"] for p in full_parts)
+    keys: dict[str, Any] = {
+        "generic": {"hash": delta.weights_hash(base), "source": str(generic)},
+        "delta": info,
+    }
+    if blobs is None:
+        return keys | {"model_coding": "full"}, full_parts
+    parts = []
+    for unit, blob, full in zip(units, blobs, full_parts, strict=True):
+        (tmp / "models" / f"{unit}.pt").unlink()
+        (tmp / "models" / f"{unit}.delta").write_bytes(blob)
+        parts.append({"unit": unit, "parameters": full["parameters"], "dtype": f"delta-{info['quant']}",
+                      "backbone": full["backbone"], "scale": full["scale"]}
+                     | _part(tmp / "models" / f"{unit}.delta", tmp))  # fmt: skip
+    return keys | {"model_coding": "delta"}, parts
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -431,6 +635,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--partition", type=Path, default=None)
     p.add_argument("--dtype", default="float16", choices=("float16", "float32"))
     p.add_argument("--out", required=True, type=Path, help="the bundle directory")
+    p.add_argument(
+        "--coding", default="full", choices=CODINGS, help="models whole, or as deltas from --generic"
+    )
+    p.add_argument("--generic", type=Path, default=None, help="the generic model the deltas are made against")
+    p.add_argument("--bound-db", type=float, default=DEFAULT_BOUND_DB,
+                   help="delta: the PSNR parity bound against the full models (dB)")  # fmt: skip
     args = p.parse_args(argv)
     with io.stage_errors("bundle"):
         side = args.stream.with_name(args.stream.name + io.SIDECAR_SUFFIX)
@@ -448,12 +658,21 @@ def main(argv: list[str] | None = None) -> None:
             partition=args.partition,
             dtype=args.dtype,
             stream_record=record,
+            coding=args.coding,
+            generic=args.generic,
+            patches=args.patches,
+            bound_db=args.bound_db,
         )
+        params: dict[str, Any] = {"method": args.method, "dtype": args.dtype}
+        if args.coding == "delta":
+            params |= {"coding": args.coding, "bound_db": args.bound_db}
         io.write_sidecar(
             args.out / "manifest.json",
             stage="bundle",
-            params={"method": args.method, "dtype": args.dtype},
-            inputs=[args.stream, *args.models] + ([args.partition] if args.partition else []),
+            params=params,
+            inputs=[args.stream, *args.models]
+            + ([args.partition] if args.partition else [])
+            + ([args.generic] if args.generic else []),
         )
         print(json.dumps(manifest["sizes"]))
 

@@ -18,6 +18,11 @@ would then differ at patch borders). With ``rate.model_dtype: float32`` bundles 
 equals evaluate's; float16 bundles round each weight to float16 (the client computes in float32),
 which moves PSNR by hundredths of a dB (tested with a tolerance, see tests/delivery).
 
+A bundle whose models are sent as deltas (``rate.model_coding: delta``) needs ``--generic MODEL``,
+the generic model they were made against (the client's copy, shipped once): the models are
+rebuilt from it and the deltas (:mod:`stdo.delivery.delta`), and a generic model whose weight hash
+is not the one the manifest names is refused, as is a truncated or damaged delta.
+
 ``--backend torch`` (default) rebuilds the models with :func:`stdo.models.modelfile.load_model`;
 ``--backend litert`` converts each model (each CaFM time segment as its own graph, as
 :mod:`stdo.device.export` does) at the LR patch size with litert-torch and runs the LiteRT
@@ -62,11 +67,14 @@ class Bundle:
     sr: RoutedSR  # its models (PyTorch) and the group of every patch, id order
 
 
-def open_bundle(path: str | Path, device: torch.device | str = "cpu") -> Bundle:
+def open_bundle(
+    path: str | Path, device: torch.device | str = "cpu", generic: str | Path | None = None
+) -> Bundle:
     """Check a bundle (:func:`stdo.delivery.bundle.load_checked`) and route its patches through
     its models with PyTorch; a damaged or mismatched bundle is a :class:`StdoError` saying which
-    part is wrong and what to do."""
-    b = bundle_mod.load_checked(path, device)
+    part is wrong and what to do. A delta bundle (``rate.model_coding: delta``) needs the
+    ``generic`` model its deltas were made against."""
+    b = bundle_mod.load_checked(path, device, generic)
     m = b.manifest
     index = index_table(int(m["frames"]), m["grid"]["cols"], m["grid"]["rows"])
     routing = methods.route(m["method"], index=index, chunks=b.chunks)
@@ -129,6 +137,7 @@ def upscale(
     device: str = "cpu",
     progress: bool | None = None,
     force: bool = False,
+    generic: str | Path | None = None,
 ) -> dict[str, Any]:
     """Play a bundle back into ``out`` (H.264 MP4); returns frames, seconds, fps and PSNR (with
     ``hr``). ``window`` frames are super-resolved together (each group's patches in one batch).
@@ -138,7 +147,7 @@ def upscale(
         raise StdoError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
     check_output(Path(out), Path(bundle), Path(hr) if hr is not None else None, force=force)
     dev = runtime.resolve_device(device)
-    b = open_bundle(bundle, dev)
+    b = open_bundle(bundle, dev, generic)
     m = b.manifest
     cols, rows, frames = m["grid"]["cols"], m["grid"]["rows"], int(m["frames"])
     per = cols * rows
@@ -213,6 +222,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--backend", default="torch", choices=BACKENDS)
     p.add_argument("--hr", type=Path, default=None, help="HR reference (.npy frames or a video): prints PSNR")
     p.add_argument("--crf", type=int, default=18, help="x264 quality of the output MP4")
+    p.add_argument("--generic", type=Path, default=None,
+                   help="the generic model a delta bundle's models are differences from (its weight hash "
+                        "must be the one the bundle names)")  # fmt: skip
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--json", type=Path, default=None, help="also write the result as JSON here")
@@ -230,6 +242,7 @@ def main(argv: list[str] | None = None) -> None:
             device=args.device,
             progress=args.progress,
             force=args.force,
+            generic=args.generic,
         )
         line = f"{result['frames']} frames in {result['seconds']:.2f} s: {result['fps']:.1f} fps"
         line += f" (super-resolution alone {result['sr_fps']:.1f} fps)" if result["sr_fps"] else ""

@@ -12,6 +12,10 @@ needs only the difference. A delta file is:
   order, compressed with zlib (level 9) or raw LZMA2 (preset 9), whichever is smaller, or raw
   when neither helps; non-floating tensors (counters) are sent whole in the header.
 
+A tensor the generic model has no counterpart of (a CaFM model's modulations, :func:`cafm_bases`)
+is sent whole in float16; the header's ``record`` says how to rebuild the model (backbone, scale,
+kwargs, CaFM's record).
+
 Quantisations: ``float16`` (the difference rounded to half precision) and ``int8`` (per tensor,
 ``scale = max|d| / 127``, ``q = round(d / scale)``, sent as int8 with its float32 scale). The
 bundle stage picks the smallest one whose PSNR on the video's patches stays within the parity
@@ -93,29 +97,71 @@ def _dequantise(raw: bytes, quant: str, scale: float | None, shape: list[int]) -
     return (np.frombuffer(raw, dtype=np.int8).astype(np.float32) * np.float32(scale)).reshape(shape)
 
 
+def cafm_bases(model: torch.nn.Module) -> dict[str, str | None]:
+    """For each tensor of ``model``'s state dict, the generic model's tensor it is a difference
+    from: the same name for a plain backbone; for a CaFM model (:class:`stdo.models.cafm.CaFM`)
+    the backbone's name (``base.`` and each ``.inner`` dropped), and ``None`` for the
+    modulations' own tensors (``weight``, ``bias``, ``gamma`` of each
+    :class:`stdo.models.cafm.Modulated`), which the generic model does not have."""
+    from stdo.models.cafm import CaFM, Modulated
+
+    names = list(model.state_dict())
+    if not isinstance(model, CaFM):
+        return {n: n for n in names}
+    own = {f"{path}.{p}" for path, m in model.named_modules() if isinstance(m, Modulated)
+           for p, _ in m.named_parameters(recurse=False)}  # fmt: skip
+    out: dict[str, str | None] = {}
+    for n in names:
+        out[n] = None if n in own else n.removeprefix("base.").replace(".inner.", ".")
+    return out
+
+
 def encode(
-    state: Mapping[str, torch.Tensor], generic: Mapping[str, torch.Tensor], quant: str = "float16"
+    state: Mapping[str, torch.Tensor],
+    generic: Mapping[str, torch.Tensor],
+    quant: str = "float16",
+    *,
+    bases: Mapping[str, str | None] | None = None,
+    record: Mapping[str, Any] | None = None,
 ) -> bytes:
-    """A model's weights ``state`` as a delta from the ``generic`` weights (module docstring)."""
+    """A model's weights ``state`` as a delta from the ``generic`` weights (module docstring).
+    ``bases`` names each tensor's generic counterpart (default: the same name; ``None``: none, the
+    tensor is sent whole in float16, see :func:`cafm_bases`); ``record`` (what rebuilding the
+    model needs: backbone, scale, kwargs, extra) travels in the header."""
     if quant not in QUANTS:
         raise StdoError(f"delta quantisation {quant!r}: use one of {', '.join(QUANTS)}")
-    if set(state) != set(generic):
-        diff = sorted(set(state) ^ set(generic))
-        raise StdoError(f"the model and the generic model differ in their tensors ({diff[:4]}...)")
+    if bases is None:
+        if set(state) != set(generic):
+            diff = sorted(set(state) ^ set(generic))
+            raise StdoError(f"the model and the generic model differ in their tensors ({diff[:4]}...)")
+        bases = {n: n for n in state}
+    missing = sorted(b for b in bases.values() if b is not None and b not in generic)
+    if set(bases) != set(state) or missing:
+        raise StdoError(f"the model's tensors do not map onto the generic model's ({missing[:4]}...)")
     tensors, chunks = [], []
     for name in sorted(state):
-        t, g = state[name].detach().cpu(), generic[name].detach().cpu()
-        if t.shape != g.shape:
-            raise StdoError(f"{name}: shape {tuple(t.shape)} against the generic model's {tuple(g.shape)}")
+        t, base = state[name].detach().cpu(), bases[name]
         entry: dict[str, Any] = {
             "name": name,
             "shape": list(t.shape),
             "dtype": str(t.dtype).removeprefix("torch."),
         }
+        if base is not None:
+            g = generic[base].detach().cpu()
+            if t.shape != g.shape:
+                raise StdoError(
+                    f"{name}: shape {tuple(t.shape)} against the generic model's {tuple(g.shape)}"
+                )
+            if base != name:
+                entry["base"] = base
         if t.is_floating_point():
-            d = t.to(torch.float32).numpy() - g.to(torch.float32).numpy()
-            raw, scale = _quantise(d, quant)
-            entry |= {"quant": quant, "scale": scale, "bytes": len(raw)}
+            if base is None:  # no generic counterpart: the tensor itself
+                raw, scale, q = t.to(torch.float32).numpy().astype("<f2").tobytes(), None, "float16"
+                entry["base"] = None
+            else:
+                d = t.to(torch.float32).numpy() - generic[base].detach().cpu().to(torch.float32).numpy()
+                (raw, scale), q = _quantise(d, quant), quant
+            entry |= {"quant": q, "scale": scale, "bytes": len(raw)}
             chunks.append(raw)
         else:
             entry["value"] = t.tolist()
@@ -123,6 +169,8 @@ def encode(
     compression, payload = compress_smallest(b"".join(chunks))
     header = {"format": FORMAT, "generic": weights_hash(generic), "compression": compression,
               "payload": len(payload), "tensors": tensors}  # fmt: skip
+    if record is not None:
+        header["record"] = dict(record)
     head = json.dumps(header, separators=(",", ":")).encode()
     return MAGIC + _LEN.pack(len(head)) + head + payload
 
@@ -170,9 +218,15 @@ def decode(blob: bytes, generic: Mapping[str, torch.Tensor], what: str = "delta"
         pos += entry["bytes"]
         if len(part) != entry["bytes"]:
             raise StdoError(f"{what}: the delta is damaged or truncated; rebuild the bundle")
-        d = _dequantise(part, entry["quant"], entry["scale"], entry["shape"])
-        base = generic[entry["name"]].detach().cpu().to(torch.float32)
-        out[entry["name"]] = (base + torch.from_numpy(d.copy())).to(dtype)
+        d = torch.from_numpy(_dequantise(part, entry["quant"], entry["scale"], entry["shape"]).copy())
+        base_name = entry.get("base", entry["name"])
+        if base_name is None:  # sent whole (no generic counterpart)
+            out[entry["name"]] = d.to(dtype)
+            continue
+        if base_name not in generic or list(generic[base_name].shape) != entry["shape"]:
+            raise StdoError(f"{what}: the generic model has no tensor {base_name} of shape {entry['shape']}")
+        base = generic[base_name].detach().cpu().to(torch.float32)
+        out[entry["name"]] = (base + d).to(dtype)
     if pos != len(raw):
         raise StdoError(
             f"{what}: the delta is damaged ({len(raw) - pos} bytes left over); rebuild the bundle"

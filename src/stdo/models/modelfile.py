@@ -52,15 +52,23 @@ def load_model(path: str | Path, device: torch.device | str = "cpu") -> tuple[nn
         raise StdoError(f"{path}: not a readable model file ({e})") from e
     if not isinstance(payload, dict) or payload.get("format") != MODEL_FORMAT:
         raise StdoError(f"{path}: not an stdo model file (expected format {MODEL_FORMAT})")
-    model = build_model(payload["backbone"], scale=payload["scale"], **payload["kwargs"])
+    model = rebuild(payload, payload["state_dict"], str(path), "delete the file and rerun to retrain it")
+    return model.to(device).eval(), payload
+
+
+def rebuild(record: dict[str, Any], state: dict[str, torch.Tensor], what: str, remedy: str) -> nn.Module:
+    """The model a record (``backbone``, ``scale``, ``kwargs``, ``extra``: a model file's, or a
+    delta's header, :mod:`stdo.delivery.delta`) describes, with the weights ``state``; weights
+    that do not fit are a :class:`StdoError` naming ``what`` and the ``remedy``."""
+    model = build_model(record["backbone"], scale=record["scale"], **record["kwargs"])
     from stdo.models import cafm
 
-    model = cafm.from_record(model, payload.get("extra", {}))
+    model = cafm.from_record(model, record.get("extra", {}))
     try:
-        model.load_state_dict(payload["state_dict"])
+        model.load_state_dict(state)
     except RuntimeError as e:
         raise StdoError(
-            f"{path}: its weights do not fit the {payload['backbone']} model this version builds "
-            f"({str(e).splitlines()[0]}); delete the file and rerun to retrain it"
+            f"{what}: its weights do not fit the {record['backbone']} model this version builds "
+            f"({str(e).splitlines()[0]}); {remedy}"
         ) from None
-    return model.to(device).eval(), payload
+    return model

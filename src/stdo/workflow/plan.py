@@ -39,6 +39,7 @@ QUIET_DEFAULTS: dict[str, tuple[Any, ...]] = {
     "compile": (False,),
 }
 HELDOUT_SUFFIX = "_heldout"
+CRF_SUFFIX = "_crf"  # a video's LR stream at another rate.lr_crf: <video>_crf<crf> (Plan.videos)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Plan:
         if "jstdo" in self.config["methods"] and jstdo.get("proportions") is not None:
             methods.check_proportions(jstdo["proportions"], int(jstdo["k"]))  # at parse time, not in training
         self.ablations()
+        self.model_coding()  # delta needs the generic models
         self.figure_cell()
         self.check_sizes()
         return self
@@ -142,11 +144,25 @@ class Plan:
         frames, made by the same rules)."""
         out = self._by_name(self.config["videos"], "videos")
         for name, entry in list(out.items()):
+            for crf in self._other_crfs(entry):
+                derived = f"{name}{CRF_SUFFIX}{crf}"
+                if derived in out:
+                    raise StdoError(
+                        f"config: video name {derived} is reserved for {name}'s LR stream at crf {crf} "
+                        "(rate.lr_crf)"
+                    )
+                codec = dict(self._entry_codec(entry) or {}, crf=crf)
+                out[derived] = dict(
+                    entry, name=derived, tables=False, degrade={"codec": codec}, lr_crf_of=name
+                )
+        for name, entry in list(out.items()):
             if entry.get("split", "none") == "cafm":
                 held = name + HELDOUT_SUFFIX
                 if held in out:
                     raise StdoError(f"config: video name {held} is reserved for {name}'s held-out frames")
                 out[held] = dict(entry, name=held, split="heldout", tables=False)
+                if "lr_crf_of" in entry:
+                    out[held]["lr_crf_of"] = entry["lr_crf_of"] + HELDOUT_SUFFIX
         return out
 
     @cached_property
@@ -284,15 +300,24 @@ class Plan:
         return {"train": jobs.get("train", "unit"), "evaluate": jobs.get("evaluate", "method")}
 
     def cells(self) -> list[Cell]:
-        """(video, scale, backbone) of every cell something is evaluated in (the tables' and the
-        ablations'), in plan order."""
-        runs = [*self.metrics_evals(), *(c for a in self.ablations() for c in a.evals)]
+        """(video, scale, backbone) of every cell something is evaluated in (the tables', the
+        ablations' and the other LR qualities' of rate.lr_crf), in plan order."""
+        runs = [
+            *self.metrics_evals(),
+            *(c for a in self.ablations() for c in a.evals),
+            *self.crf_delivery_evals(),
+        ]
         return list(dict.fromkeys(Cell(v, int(s), b) for v, s, b, _ in runs))
 
     def cell_methods(self, video: str, scale: int, backbone: str, seed: int) -> list[str]:
         """Methods evaluated in one cell for one seed: the tables' (every seed), then each
-        ablation's (its seeds), each once."""
-        runs = [*self.metrics_runs(), *(r for a in self.ablations() for r in self.ablation_runs(a.name))]
+        ablation's (its seeds), then the deliveries at rate.lr_crf's other qualities (the first
+        seed), each once."""
+        runs = [
+            *self.metrics_runs(),
+            *(r for a in self.ablations() for r in self.ablation_runs(a.name)),
+            *((*ev, self.seeds[0]) for ev in self.crf_delivery_evals()),
+        ]
         key = (video, int(scale), backbone, int(seed))
         return list(dict.fromkeys(m for v, s, b, m, sd in runs if (v, int(s), b, int(sd)) == key))
 
@@ -531,12 +556,9 @@ class Plan:
 
     def lr_codec(self, video: str) -> dict[str, Any] | None:
         """The codec of a video's LR stream (its own ``degrade.codec``, else the config's), with
-        defaults filled in, or ``None``: clean bicubic LR frames, sent losslessly (FFV1)."""
-        from stdo.video import codec  # no PyAV at import
-
-        own = self.videos[video].get("degrade") or {}
-        spec = own["codec"] if "codec" in own else (self.config.get("degrade") or {}).get("codec")
-        return codec.normalise(spec) if spec else None
+        defaults filled in, or ``None``: clean bicubic LR frames, sent losslessly (FFV1). A video of
+        rate.lr_crf (``<video>_crf<crf>``) has its base video's codec at that crf."""
+        return self._entry_codec(self.videos[video])
 
     def ladder(self, video: str) -> dict[str, Any]:
         """The HR rate ladder of a video: the codec of its LR stream (``rate.codec`` when the LR
@@ -546,16 +568,98 @@ class Plan:
         spec = {k: v for k, v in lr.items() if k != "crf"} if lr else {"codec": rate.get("codec", "libx264")}
         return spec | {"crf": [int(c) for c in rate.get("ladder_crf", [18, 23, 28, 33, 38, 43])]}
 
+    def _entry_codec(self, entry: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The LR codec of a configured video entry (its own ``degrade.codec``, else the config's),
+        normalised, or ``None``."""
+        from stdo.video import codec  # no PyAV at import
+
+        own = entry.get("degrade") or {}
+        spec = own["codec"] if "codec" in own else (self.config.get("degrade") or {}).get("codec")
+        return codec.normalise(spec) if spec else None
+
+    def lr_crfs(self) -> list[int]:
+        """``rate.lr_crf``: the LR stream's qualities every codec-compressed table video is also
+        delivered at (sorted; empty when absent)."""
+        return sorted({int(c) for c in (self.config.get("rate") or {}).get("lr_crf") or []})
+
+    def _other_crfs(self, entry: Mapping[str, Any]) -> list[int]:
+        """The rate.lr_crf qualities of a configured video beyond its own LR stream's: none for a
+        video outside the tables or with a lossless LR stream (it has no CRF)."""
+        if not entry.get("tables", True) or not self.lr_crfs():
+            return []
+        codec = self._entry_codec(entry)
+        return [c for c in self.lr_crfs() if codec and c != int(codec["crf"])]
+
+    def curve_of(self, video: str) -> str:
+        """The video a delivered video's rate-distortion curve belongs to: itself, or for a video
+        of rate.lr_crf (``<video>_crf<crf>``, and its held-out frames) its base video."""
+        return str(self.videos[video].get("lr_crf_of", video))
+
+    def curve_videos(self, video: str) -> list[str]:
+        """The delivered videos of a table video's rate-distortion curve: itself (its own
+        degrade.codec) and one per other rate.lr_crf quality, in the order of their crf."""
+        entry = self.videos[video]
+        own = self._entry_codec(entry)
+        by_crf = {int(own["crf"]) if own else -1: video}
+        by_crf |= {c: f"{video}{CRF_SUFFIX}{c}" for c in self._other_crfs(entry)}
+        return [by_crf[c] for c in sorted(by_crf)]
+
+    def delivery_videos(self) -> list[str]:
+        """Every delivered video: each table video, then its rate.lr_crf videos."""
+        return [d for v in self.table_videos for d in self.curve_videos(v)]
+
     def delivery_evals(self) -> list[tuple[str, int, str, str]]:
-        """(video, scale, backbone, method) of every bundle the rate table counts: each table
+        """(video, scale, backbone, method) of every bundle the rate table counts: each delivered
         video's methods of Table 2 and 4 (Table 1's single-chunk models are not deliveries)."""
         return [
             (v, s, b, m)
-            for v in self.table_videos
+            for v in self.delivery_videos()
             for s in self.config["scales"]
             for b in self.backbones
             for m in self.method_ids(v, b, single_chunk=False)
         ]
+
+    def crf_delivery_evals(self) -> list[tuple[str, int, str, str]]:
+        """The delivery cells of the rate.lr_crf videos alone (trained and evaluated for the rate
+        table only, first seed)."""
+        return [c for c in self.delivery_evals() if c[0] not in self.table_videos]
+
+    def delivery_references(self) -> list[str]:
+        """f0's score summary (bicubic's PSNR) of every delivered video and scale, of the frames
+        each is evaluated on."""
+        videos = [self.eval_video(v) for v in self.delivery_videos()]
+        return [paths.SCORE_SUMMARY.format(video=v, scale=s) for v in videos for s in self.config["scales"]]
+
+    def curves_arg(self) -> str:
+        """`` --curves JSON`` of the rate report (``{delivered video: its curve's video}``, held-out
+        frames too) where rate.lr_crf adds videos, else nothing (a leading space: the rule's shell
+        line stays as it was without it)."""
+        curves = {v: self.curve_of(v) for v in self.videos if self.curve_of(v) != v}
+        return f" --curves {json_arg(curves)}" if curves else ""
+
+    def model_coding(self) -> str:
+        """``rate.model_coding``: ``full`` (each model file whole) or ``delta`` (the difference
+        from the generic model it started from; needs train.init: generic)."""
+        coding = str((self.config.get("rate") or {}).get("model_coding", "full"))
+        if coding == "delta" and not self.init_from_generic():
+            raise StdoError(
+                "config: rate.model_coding: delta sends models as differences from the generic model they "
+                "start from, so it needs train.init: generic (or use rate.model_coding: full)"
+            )
+        return coding
+
+    def bundle_generic(self, backbone: str, scale: int | str) -> list[str]:
+        """The generic model a bundle's deltas are made against (rate.model_coding: delta), or none."""
+        return self.unit_init(backbone, scale) if self.model_coding() == "delta" else []
+
+    def bundle_coding_arg(self, generic: list[str]) -> str:
+        """`` --coding delta --generic MODEL --bound-db B`` of a bundle job with rate.model_coding:
+        delta (B: rate.delta_bound_db, default 0.05 dB), else nothing (a leading space, as
+        :meth:`curves_arg`)."""
+        if self.model_coding() != "delta":
+            return ""
+        bound = float((self.config.get("rate") or {}).get("delta_bound_db", 0.05))
+        return f" --coding delta --generic {generic[0]} --bound-db {bound:g}"
 
     # ------------------------------------------------------------------ files (stdo.workflow.paths)
 
@@ -668,7 +772,9 @@ class Plan:
     def cell_job_name(self, video: str, scale: int | str, backbone: str, seed: int | None) -> str:
         """The name of a cell's job (jobs: cell), with the seed when there are several (None:
         every seed's, jobs.train: group)."""
-        return f"{video}_x{scale}_{backbone}" + (f"_seed{seed}" if self.multi_seed and seed is not None else "")
+        return f"{video}_x{scale}_{backbone}" + (
+            f"_seed{seed}" if self.multi_seed and seed is not None else ""
+        )
 
     def group_train_runs(self, video: str, scale: int, backbone: str) -> list[tuple[str, int]]:
         """``(unit, seed)`` of every seed's training units of one cell (jobs.train: group): what
