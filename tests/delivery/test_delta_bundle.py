@@ -53,9 +53,16 @@ def test_the_parity_bound_picks_the_quantisation(dcell, tmp_path):
     strict = make_bundle(
         dcell, "awdnn", tmp_path / "b", coding="delta", generic=dcell["generic"], bound_db=0.0
     )
-    int8 = strict["delta"]["candidates"][0]
-    if int8["drop_db"] > 0:  # int8 costs something: float16 is tried next
-        assert strict["delta"]["quant"] == "float16" or "refused" in strict["delta"]
+    tried = strict["delta"]["candidates"]
+    assert tried[0]["quant"] == "int8"
+    # each quantisation in turn until one drops at most 0 dB; none does -> sent full, refused says why
+    within = [c["quant"] for c in tried if c["drop_db"] <= 0.0]
+    assert within == ([tried[-1]["quant"]] if within else [])
+    if within:
+        assert strict["delta"]["quant"] == within[0] and strict["model_coding"] == "delta"
+    else:
+        assert "refused" in strict["delta"] and strict["model_coding"] == "full"
+        assert len(tried) == len(delta.QUANTS)
     none = make_bundle(
         dcell, "awdnn", tmp_path / "c", coding="delta", generic=dcell["generic"], bound_db=-1.0
     )
