@@ -14,6 +14,15 @@ REPO = Path(__file__).resolve().parents[1]
 torch.set_num_threads(min(2, os.cpu_count() or 1))
 
 
+@pytest.fixture(autouse=True)
+def _torch_threads():
+    """A stage's main sets torch's process-wide thread count (``--threads``, default every CPU):
+    put it back, so that a later test's numbers do not depend on which tests ran before it."""
+    n = torch.get_num_threads()
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.fixture(scope="session")
 def photos() -> dict[str, np.ndarray]:
     from stdo.video.photos import load_photo

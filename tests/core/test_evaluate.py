@@ -220,6 +220,7 @@ def test_main_writes_metrics_and_map(tmp_path, patch_dir, capsys):
     out_metrics, out_map = tmp_path / "eval" / "metrics.json", tmp_path / "eval" / "psnr_map.npy"
     evaluate.main(
         ["--patches", str(patch_dir), "--method", "awdnn", "--models", str(path), "--device", "cpu",
+         "--threads", str(torch.get_num_threads()),
          "--labels", '{"video": "demo", "scale": 2}', "--out-metrics", str(out_metrics),
          "--out-map", str(out_map)]
     )  # fmt: skip

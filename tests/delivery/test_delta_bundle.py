@@ -31,6 +31,7 @@ def test_a_delta_bundle_plays_back_within_the_bound_of_the_full_bundle(dcell, tm
     m = make_bundle(
         dcell, method, tmp_path / "delta", coding="delta", generic=dcell["generic"], bound_db=BOUND_DB
     )
+    assert "refused" not in m["delta"], m["delta"]
     assert m["model_coding"] == "delta" and m["delta"]["quant"] in delta.QUANTS
     assert all(p["file"].endswith(".delta") for p in m["models"])
     assert m["generic"]["hash"] == delta.weights_hash(

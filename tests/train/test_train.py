@@ -154,7 +154,9 @@ def test_killed_training_resumes_to_the_same_weights(patch_dir, tmp_path):
 def test_stale_resume_state_from_other_settings_is_ignored(patch_dir, tmp_path):
     out = tmp_path / "m"
     proc = subprocess.Popen(_train_cmd(patch_dir, out, 40), stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
     while not (out / ".checkpoint.pt").exists():
+        assert proc.poll() is None and time.monotonic() < deadline, "training wrote no resume state"
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()

@@ -78,7 +78,7 @@ def test_every_figure_is_written_with_its_data(all_run):
     assert list(f4["method"]) == ["bicubic", "awdnn", "cafm-n3", "stdo-k2", "jstdo-k2"]
     for r in f4[f4["method"] != "bicubic"].itertuples():  # Figure 4's frames are the evaluated ones
         pmap = np.load(all_run / f"results/videos/tiny/x2/espcn/seed0/eval/{r.method}/psnr_map.npy")
-        assert r.frame_psnr_db == pytest.approx(pooled_psnr(psnr_to_mse(pmap[r.frame]).ravel()), abs=1e-6)
+        assert r.frame_psnr_db == pytest.approx(pooled_psnr(psnr_to_mse(pmap[r.frame]).ravel()), abs=1e-3)
     f6 = pd.read_csv(figures / "figure6.csv")
     assert list(f6["panel"].unique()) == ["JSTDO ρ = (0.5 0.5)", "JSTDO ρ = (1 0)"]
 
@@ -121,10 +121,12 @@ def test_the_side_by_side_clip_plays_bicubic_beside_the_best_method(all_run):
     }
     summary = json.loads((all_run / "results/videos/tiny/x2/score_summary.json").read_text())
     left = data.set_index("side").loc["left"]
-    assert left["clip_psnr_db"] == pytest.approx(summary["bicubic_psnr"], abs=1e-6)  # the tables' bicubic
+    # rendered in other batches than evaluate's: a pixel may round apart (~1e-5 dB), a wrong
+    # frame or method is 0.01 dB or more away
+    assert left["clip_psnr_db"] == pytest.approx(summary["bicubic_psnr"], abs=1e-3)  # the tables' bicubic
     best = data.set_index("side").loc["right"]
     assert best["method"] == max(metrics, key=metrics.get)
-    assert best["clip_psnr_db"] == pytest.approx(metrics[best["method"]], abs=1e-6)  # the whole video
+    assert best["clip_psnr_db"] == pytest.approx(metrics[best["method"]], abs=1e-3)  # the whole video
     with av.open(str(all_run / "results/figures/side_by_side.mp4")) as c:
         frames = list(c.decode(video=0))
     assert len(frames) == 12 and frames[0].width == 2 * 96 + 4 and frames[0].height == 48 + 18
