@@ -62,6 +62,7 @@ wildcard_constraints:
     method=r"[a-z0-9-]+",
     k=r"\d+",
     seed=r"\d+",
+    budget=r"\d+",
     clip=r"[A-Za-z0-9_]+",
     item=r"[A-Za-z0-9_]+",
 

@@ -1,8 +1,9 @@
 # The paper's claims checked on this run's evaluations (stdo.report.claims): one row per claim and
-# cell, held / failed / not run, with the margin in dB and the values it was decided on.
+# cell, held / failed / not run, with the margin in dB and the values it was decided on; with
+# study.budgets, decided at every budget, with each claim's convergence (stdo.report.budget).
 rule claims:
     input:
-        metrics=PLAN.metrics_files(),
+        metrics=PLAN.budget_metrics_files(),  # every budget's, when study.budgets sweeps it
         ablations=PLAN.claim_ablations(),
         bench=PLAN.claim_bench(),  # phone rows decide Figure 5's claim
     output:

@@ -5,6 +5,7 @@
 # is asked of stdo.workflow.plan.Plan, tested without Snakemake (tests/core/test_plan.py). What
 # is left here turns a job's wildcards into a question to the plan, or is Snakemake's own (the
 # job prefix, the start and error hooks). Parsing the workflow writes nothing.
+import itertools
 import os
 import shlex
 import sys
@@ -28,12 +29,14 @@ SEED0 = SEEDS[0]  # the run that figures, exports, benchmarks and bundles show
 VIDEOS = PLAN.videos
 BACKBONES = PLAN.backbones
 GPUS = config.get("gpus", 0)  # GPUs each torch job asks for (resources: gpu)
-# a trained run's files: one directory per seed when there are several (train.seeds)
-UNIT_MODEL = paths.unit_template(PLAN.multi_seed, paths.MODEL)
-UNIT_LOG = paths.unit_template(PLAN.multi_seed, paths.TRAIN_LOG)
-METRICS = paths.eval_template(PLAN.multi_seed, paths.METRICS)
-PSNR_MAP = paths.eval_template(PLAN.multi_seed, paths.PSNR_MAP)
-SEED_LOG = paths.seed_suffix(PLAN.multi_seed)  # log names carry the seed as run directories do
+BUDGETS = PLAN.budgets  # study.budgets, or [None]: each backbone's own epochs
+# a trained run's files: one directory per budget when study.budgets sweeps it, per seed when
+# there are several (train.seeds)
+UNIT_MODEL = paths.unit_template(PLAN.multi_seed, paths.MODEL, PLAN.swept)
+UNIT_LOG = paths.unit_template(PLAN.multi_seed, paths.TRAIN_LOG, PLAN.swept)
+METRICS = paths.eval_template(PLAN.multi_seed, paths.METRICS, PLAN.swept)
+PSNR_MAP = paths.eval_template(PLAN.multi_seed, paths.PSNR_MAP, PLAN.swept)
+SEED_LOG = paths.seed_suffix(PLAN.multi_seed, PLAN.swept)  # log names carry what run directories do
 SRC_DIR = str(Path(workflow.basedir) / "src")
 _SNAPSHOT, _SNAPSHOT_TEXT = PLAN.snapshot()
 CONFIG_SNAPSHOT = Path(_SNAPSHOT).resolve()
@@ -90,6 +93,11 @@ def seed_of(wildcards):
     return int(getattr(wildcards, "seed", SEED0))
 
 
+def budget_of(wildcards):
+    """The budget of a job (its wildcard when paths carry one, else None: the main budget)."""
+    return getattr(wildcards, "budget", None)
+
+
 def eval_video(video):
     return PLAN.eval_video(video)
 
@@ -119,7 +127,7 @@ def cell_labels(wildcards):
 
 def method_models(wildcards):
     w = wildcards
-    return PLAN.method_models(w.video, w.scale, w.backbone, w.method, seed_of(w))
+    return PLAN.method_models(w.video, w.scale, w.backbone, w.method, seed_of(w), budget_of(w))
 
 
 def method_partition(wildcards):
@@ -163,7 +171,7 @@ def train_params(units):
         selection=lambda w, input: PLAN.selection_args(units(w), input.partition),
         init=input_flag("--init", "init"),
         cafm=lambda w: PLAN.cafm_arg(units(w)),
-        epochs=lambda w: BACKBONES[w.backbone]["epochs"],
+        epochs=lambda w: PLAN.epochs(w.backbone, budget_of(w)),
         backbone=lambda w: w.backbone,
         kwargs=lambda w: json_arg(BACKBONES[w.backbone].get("kwargs", {})),
         scale=lambda w: w.scale,

@@ -58,8 +58,8 @@ if PLAN.job_grouping()["train"] == "unit":
                 TRAIN_SHELL
 
 elif PLAN.job_grouping()["train"] == "group":
-    for _v, _s, _b in PLAN.cells():
-        _runs = PLAN.group_train_runs(_v, _s, _b)
+    for (_v, _s, _b), _e in itertools.product(PLAN.cells(), BUDGETS):
+        _runs = PLAN.group_train_runs(_v, _s, _b, _e)
         if not _runs:
             continue
         _units = [u for u, _ in _runs]
@@ -67,16 +67,16 @@ elif PLAN.job_grouping()["train"] == "group":
 
         rule:
             name:
-                f"train_group_{PLAN.cell_job_name(_v, _s, _b, None)}"
+                f"train_group_{PLAN.cell_job_name(_v, _s, _b, None, _e)}"
             input:
                 patches=expand(rules.patches.output, video=_v, scale=_s),
                 partitions=_partitions,
                 init=PLAN.unit_init(_b, _s),
             output:
-                model=[PLAN.unit_file(_v, _s, _b, u, seed) for u, seed in _runs],
-                log_csv=[PLAN.unit_file(_v, _s, _b, u, seed, paths.TRAIN_LOG) for u, seed in _runs],
+                model=[PLAN.unit_file(_v, _s, _b, u, seed, budget=_e) for u, seed in _runs],
+                log_csv=[PLAN.unit_file(_v, _s, _b, u, seed, paths.TRAIN_LOG, _e) for u, seed in _runs],
             log:
-                f"{paths.LOGS}/train/group_{PLAN.cell_job_name(_v, _s, _b, None)}.log",
+                f"{paths.LOGS}/train/group_{PLAN.cell_job_name(_v, _s, _b, None, _e)}.log",
             conda:
                 "../../envs/torch.yaml"
             threads: torch_threads()
@@ -89,7 +89,7 @@ elif PLAN.job_grouping()["train"] == "group":
                 selection=_selection,
                 init=input_flag("--init", "init"),
                 cafm=PLAN.cafm_arg(),
-                epochs=BACKBONES[_b]["epochs"],
+                epochs=PLAN.epochs(_b, _e),
                 backbone=_b,
                 kwargs=json_arg(BACKBONES[_b].get("kwargs", {})),
                 scale=_s,
@@ -100,42 +100,41 @@ elif PLAN.job_grouping()["train"] == "group":
                 TRAIN_SHELL
 
 else:  # jobs.train: cell
-    for _v, _s, _b in PLAN.cells():
-        for _seed in SEEDS:
-            _units = PLAN.cell_train_units(_v, _s, _b, _seed)
-            if not _units:
-                continue
-            _partitions, _selection = PLAN.cell_train_inputs(_v, _s, _units)
+    for (_v, _s, _b), _e, _seed in itertools.product(PLAN.cells(), BUDGETS, SEEDS):
+        _units = PLAN.cell_train_units(_v, _s, _b, _seed, _e)
+        if not _units:
+            continue
+        _partitions, _selection = PLAN.cell_train_inputs(_v, _s, _units)
 
-            rule:
-                name:
-                    f"train_cell_{PLAN.cell_job_name(_v, _s, _b, _seed)}"
-                input:
-                    patches=expand(rules.patches.output, video=_v, scale=_s),
-                    partitions=_partitions,
-                    init=PLAN.unit_init(_b, _s),
-                output:
-                    model=[PLAN.unit_file(_v, _s, _b, u, _seed) for u in _units],
-                    log_csv=[PLAN.unit_file(_v, _s, _b, u, _seed, paths.TRAIN_LOG) for u in _units],
-                log:
-                    f"{paths.LOGS}/train/{PLAN.cell_job_name(_v, _s, _b, _seed)}.log",
-                conda:
-                    "../../envs/torch.yaml"
-                threads: torch_threads()
-                resources:
-                    gpu=GPUS,
-                params:
-                    units=" ".join(_units),
-                    patches=patch_dir,
-                    selection=_selection,
-                    init=input_flag("--init", "init"),
-                    cafm=PLAN.cafm_arg(),
-                    epochs=BACKBONES[_b]["epochs"],
-                    backbone=_b,
-                    kwargs=json_arg(BACKBONES[_b].get("kwargs", {})),
-                    scale=_s,
-                    settings=train_settings(BACKBONES[_b]["lr"], seed=_seed),
-                    device=config["device"],
-                    seeds="",
-                shell:
-                    TRAIN_SHELL
+        rule:
+            name:
+                f"train_cell_{PLAN.cell_job_name(_v, _s, _b, _seed, _e)}"
+            input:
+                patches=expand(rules.patches.output, video=_v, scale=_s),
+                partitions=_partitions,
+                init=PLAN.unit_init(_b, _s),
+            output:
+                model=[PLAN.unit_file(_v, _s, _b, u, _seed, budget=_e) for u in _units],
+                log_csv=[PLAN.unit_file(_v, _s, _b, u, _seed, paths.TRAIN_LOG, _e) for u in _units],
+            log:
+                f"{paths.LOGS}/train/{PLAN.cell_job_name(_v, _s, _b, _seed, _e)}.log",
+            conda:
+                "../../envs/torch.yaml"
+            threads: torch_threads()
+            resources:
+                gpu=GPUS,
+            params:
+                units=" ".join(_units),
+                patches=patch_dir,
+                selection=_selection,
+                init=input_flag("--init", "init"),
+                cafm=PLAN.cafm_arg(),
+                epochs=PLAN.epochs(_b, _e),
+                backbone=_b,
+                kwargs=json_arg(BACKBONES[_b].get("kwargs", {})),
+                scale=_s,
+                settings=train_settings(BACKBONES[_b]["lr"], seed=_seed),
+                device=config["device"],
+                seeds="",
+            shell:
+                TRAIN_SHELL

@@ -39,7 +39,7 @@ THRESHOLDS = f"{PARTITION_DIR}/thresholds.csv"
 
 # one cell: a video, scale and backbone
 CELL = f"{SCALED}/{{backbone}}"
-SEED_RUN = f"{CELL}/seed{{seed}}"  # a trained run, when train.seeds has several
+BUDGET_RUN = f"{CELL}/e{{budget}}"  # a trained run at one budget, when study.budgets sweeps
 EXPORT_MANIFEST = f"{CELL}/export/manifest.json"
 EXPORT_FILES = f"{CELL}/export/tflite"
 BENCH_DIR = f"{CELL}/bench"
@@ -65,12 +65,14 @@ IMPORTED_F0 = f"{RESULTS}/pretrain/imported/{{backbone}}/x{{scale}}/{MODEL}"
 TABLES = f"{RESULTS}/tables"
 TABLE = f"{TABLES}/table{{n}}"  # .csv and .md, n in 1-4
 CLAIMS = f"{TABLES}/claims"
+BUDGET_TABLE = f"{TABLES}/budget"  # every claim at every budget of study.budgets, and its convergence
 REGIME = f"{TABLES}/regime"  # the training regime of every cell beside the paper's
 BENCH_TABLE = f"{TABLES}/bench"
 RATE_TABLE = f"{TABLES}/rate"
 ABLATION = f"{RESULTS}/ablations/{{name}}"  # .csv and .md (and .png, .pdf but long_video)
 FIGURES = f"{RESULTS}/figures"
 FIGURE = f"{FIGURES}/figure{{n}}"  # .png, .pdf and .csv (the data plotted)
+BUDGET_FIGURE = f"{FIGURES}/budget"  # .png, .pdf and .csv: margins against steps per model
 HEATMAP = f"{FIGURES}/heatmaps/{{video}}_x{{scale}}_{{backbone}}.png"
 CLIP = f"{FIGURES}/side_by_side.mp4"
 CLIP_DATA = f"{FIGURES}/side_by_side.csv"
@@ -87,24 +89,26 @@ PAPER_CONFIG = "config/paper.yaml"
 SCHEMA = "workflow/schemas/config.schema.yaml"
 
 
-def run_dir(multi_seed: bool) -> str:
-    """A trained run's directory: the cell's, or one per seed when there are several."""
-    return SEED_RUN if multi_seed else CELL
+def run_dir(multi_seed: bool, swept: bool = False) -> str:
+    """A trained run's directory: the cell's, with ``e{budget}/`` when study.budgets sweeps the
+    training budget, and ``seed{seed}/`` when there are several seeds."""
+    return (BUDGET_RUN if swept else CELL) + ("/seed{seed}" if multi_seed else "")
 
 
-def seed_suffix(multi_seed: bool) -> str:
-    """What a log name of a trained run ends with: ``_seed{seed}`` when there are several seeds."""
-    return "_seed{seed}" if multi_seed else ""
+def seed_suffix(multi_seed: bool, swept: bool = False) -> str:
+    """What a log name of a trained run ends with: ``_e{budget}`` when budgets are swept,
+    ``_seed{seed}`` when there are several seeds."""
+    return ("_e{budget}" if swept else "") + ("_seed{seed}" if multi_seed else "")
 
 
-def unit_template(multi_seed: bool, name: str = MODEL) -> str:
+def unit_template(multi_seed: bool, name: str = MODEL, swept: bool = False) -> str:
     """``name`` (``model.pt``, ``log.csv``) of one training unit of a run."""
-    return f"{run_dir(multi_seed)}/units/{{unit}}/{name}"
+    return f"{run_dir(multi_seed, swept)}/units/{{unit}}/{name}"
 
 
-def eval_template(multi_seed: bool, name: str = METRICS) -> str:
+def eval_template(multi_seed: bool, name: str = METRICS, swept: bool = False) -> str:
     """``name`` (``metrics.json``, ``psnr_map.npy``) of one method's evaluation of a run."""
-    return f"{run_dir(multi_seed)}/eval/{{method}}/{name}"
+    return f"{run_dir(multi_seed, swept)}/eval/{{method}}/{name}"
 
 
 def patch_files() -> dict[str, str]:

@@ -309,22 +309,27 @@ class Plan:
         ]
         return list(dict.fromkeys(Cell(v, int(s), b) for v, s, b, _ in runs))
 
-    def cell_methods(self, video: str, scale: int, backbone: str, seed: int) -> list[str]:
+    def cell_methods(
+        self, video: str, scale: int, backbone: str, seed: int, budget: int | None = None
+    ) -> list[str]:
         """Methods evaluated in one cell for one seed: the tables' (every seed), then each
         ablation's (its seeds), then the deliveries at rate.lr_crf's other qualities (the first
-        seed), each once."""
-        runs = [
-            *self.metrics_runs(),
-            *(r for a in self.ablations() for r in self.ablation_runs(a.name)),
-            *((*ev, self.seeds[0]) for ev in self.crf_delivery_evals()),
-        ]
+        seed), each once; at a budget below the main one (study.budgets), the tables' only."""
+        runs = list(self.metrics_runs())
+        if budget is None or budget == self.main_budget:
+            runs += [
+                *(r for a in self.ablations() for r in self.ablation_runs(a.name)),
+                *((*ev, self.seeds[0]) for ev in self.crf_delivery_evals()),
+            ]
         key = (video, int(scale), backbone, int(seed))
         return list(dict.fromkeys(m for v, s, b, m, sd in runs if (v, int(s), b, int(sd)) == key))
 
-    def cell_train_units(self, video: str, scale: int, backbone: str, seed: int) -> list[str]:
+    def cell_train_units(
+        self, video: str, scale: int, backbone: str, seed: int, budget: int | None = None
+    ) -> list[str]:
         """Training units of every method of one cell and seed (:meth:`cell_methods`), each once."""
         units: dict[str, None] = {}
-        for method in self.cell_methods(video, scale, backbone, seed):
+        for method in self.cell_methods(video, scale, backbone, seed, budget):
             units |= dict.fromkeys(methods.method_units(method))
         return list(units)
 
@@ -398,6 +403,39 @@ class Plan:
     def metrics_runs(self) -> list[tuple[str, int, str, str, int]]:
         """(video, scale, backbone, method, seed) of every evaluation the tables use."""
         return [(*ev, seed) for ev in self.metrics_evals() for seed in self.seeds]
+
+    # ------------------------------------------------------------------ the training budget
+
+    @property
+    def budgets(self) -> list[int | None]:
+        """``study.budgets`` in epochs, smallest first, or ``[None]``: each backbone's own epochs.
+        Every unit of the tables' cells trains and is evaluated once per budget and seed."""
+        swept = (self.config.get("study") or {}).get("budgets")
+        return sorted({int(b) for b in swept}) if swept else [None]
+
+    @property
+    def swept(self) -> bool:
+        """Whether the training budget is swept (study.budgets): result paths carry ``e{budget}``."""
+        return self.budgets != [None]
+
+    @property
+    def main_budget(self) -> int | None:
+        """The budget the tables, figures, ablations, exports and bundles show: the largest swept,
+        or None (each backbone's epochs)."""
+        return self.budgets[-1]
+
+    def epochs(self, backbone: str, budget: int | str | None = None) -> float:
+        """Epochs a unit of ``backbone`` trains for at ``budget`` (None: the main budget)."""
+        budget = self.main_budget if budget is None else int(budget)
+        return self.backbones[backbone]["epochs"] if budget is None else int(budget)
+
+    def budget_metrics_files(self) -> list[str]:
+        """Every budget's and seed's metrics of every table cell (the claims at each budget)."""
+        return [self.eval_file(*run, budget=b) for b in self.budgets for run in self.metrics_runs()]
+
+    def budget_labels(self, budget: int | str | None) -> dict[str, Any]:
+        """The ``budget`` label of a run's outputs when budgets are swept (else none)."""
+        return {"budget": int(budget if budget is not None else self.main_budget)} if self.swept else {}
 
     def train_settings(
         self, lr: float, batch_size: int | None = None, seed: int | None = None
@@ -664,18 +702,38 @@ class Plan:
     # ------------------------------------------------------------------ files (stdo.workflow.paths)
 
     def unit_file(
-        self, video: str, scale: int | str, backbone: str, unit: str, seed: int, name: str = paths.MODEL
+        self,
+        video: str,
+        scale: int | str,
+        backbone: str,
+        unit: str,
+        seed: int,
+        name: str = paths.MODEL,
+        budget: int | None = None,
     ) -> str:
-        """``name`` (``model.pt``, ``log.csv``) of one training unit of one run."""
-        template = paths.unit_template(self.multi_seed, name)
-        return template.format(video=video, scale=scale, backbone=backbone, unit=unit, seed=seed)
+        """``name`` (``model.pt``, ``log.csv``) of one training unit of one run (at ``budget``,
+        None: the main one)."""
+        template = paths.unit_template(self.multi_seed, name, self.swept)
+        budget = self.main_budget if budget is None else budget
+        return template.format(video=video, scale=scale, backbone=backbone, unit=unit, seed=seed, budget=budget)
 
     def eval_file(
-        self, video: str, scale: int | str, backbone: str, method: str, seed: int, name: str = paths.METRICS
+        self,
+        video: str,
+        scale: int | str,
+        backbone: str,
+        method: str,
+        seed: int,
+        name: str = paths.METRICS,
+        budget: int | None = None,
     ) -> str:
-        """``name`` (``metrics.json``, ``psnr_map.npy``) of one method's evaluation of one run."""
-        template = paths.eval_template(self.multi_seed, name)
-        return template.format(video=video, scale=scale, backbone=backbone, method=method, seed=seed)
+        """``name`` (``metrics.json``, ``psnr_map.npy``) of one method's evaluation of one run
+        (at ``budget``, None: the main one)."""
+        template = paths.eval_template(self.multi_seed, name, self.swept)
+        budget = self.main_budget if budget is None else budget
+        return template.format(
+            video=video, scale=scale, backbone=backbone, method=method, seed=seed, budget=budget
+        )
 
     def metrics_files(self) -> list[str]:
         """Every seed's metrics of every table cell."""
@@ -727,8 +785,12 @@ class Plan:
         k = methods.method_partition_k(method)
         return [self.partition_file(self.eval_video(video), scale, k)] if k else []
 
-    def method_models(self, video: str, scale: int | str, backbone: str, method: str, seed: int) -> list[str]:
-        return [self.unit_file(video, scale, backbone, u, seed) for u in methods.method_units(method)]
+    def method_models(
+        self, video: str, scale: int | str, backbone: str, method: str, seed: int, budget: int | None = None
+    ) -> list[str]:
+        return [
+            self.unit_file(video, scale, backbone, u, seed, budget=budget) for u in methods.method_units(method)
+        ]
 
     def cell_models(self, video: str, scale: int | str, backbone: str, seed: int) -> list[str]:
         """Every model of a cell (what the export stage converts), of one seed."""
@@ -751,7 +813,13 @@ class Plan:
         return list(parts.values()), args
 
     def cell_eval_batch(
-        self, video: str, scale: int | str, backbone: str, seed: int, method_list: list[str]
+        self,
+        video: str,
+        scale: int | str,
+        backbone: str,
+        seed: int,
+        method_list: list[str],
+        budget: int | None = None,
     ) -> list[dict[str, Any]]:
         """``--batch`` of a job that evaluates ``method_list`` of one cell and seed
         (jobs.evaluate: cell; stdo.sr.evaluate)."""
@@ -761,25 +829,34 @@ class Plan:
             out.append(
                 {
                     "method": m,
-                    "models": self.method_models(video, scale, backbone, m, seed),
+                    "models": self.method_models(video, scale, backbone, m, seed, budget),
                     "partition": partition[0] if partition else None,
-                    "out_metrics": self.eval_file(video, scale, backbone, m, seed),
-                    "out_map": self.eval_file(video, scale, backbone, m, seed, paths.PSNR_MAP),
+                    "out_metrics": self.eval_file(video, scale, backbone, m, seed, budget=budget),
+                    "out_map": self.eval_file(video, scale, backbone, m, seed, paths.PSNR_MAP, budget),
                 }
             )
         return out
 
-    def cell_job_name(self, video: str, scale: int | str, backbone: str, seed: int | None) -> str:
-        """The name of a cell's job (jobs: cell), with the seed when there are several (None:
-        every seed's, jobs.train: group)."""
-        return f"{video}_x{scale}_{backbone}" + (
-            f"_seed{seed}" if self.multi_seed and seed is not None else ""
+    def cell_job_name(
+        self, video: str, scale: int | str, backbone: str, seed: int | None, budget: int | None = None
+    ) -> str:
+        """The name of a cell's job (jobs: cell), with the budget when budgets are swept and the
+        seed when there are several (None: every seed's, jobs.train: group)."""
+        budget = self.main_budget if budget is None else budget
+        return (
+            f"{video}_x{scale}_{backbone}"
+            + (f"_e{budget}" if self.swept else "")
+            + (f"_seed{seed}" if self.multi_seed and seed is not None else "")
         )
 
-    def group_train_runs(self, video: str, scale: int, backbone: str) -> list[tuple[str, int]]:
+    def group_train_runs(
+        self, video: str, scale: int, backbone: str, budget: int | None = None
+    ) -> list[tuple[str, int]]:
         """``(unit, seed)`` of every seed's training units of one cell (jobs.train: group): what
         one job trains, fusing on CUDA the runs that can train together."""
-        return [(u, seed) for seed in self.seeds for u in self.cell_train_units(video, scale, backbone, seed)]
+        return [
+            (u, seed) for seed in self.seeds for u in self.cell_train_units(video, scale, backbone, seed, budget)
+        ]
 
     def bench_files(self) -> list[str]:
         """Benchmark results of every table video, scale and backbone (host; and the phone with

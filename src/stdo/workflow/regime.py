@@ -384,7 +384,7 @@ def regime_table(config: Mapping[str, Any], paper: PaperSetting) -> pd.DataFrame
             "hr_size": f"{size[0]}x{size[1]}" if size else None,
             "lr_patch": f"{patch[0]}x{patch[1]}" if patch else None,
             "patches": frames * grid[0] * grid[1] if frames is not None else None,
-            "epochs": b["epochs"],
+            "epochs": plan.epochs(backbone),
             "batch_size": batch,
         }
         if frames is not None:
@@ -392,7 +392,7 @@ def regime_table(config: Mapping[str, Any], paper: PaperSetting) -> pd.DataFrame
             ours = method_regime(
                 method,
                 geometry=geometry,
-                epochs=b["epochs"],
+                epochs=plan.epochs(backbone),
                 batch_size=batch,
                 backbone=backbone,
                 kwargs=b.get("kwargs") or {},
