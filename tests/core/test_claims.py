@@ -562,3 +562,19 @@ def test_a_claim_name_is_registered_once(extra):
 def test_a_claim_needs_inputs_check_claims_has():
     with pytest.raises(ValueError, match="known inputs: metrics, authors, chunks"):
         replace(EXTRA, needs=("photos",))
+
+
+def test_two_seeds_that_agree_are_inconclusive_and_the_page_says_why(tmp_path):
+    # margins +0.05 and +0.07 agree to 0.02 dB, as the demo's two seeds do: se 0.01, half-width
+    # 12.7 x 0.01 = 0.127 > 0.06; a third seed (+0.06) gives half-width 4.3 x 0.0058 = 0.025
+    table = claims.check_claims(_load(tmp_path, _seeded({"awdnn": [34.0, 34.2], "stdo-k2": [34.05, 34.27]})))
+    row = _claim(table, "stdo_beats_baselines").iloc[0]
+    assert row["n_seeds"] == 2 and row["status"] == "inconclusive"  # +0.05, +0.07: t(1) = 12.7
+    page = claims.to_markdown(table, footer={})
+    assert "Two seeds cannot decide" in page and "12.7 standard errors" in page
+    (tmp_path / "3").mkdir()
+    three = claims.check_claims(
+        _load(tmp_path / "3", _seeded({"awdnn": [34.0, 34.2, 34.1], "stdo-k2": [34.05, 34.27, 34.16]}))
+    )
+    assert _claim(three, "stdo_beats_baselines").iloc[0]["status"] == "held"  # the same margins and one more
+    assert "Two seeds cannot decide" not in claims.to_markdown(three, footer={})

@@ -306,6 +306,41 @@ def test_the_files_of_a_run_carry_the_seed_only_with_several():
     assert three.cell_job_name("demo", 2, "espcn", 1) == "demo_x2_espcn_seed1"
 
 
+def test_budgets_add_a_run_directory_and_the_main_budget_is_the_largest():
+    """study.budgets: sorted, every table run once per budget in e<budget>/, the epochs of each
+    job its budget's, the ablations at the largest budget only, the labels carry the budget."""
+    plain = Plan(config())
+    assert plain.budgets == [None] and not plain.swept and plain.budget_outputs() == []
+    assert plain.epochs("espcn") == 2 and plain.budget_labels(None) == {}
+    cfg = config(
+        study={"budgets": [20, 5, 10]},
+        train=BASE["train"] | {"seeds": [0, 1]},
+        ablations={"chunks": {"k": [1, 2], "seeds": 1}},
+    )
+    plan = Plan(cfg)
+    assert plan.budgets == [5, 10, 20] and plan.main_budget == 20 and plan.swept
+    assert plan.epochs("espcn") == 20 and plan.epochs("wdsr", "5") == 5  # the backbone's own epochs replaced
+    assert (
+        plan.unit_file("demo", 2, "espcn", "all", 1)
+        == "results/videos/demo/x2/espcn/e20/seed1/units/all/model.pt"
+    )
+    assert plan.eval_file("demo", 4, "wdsr", "awdnn", 0, budget=5) == (
+        "results/videos/demo/x4/wdsr/e5/seed0/eval/awdnn/metrics.json"
+    )
+    assert plan.metrics_files() == [plan.eval_file(*r) for r in plan.metrics_runs()]  # the tables: largest
+    assert len(plan.budget_metrics_files()) == 3 * len(plan.metrics_files())
+    assert plan.cell_job_name("demo", 2, "espcn", 1, 5) == "demo_x2_espcn_e5_seed1"
+    ablated = set(plan.cell_methods("demo", 4, "wdsr", 0)) - set(plan.cell_methods("demo", 4, "wdsr", 0, 5))
+    only_ablation = {m for v, s, b, m in plan.ablation("chunks").evals if (v, s, b) == ("demo", 4, "wdsr")}
+    assert ablated and ablated == only_ablation - set(plan.cell_methods("demo", 4, "wdsr", 0, 5))
+    assert set(plan.cell_methods("demo", 4, "wdsr", 0, 5)) == {
+        m for v, s, b, m, sd in plan.metrics_runs() if (v, s, b, sd) == ("demo", 4, "wdsr", 0)
+    }
+    assert plan.budget_labels(5) == {"budget": 5} and plan.budget_labels(None) == {"budget": 20}
+    assert plan.claim_budget() == ["results/tables/budget.csv"]
+    assert "results/figures/budget.png" in plan.budget_outputs()
+
+
 def test_the_inputs_of_training_and_evaluation_jobs():
     """Partitions of the video a method is evaluated on (its held-out frames with split: cafm),
     generic models to start from, and the batch of a cell's evaluation job."""

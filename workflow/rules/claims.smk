@@ -3,9 +3,10 @@
 # study.budgets, decided at every budget, with each claim's convergence (stdo.report.budget).
 rule claims:
     input:
-        metrics=PLAN.budget_metrics_files(),  # every budget's, when study.budgets sweeps it
+        metrics=PLAN.metrics_files(),
         ablations=PLAN.claim_ablations(),
         bench=PLAN.claim_bench(),  # phone rows decide Figure 5's claim
+        budget=PLAN.claim_budget(),  # study.budgets: each claim at every budget (rule budget)
     output:
         csv=f"{paths.CLAIMS}.csv",
         md=f"{paths.CLAIMS}.md",
@@ -17,6 +18,7 @@ rule claims:
         ablations=lambda w, input: PLAN.claim_ablation_args(input.ablations),
         stdo_k=PLAN.stdo_k_arg(),
         bench=input_flag("--bench", "bench"),
+        budget=input_flag(" --budget", "budget"),  # its own leading space: no budget, the same line
     shell:
-        "python -m stdo claims --metrics {input.metrics} {params.stdo_k} {params.ablations} {params.bench} "
+        "python -m stdo claims --metrics {input.metrics} {params.stdo_k} {params.ablations} {params.bench}{params.budget} "
         "--out-csv {output.csv} --out-md {output.md} > {log} 2>&1"

@@ -28,3 +28,4 @@ rule tables:
         rules.regime.output,
         rules.figures.input,
         PLAN.ablation_outputs(),
+        PLAN.budget_outputs(),

@@ -964,12 +964,74 @@ def to_markdown(df: pd.DataFrame, footer: dict[str, Any] | None = None) -> str:
     psnr = PSNR_NOTE + (f"\n{AUTHORS_NOTE}" if AUTHORS_COLUMN in df.columns else "")
     return markdown.page(
         "The paper's claims checked against our metrics",
-        "\n".join(summary(df)),
+        "\n".join(summary(df) + budget_summary(df) + seeds_note(df)),
         markdown.table(df, column_floats=dict.fromkeys(PRECISE, ".3f")),
         RULE,
         psnr,
         footer=tables.footer() if footer is None else footer,
     )
+
+
+BUDGET_KEY = ["claim", "video", "backbone", "scale"]
+
+
+def add_budget_columns(df: pd.DataFrame, sweep: pd.DataFrame) -> pd.DataFrame:
+    """The claims table ``df`` (decided at the largest budget) with, per claim and cell, the
+    status at every budget of ``sweep`` (stdo.report.budget's table: ``status_e<b>``),
+    ``converged_at`` and ``budget_verdict`` (converged at N epochs, or still moving with budget);
+    ``budget`` says which budget ``status`` and the margins are of. Rows of claims the sweep does
+    not decide (the ablations', the device's) get none."""
+    if sweep.empty:
+        return df
+    wide = sweep.pivot_table(index=BUDGET_KEY, columns="budget", values="status", aggfunc="first")
+    wide.columns = [f"status_e{int(b)}" for b in wide.columns]
+    last = sweep.groupby(BUDGET_KEY)[["converged_at", "verdict"]].first()
+    extra = wide.join(last.rename(columns={"verdict": "budget_verdict"})).reset_index()
+    extra["scale"] = pd.array(extra["scale"], dtype="Int64")
+    out = df.merge(extra, on=BUDGET_KEY, how="left")
+    out.insert(
+        out.columns.get_loc("status"),
+        "budget",
+        pd.array([int(sweep["budget"].max())] * len(out), dtype="Int64"),
+    )
+    out["converged_at"] = pd.array(out["converged_at"], dtype="Int64")
+    return out
+
+
+def seeds_note(df: pd.DataFrame) -> list[str]:
+    """Where the seeds are too few to decide: with two, Student's t quantile of one degree of
+    freedom (12.7) makes the 95 % interval 12.7 standard errors wide on each side."""
+    n = pd.to_numeric(df["n_seeds"], errors="coerce").dropna()
+    if n.empty or int(n.max()) != 2:
+        return []
+    q = float(stats.t.ppf(0.5 + CONFIDENCE / 2, 1))
+    return [
+        f"- Two seeds cannot decide most of these claims: with two the 95 % interval is {q:.1f} standard "
+        "errors wide on each side (Student t, one degree of freedom), so two seeds that agree to 0.01-0.02 "
+        "dB still leave a margin of a few tenths of a dB inconclusive. Three seeds or more, at budgets "
+        "swept until the margins converge (study.budgets; the published converge study: "
+        "docs/studies/converge/), decide them."
+    ]
+
+
+def budget_summary(df: pd.DataFrame) -> list[str]:
+    """Per claim the sweep decides, in words: where its margin is still moving with budget."""
+    if "budget_verdict" not in df:
+        return []
+    lines = []
+    for claim, g in df[df["budget_verdict"].notna()].groupby("claim", sort=False):
+        moving = g[g["budget_verdict"].str.startswith("still")]
+        where = ", ".join(f"{r.video} x{r.scale} {r.backbone}" for r in moving.itertuples())
+        lines.append(
+            f"- `{claim}`: its margin has converged with budget in {len(g) - len(moving)} of {len(g)} cells"
+            + (
+                f"; still moving with budget in {where}: there the status is that of the largest budget "
+                f"({int(g['budget'].max())} epochs), not a property of the method"
+                if len(moving)
+                else ""
+            )  # fmt: skip
+        )
+    return lines
 
 
 def _read(path: Path | None) -> pd.DataFrame | None:
@@ -981,19 +1043,22 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--metrics", required=True, nargs="+", type=Path)
     for name, source in TABLE_INPUTS.items():
         p.add_argument(f"--{name.replace('_', '-')}", type=Path, default=None, help=source)
+    p.add_argument("--budget", type=Path, default=None, help="results/tables/budget.csv (study.budgets)")
     cliargs.add_stdo_k(p)
     p.add_argument("--out-csv", required=True, type=Path)
     p.add_argument("--out-md", required=True, type=Path)
     args = p.parse_args(argv)
     with io.stage_errors("claims"):
         given = {name: getattr(args, name) for name in TABLE_INPUTS}
-        ablation_paths = [x for x in given.values() if x is not None]
+        ablation_paths = [x for x in [*given.values(), args.budget] if x is not None]
         for path in [*args.metrics, *ablation_paths]:
             if not path.exists():
                 raise StdoError(f"{path}: file not found")
         df = check_claims(
             tables.load_metrics(args.metrics, args.stdo_k), **{n: _read(x) for n, x in given.items()}
         )
+        if args.budget is not None:
+            df = add_budget_columns(df, pd.read_csv(args.budget))
         io.write_csv(args.out_csv, df)
         io.write_text(args.out_md, to_markdown(df))
         claims = registered()

@@ -76,10 +76,13 @@ def load_metrics(paths: list[Path], stdo_k: Sequence[int] | None = None) -> pd.D
         if col not in df:
             df[col] = None
     df["seed"] = pd.to_numeric(df["seed"], errors="coerce").fillna(0).astype(int) if "seed" in df else 0
-    dup = df.duplicated(["video", "scale", "backbone_id", "method", "seed"])
+    run = ["video", "scale", "backbone_id", "method", "seed", *(["budget"] if "budget" in df else [])]
+    dup = df.duplicated(run)
     if dup.any():
         r = df[dup].iloc[0]
-        what = f"{r['video']} x{r['scale']} {r['backbone_id']} {r['method']} seed {r['seed']}"
+        what = f"{r['video']} x{r['scale']} {r['backbone_id']} {r['method']} seed {r['seed']}" + (
+            f" budget {r['budget']}" if "budget" in run else ""
+        )
         raise ValueError(f"two metrics files for {what}")
     return df
 
@@ -113,7 +116,9 @@ def aggregate_seeds(metrics: pd.DataFrame) -> pd.DataFrame:
 
 def add_regime(df: pd.DataFrame, regime: pd.DataFrame | None) -> pd.DataFrame:
     """The regime columns (:data:`REGIME_COLS`) of each trained method, joined on video, scale,
-    backbone (registry id) and method id; empty where the regime table has no such row."""
+    backbone (registry id) and method id (and budget, where both carry one: study.budgets; a
+    regime swept over budgets gives metrics without one its largest budget's rows); empty where
+    the regime table has no such row."""
     df = df.copy()
     if regime is None or regime.empty or "backbone_id" not in df:
         for col in REGIME_COLS:
@@ -123,10 +128,18 @@ def add_regime(df: pd.DataFrame, regime: pd.DataFrame | None) -> pd.DataFrame:
     if missing:
         raise ValueError(f"the regime table lacks columns {missing}; rerun the regime stage")
     keys = ["video", "scale", "backbone_id", "method"]
+    if "budget" in regime and regime["budget"].notna().any():
+        if "budget" in df and df["budget"].notna().all():
+            keys.append("budget")
+        else:
+            regime = regime[regime["budget"] == regime["budget"].max()]
     reg = regime.rename(columns={"backbone": "backbone_id"})[[*keys, *REGIME_COLS]]
-    reg = reg.astype({"video": str, "scale": int, "backbone_id": str, "method": str})
+    types = {"video": str, "scale": int, "backbone_id": str, "method": str} | (
+        {"budget": int} if "budget" in keys else {}
+    )
+    reg = reg.astype(types)
     df = df.drop(columns=[c for c in REGIME_COLS if c in df])
-    left = df[keys].astype({"video": str, "scale": int, "backbone_id": str, "method": str})
+    left = df[keys].astype(types)
     joined = left.merge(reg.drop_duplicates(keys), on=keys, how="left")
     for col in REGIME_COLS:
         df[col] = joined[col].to_numpy()

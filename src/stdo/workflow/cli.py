@@ -23,6 +23,7 @@ STAGES = {
     "evaluate": "stdo.sr.evaluate",
     "tables": "stdo.report.tables",
     "claims": "stdo.report.claims",
+    "budget": "stdo.report.budget",
     "figures.heatmaps": "stdo.report.figures.heatmaps",
     "figures.patch_psnr": "stdo.report.figures.patch_psnr",
     "figures.crops": "stdo.report.figures.crops",

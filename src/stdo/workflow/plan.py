@@ -411,7 +411,9 @@ class Plan:
         """``study.budgets`` in epochs, smallest first, or ``[None]``: each backbone's own epochs.
         Every unit of the tables' cells trains and is evaluated once per budget and seed."""
         swept = (self.config.get("study") or {}).get("budgets")
-        return sorted({int(b) for b in swept}) if swept else [None]
+        if not swept:
+            return [None]
+        return [*sorted({int(b) for b in swept})]
 
     @property
     def swept(self) -> bool:
@@ -433,9 +435,24 @@ class Plan:
         """Every budget's and seed's metrics of every table cell (the claims at each budget)."""
         return [self.eval_file(*run, budget=b) for b in self.budgets for run in self.metrics_runs()]
 
+    def budget_outputs(self) -> list[str]:
+        """The budget sweep's table (.csv, .md) and figure (.png, .pdf, .csv), or none."""
+        if not self.swept:
+            return []
+        return [
+            *paths.with_ext(paths.BUDGET_TABLE, "csv", "md"),
+            *paths.with_ext(paths.BUDGET_FIGURE, "png", "pdf", "csv"),
+        ]
+
+    def claim_budget(self) -> list[str]:
+        """The budget sweep's table the claims take (each claim's status at every budget), or none."""
+        return paths.with_ext(paths.BUDGET_TABLE, "csv") if self.swept else []
+
     def budget_labels(self, budget: int | str | None) -> dict[str, Any]:
         """The ``budget`` label of a run's outputs when budgets are swept (else none)."""
-        return {"budget": int(budget if budget is not None else self.main_budget)} if self.swept else {}
+        if not self.swept:
+            return {}
+        return {"budget": int(budget) if budget is not None else self.main_budget}
 
     def train_settings(
         self, lr: float, batch_size: int | None = None, seed: int | None = None
@@ -715,7 +732,9 @@ class Plan:
         None: the main one)."""
         template = paths.unit_template(self.multi_seed, name, self.swept)
         budget = self.main_budget if budget is None else budget
-        return template.format(video=video, scale=scale, backbone=backbone, unit=unit, seed=seed, budget=budget)
+        return template.format(
+            video=video, scale=scale, backbone=backbone, unit=unit, seed=seed, budget=budget
+        )
 
     def eval_file(
         self,
@@ -789,7 +808,8 @@ class Plan:
         self, video: str, scale: int | str, backbone: str, method: str, seed: int, budget: int | None = None
     ) -> list[str]:
         return [
-            self.unit_file(video, scale, backbone, u, seed, budget=budget) for u in methods.method_units(method)
+            self.unit_file(video, scale, backbone, u, seed, budget=budget)
+            for u in methods.method_units(method)
         ]
 
     def cell_models(self, video: str, scale: int | str, backbone: str, seed: int) -> list[str]:
@@ -855,7 +875,9 @@ class Plan:
         """``(unit, seed)`` of every seed's training units of one cell (jobs.train: group): what
         one job trains, fusing on CUDA the runs that can train together."""
         return [
-            (u, seed) for seed in self.seeds for u in self.cell_train_units(video, scale, backbone, seed, budget)
+            (u, seed)
+            for seed in self.seeds
+            for u in self.cell_train_units(video, scale, backbone, seed, budget)
         ]
 
     def bench_files(self) -> list[str]:
@@ -934,8 +956,9 @@ class Plan:
 
     def table_pages(self) -> list[str]:
         """HTML pages of every table for the report: Tables 1-4, the claims, the device
-        benchmarks, the ablations."""
+        benchmarks, the ablations (and the budget sweep, with study.budgets)."""
         tables = [paths.TABLE.format(n=n) for n in self.tables_to_build()] + [paths.CLAIMS, paths.BENCH_TABLE]
+        tables += [paths.BUDGET_TABLE] if self.swept else []
         pages = [self._page(t) for t in tables]
         return pages + [self._page(paths.ABLATION.format(name=a.name)) for a in self.ablations()]
 
@@ -948,7 +971,7 @@ class Plan:
     def report_pages(self) -> list[str]:
         """What the report shows beside Figure 5 and the page "the paper against this run": the
         tables' pages and the figures."""
-        return self.table_pages() + self.figure_outputs()
+        return self.table_pages() + self.figure_outputs() + self.budget_outputs()
 
     def bundle_dirs(self) -> list[str]:
         return [

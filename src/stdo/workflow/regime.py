@@ -33,6 +33,7 @@ when needed.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import re
@@ -357,12 +358,13 @@ def hr_size(plan: Plan, video: str) -> tuple[tuple[int, int] | None, str]:
 
 
 def regime_table(config: Mapping[str, Any], paper: PaperSetting) -> pd.DataFrame:
-    """One row per configured cell and method (``Plan.metrics_evals``): its regime and the paper's."""
+    """One row per configured cell and method (``Plan.metrics_evals``): its regime and the paper's;
+    with study.budgets, one per budget too (column ``budget``, epochs)."""
     plan = Plan(config)
     n_seeds = len(plan.seeds)
     batch = int(config["train"].get("batch_size", 16))
     rows = []
-    for video, scale, backbone, method in plan.metrics_evals():
+    for budget, (video, scale, backbone, method) in itertools.product(plan.budgets, plan.metrics_evals()):
         entry = plan.videos[video]
         b = plan.backbones[backbone]
         grid = plan.grid(scale)
@@ -384,15 +386,15 @@ def regime_table(config: Mapping[str, Any], paper: PaperSetting) -> pd.DataFrame
             "hr_size": f"{size[0]}x{size[1]}" if size else None,
             "lr_patch": f"{patch[0]}x{patch[1]}" if patch else None,
             "patches": frames * grid[0] * grid[1] if frames is not None else None,
-            "epochs": plan.epochs(backbone),
+            "epochs": plan.epochs(backbone, budget),
             "batch_size": batch,
-        }
+        } | plan.budget_labels(budget)
         if frames is not None:
             geometry = Geometry(frames, grid[0], grid[1], *(patch or (0, 0)))
             ours = method_regime(
                 method,
                 geometry=geometry,
-                epochs=plan.epochs(backbone),
+                epochs=plan.epochs(backbone, budget),
                 batch_size=batch,
                 backbone=backbone,
                 kwargs=b.get("kwargs") or {},
@@ -412,7 +414,7 @@ def regime_table(config: Mapping[str, Any], paper: PaperSetting) -> pd.DataFrame
             }
         row["note"] = "; ".join(filter(None, [note, paper_note]))
         rows.append(row)
-    return pd.DataFrame(rows).reindex(columns=COLUMNS)
+    return pd.DataFrame(rows).reindex(columns=[*COLUMNS, *(["budget"] if plan.swept else [])])
 
 
 # ------------------------------------------------------------------ configs
@@ -526,7 +528,8 @@ def main(argv: list[str] | None = None) -> None:
         paper = PaperSetting.from_config(_read_yaml(paper_path))
         df = regime_table(config, paper)
         with pd.option_context("display.width", 250, "display.max_rows", None, "display.max_columns", None):
-            print(df[PRINTED].to_string(index=False, formatters={c: _fmt for c in PRINTED}))
+            printed = PRINTED + (["budget"] if "budget" in df else [])
+            print(df[printed].to_string(index=False, formatters={c: _fmt for c in printed}))
         params = {"paper_config": str(paper_path), "config_json": str(args.config_json or "")}
         inputs = [paper_path] + ([args.config_json] if args.config_json else list(args.configfile))
         if args.out_csv:
