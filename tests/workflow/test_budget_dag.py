@@ -79,6 +79,7 @@ def test_the_claims_are_decided_at_each_budget_on_its_own_metrics(sweep_run):
     md = (sweep_run / "results/tables/claims.md").read_text()
     assert "converged with budget in" in md
     assert (sweep_run / "results/figures/budget.png").stat().st_size > 10_000
+    assert (sweep_run / "results/logs/budget/budget.log").exists()  # the stage test_dag's demo never runs
     data = pd.read_csv(sweep_run / "results/figures/budget.csv")
     assert (data["steps_per_model"] > 0).all() and (
         data["paper_steps_per_model"] > data["steps_per_model"]

@@ -148,7 +148,7 @@ def test_every_rule_writes_a_log_and_every_result_a_sidecar(tiny_run):
     # a dotted stage logs in its package's folder (figures.crops: logs/figures)
     ran = {s.split(".")[0] for s in STAGES if not s.startswith(("device.", "delivery."))}
     never = {"demo", "packaged", "download", "checkpoints", "ablations", "restore", "resume", "configcheck"}
-    never |= {"upscale"}
+    never |= {"upscale", "budget"}  # budget: only where study.budgets sweeps (test_budget_dag)
     assert ran - never <= logs
     assert (tiny_run / "results/logs/demo_video.log").exists()
     side = json.loads((tiny_run / "results/videos/tiny/x2/espcn/units/all/model.pt.prov.json").read_text())
