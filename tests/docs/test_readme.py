@@ -27,3 +27,10 @@ def test_readme_links_resolve_to_files_of_the_checkout():
     assert len(local) >= 10, local
     missing = [link for link in local if not (REPO / link).is_file()]
     assert not missing, missing
+
+
+def test_readme_code_fences_close():
+    """An unclosed fence turns the rest of the page into code (GitHub does not build README)."""
+    fences = [line for line in README.read_text().splitlines() if re.fullmatch(r"```[\w-]*", line)]
+    assert len(fences) % 2 == 0, fences
+    assert all(f == "```" for f in fences[1::2]), fences  # every second one closes: no info string
