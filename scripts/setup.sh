@@ -11,6 +11,7 @@ PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet "torch==${STDO_TORCH_VERSION:-2.13.0}"
-# export (litert-torch, ~2 GB with jax): TFLite export and device benchmarks (snakemake bench)
-.venv/bin/python -m pip install --quiet -e ".[${STDO_EXTRAS:-test,export}]"
+# export (litert-torch, ~2 GB with jax): TFLite export and device benchmarks (snakemake bench);
+# docs: mkdocs and its theme, for the site (mkdocs.yml) that .ci/run builds
+.venv/bin/python -m pip install --quiet -e ".[${STDO_EXTRAS:-test,export,docs}]"
 .venv/bin/python -c "import stdo, torch, av, snakemake; print('stdo', stdo.__version__, '| torch', torch.__version__, '| PyAV', av.__version__)"

