@@ -135,6 +135,11 @@ def test_stdo_overfit_runs_a_users_clip_to_tables_and_bundles(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     lines = proc.stdout.splitlines()
     assert "stdo overfit: my_clip done" in lines
+    table2 = pd.read_csv(tmp_path / "results/tables/table2.csv")
+    best = table2[table2["method"].isin(["awDNN", "STDO"])].sort_values("psnr_db").iloc[-1]
+    said = f"best x2 ESPCN: {best['method']}" + (f" k={int(best['k'])}" if best["method"] == "STDO" else "")
+    said += f" {best['psnr_db']:.2f} dB ({best['vs_bicubic_db']:+.2f} dB against bicubic"
+    assert lines[lines.index("stdo overfit: my_clip done") + 1].startswith(f"  {said}")
     shown = {}
     for line in lines[lines.index("stdo overfit: my_clip done") + 1 :]:
         m = re.match(r"\s+(\w+):\s+(\S+)", line)
@@ -143,7 +148,6 @@ def test_stdo_overfit_runs_a_users_clip_to_tables_and_bundles(tmp_path):
     assert set(shown) >= {"tables", "claims", "bundles", "figures", "config"}
     for what, path in shown.items():
         assert Path(path).exists() and Path(path).is_absolute(), (what, path)
-    table2 = pd.read_csv(tmp_path / "results/tables/table2.csv")
     assert set(table2["video"]) == {"my_clip"} and set(table2["scale"]) == {2}
     assert {"bicubic", "f0", "awDNN", "STDO"} == set(table2["method"])  # --methods awdnn stdo
     assert set(table2["backbone"]) == {"-", "ESPCN"}

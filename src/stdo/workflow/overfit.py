@@ -242,7 +242,28 @@ def report(workdir: Path, plan: Plan, name: str, bundles: Sequence[str], out: Pa
             lines.append(f"         ... {len(shown)} in all, under {shown[0].parents[3]}")
         lines.append(f"         play one back: stdo upscale {shown[0]} -o {name}_upscaled.mp4")
     lines += [f"figures: {workdir / paths.FIGURES}", f"config:  {out}"]
-    return lines
+    return headline(workdir / f"{paths.TABLE.format(n=2)}.csv", name) + lines
+
+
+def headline(table2: Path, name: str) -> list[str]:
+    """Per scale and backbone, Table 2's best overfitted model of video ``name`` against bicubic
+    upscaling (nothing when the config builds no Table 2)."""
+    import pandas as pd
+
+    if not table2.exists():
+        return []
+    t = pd.read_csv(table2)
+    t = t[(t["video"] == name) & ~t["method"].isin(["bicubic", "f0"])].dropna(subset=["psnr_db"])
+    out = []
+    for (scale, backbone), cell in t.groupby(["scale", "backbone"], sort=True):
+        best = cell.loc[cell["psnr_db"].idxmax()]
+        k = f" k={int(best['k'])}" if pd.notna(best.get("k")) else ""
+        gain = best["vs_bicubic_db"]
+        vs = f" ({gain:+.2f} dB against bicubic)" if pd.notna(gain) else ""
+        if pd.notna(gain) and gain < 0:
+            vs += "; below bicubic: train longer (--epochs), or start from the generic model (train.init)"
+        out.append(f"best x{scale} {backbone}: {best['method']}{k} {best['psnr_db']:.2f} dB{vs}")
+    return out
 
 
 def run(argv: Sequence[str], args: argparse.Namespace, passthrough: Sequence[str]) -> None:
