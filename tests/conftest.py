@@ -12,6 +12,9 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 
 torch.set_num_threads(min(2, os.cpu_count() or 1))
+# no progress bars in the tests' output, nor in the logs of the Snakemake jobs they start (see
+# stdo.core.progress; a test that checks a bar sets STDO_PROGRESS itself)
+os.environ["STDO_PROGRESS"] = "0"
 
 
 @pytest.fixture(autouse=True)

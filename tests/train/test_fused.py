@@ -39,8 +39,6 @@ from stdo.models.cafm import CaFM
 from stdo.sr import fused, loop
 from stdo.sr.infer import patch_mse, to_tensor
 from stdo.sr.train import TrainSettings, train_model
-from stdo.video.degrade import degrade_frames
-from stdo.video.patches import write_patches
 
 WEIGHT_REL_L2 = 1e-4
 WEIGHT_ABS = 5e-4
@@ -56,13 +54,6 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def patch_dir(tmp_path_factory, demo_frames) -> Path:
-    out = tmp_path_factory.mktemp("patches")
-    write_patches(degrade_frames(demo_frames, 2), demo_frames, 2, 4, 2, out)
-    return out
 
 
 @pytest.fixture(scope="module")

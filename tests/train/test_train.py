@@ -14,15 +14,6 @@ from stdo.core import io
 from stdo.core.errors import StdoError
 from stdo.models import build_model, modelfile
 from stdo.sr.train import TrainSettings, batch_ids, steps_for, train_model
-from stdo.video.degrade import degrade_frames
-from stdo.video.patches import write_patches
-
-
-@pytest.fixture(scope="module")
-def patch_dir(tmp_path_factory, demo_frames) -> Path:
-    out = tmp_path_factory.mktemp("patches")
-    write_patches(degrade_frames(demo_frames, 2), demo_frames, 2, 4, 2, out)
-    return out
 
 
 def test_batches_cover_each_epoch_exactly_once():

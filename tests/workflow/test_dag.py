@@ -144,11 +144,11 @@ def test_every_rule_writes_a_log_and_every_result_a_sidecar(tiny_run):
     logs = {p.parent.name for p in (tiny_run / "results/logs").rglob("*.log")}
     # every stage the demo runs (the demo video logs beside them; downloads, imported checkpoints,
     # ablations, restore and resume are not part of it)
-    # (the bench target's device.* and the rate target's delivery.* and upscale are not either);
+    # (the bench target's device.* and the rate target's delivery.*, upscale and overfit are not either);
     # a dotted stage logs in its package's folder (figures.crops: logs/figures)
     ran = {s.split(".")[0] for s in STAGES if not s.startswith(("device.", "delivery."))}
     never = {"demo", "packaged", "download", "checkpoints", "ablations", "restore", "resume", "configcheck"}
-    never |= {"upscale", "budget"}  # budget: only where study.budgets sweeps (test_budget_dag)
+    never |= {"upscale", "overfit", "budget"}  # budget: only where study.budgets sweeps (test_budget_dag)
     assert ran - never <= logs
     assert (tiny_run / "results/logs/demo_video.log").exists()
     side = json.loads((tiny_run / "results/videos/tiny/x2/espcn/units/all/model.pt.prov.json").read_text())

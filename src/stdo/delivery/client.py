@@ -43,12 +43,12 @@ from typing import Any
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from stdo import methods
 from stdo.core import io, runtime
 from stdo.core.errors import StdoError
 from stdo.core.metrics import mse_to_psnr
+from stdo.core.progress import bar as progress_bar
 from stdo.delivery import bundle as bundle_mod
 from stdo.device import export
 from stdo.sr.litert import LiteRTModels
@@ -157,7 +157,7 @@ def upscale(
         stream = codec.iter_decode(b.root / m["stream"]["file"], tuple(m["lr_size"]), frames)
         writer = codec.mp4_writer(Path(out), m.get("fps_fraction") or str(m["fps"]), crf=crf, preset="medium")
         sse, pixels, done, sr_seconds, ok = 0, 0, 0, 0.0, False
-        bar = tqdm(
+        bar = progress_bar(
             total=frames,
             unit="frame",
             desc="upscale",

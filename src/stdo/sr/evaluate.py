@@ -25,12 +25,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from tqdm import tqdm
 
 from stdo import methods
 from stdo.core import io, runtime
 from stdo.core.errors import StdoError
 from stdo.core.metrics import chunk_psnr, error_shaves, mse_to_psnr, pooled_psnr, psnr_cafm
+from stdo.core.progress import bar as progress_bar
 from stdo.models import build_model, count_macs, count_parameters, modelfile
 from stdo.sr.infer import batch_errors
 from stdo.sr.routed import RoutedSR, TorchModels, torch_modules
@@ -130,8 +130,10 @@ def evaluate(
     shaves = error_shaves(hr.shape[1], hr.shape[2], grid["scale"])
     col = {name: j for j, name in enumerate(shaves)}
     errors = np.full((len(index), len(shaves)), np.nan)
-    for _, part, y in tqdm(sr.batches(lr), desc=method, unit="batch"):
-        errors[part] = batch_errors(y, hr[part], list(shaves.values()))
+    with progress_bar(total=len(index), desc=f"evaluate {method}", unit="patch") as bar:
+        for _, part, y in sr.batches(lr):
+            errors[part] = batch_errors(y, hr[part], list(shaves.values()))
+            bar.update(len(part))
     mse = errors[:, 0]
     per_group = []
     for g in range(sr.groups):

@@ -44,10 +44,10 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, grad_and_value, stack_module_state, vmap
 from torch.nn.utils import parametrizations
-from tqdm import tqdm
 
 from stdo.core.errors import StdoError
 from stdo.core.optim import Adam
+from stdo.core.progress import bar as progress_bar
 from stdo.models.cafm import CaFM
 from stdo.sr.loop import (
     FUSE_MODES,
@@ -343,7 +343,9 @@ def _train_stacked(
         if data is None
         else _device_batches(members, data, start)
     )
-    bar = tqdm(total=s.steps, initial=start, desc=f"train x{len(members)}", unit="step", disable=not progress)
+    bar = progress_bar(
+        total=s.steps, initial=start, desc=f"train x{len(members)}", unit="step", disable=not progress
+    )
     for step, (x, y) in enumerate(batches, start):
         if compiled and hasattr(torch.compiler, "cudagraph_mark_step_begin"):
             torch.compiler.cudagraph_mark_step_begin()  # the last step's outputs are used up
@@ -360,7 +362,7 @@ def _train_stacked(
             for log, w in zip(logs, windows, strict=True):
                 log.append({"step": done, "loss": float(np.mean(w)), "lr": opt.param_groups[0]["lr"]})
                 w.clear()
-            bar.set_postfix(loss=f"{np.mean([log[-1]['loss'] for log in logs]):.4f}")
+            bar.set_postfix(loss=f"{np.mean([log[-1]['loss'] for log in logs]):.4f}", refresh=False)
         bar.update(1)
         due = keep_final if done == s.steps else done % s.checkpoint_every == 0
         if due and any(m.resume_state is not None for m in members):

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from stdo.core.metrics import mse_per_item
+from stdo.core.progress import bar as progress_bar
 
 
 def to_tensor(batch: np.ndarray, device: torch.device) -> torch.Tensor:
@@ -37,7 +37,9 @@ def patch_errors(
     indices = np.asarray(indices, dtype=np.int64)
     out = np.empty((indices.size, len(shaves)), dtype=np.float64)
     model.eval()
-    for start in tqdm(range(0, indices.size, batch_size), desc=desc, unit="batch", disable=not progress):
+    for start in progress_bar(
+        iterable=range(0, indices.size, batch_size), desc=desc, unit="batch", disable=not progress
+    ):
         ids = indices[start : start + batch_size]
         order = np.argsort(ids)  # sorted reads from the memory map
         sel = ids[order]

@@ -31,12 +31,12 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm import tqdm
 
 from stdo import methods
 from stdo.core import io, runtime
 from stdo.core.errors import StdoError
 from stdo.core.optim import Adam
+from stdo.core.progress import bar as progress_bar
 from stdo.models import build_model, modelfile
 from stdo.models.cafm import CaFM
 from stdo.sr import fused
@@ -120,7 +120,7 @@ def train_model(
         log, window = state["log"], state["window"]
         start = int(state["step"])
     log_every = settings.log_every or max(1, settings.steps // 200)
-    bar = tqdm(total=settings.steps, initial=start, desc="train", unit="step", disable=not progress)
+    bar = progress_bar(total=settings.steps, initial=start, desc="train", unit="step", disable=not progress)
     on_device = (
         resident_arrays(lr, hr, indices, device, settings.resident) if start < settings.steps else None
     )
@@ -152,7 +152,7 @@ def train_model(
             if done % log_every == 0 or done == settings.steps:
                 log.append({"step": done, "loss": float(np.mean(window)), "lr": opt.param_groups[0]["lr"]})
                 window.clear()
-                bar.set_postfix(loss=f"{log[-1]['loss']:.4f}")
+                bar.set_postfix(loss=f"{log[-1]['loss']:.4f}", refresh=False)
             bar.update(1)
             last = done == settings.steps
             due = keep_final if last else done % settings.checkpoint_every == 0
@@ -445,6 +445,22 @@ def finish_unit(
     )
 
 
+def summary_line(
+    u: PreparedUnit, log: Sequence[Mapping[str, float]], seconds: float, together: int = 1
+) -> str:
+    """The one line a finished unit prints (to stdout: the job's log): its unit and seed, steps,
+    final loss (the last log row's mean L1), wall time and rate; ``together``: the models of its
+    fused group, which shared ``seconds``."""
+    steps, batch = u.settings.steps, u.settings.batch_size
+    loss = f"{log[-1]['loss']:.4f}" if log else "n/a"
+    rate = steps * batch * together / max(seconds, 1e-9)
+    group = f", with {together - 1} other model{'s' if together > 2 else ''}" if together > 1 else ""
+    return (
+        f"trained {u.unit} (seed {u.settings.seed}): {steps} steps of batch {batch}, final loss {loss}, "
+        f"{seconds:.1f} s{group} ({rate:.1f} patches/s)"
+    )
+
+
 def _run_training(*, progress: bool = True, **kwargs: Any) -> None:
     """Train the model of one training unit (see :mod:`stdo.methods`) and write its outputs.
     Arguments: :func:`prepare_unit`'s; ``cafm_settings``: :class:`stdo.models.cafm.CaFM`'s
@@ -455,8 +471,7 @@ def _run_training(*, progress: bool = True, **kwargs: Any) -> None:
         log = train_unit(u, progress)
     seconds = time.perf_counter() - t0
     finish_unit(u, log, seconds, tf32=tf32)
-    steps, batch = u.settings.steps, u.settings.batch_size
-    print(f"trained in {seconds:.1f} s ({steps * batch / max(seconds, 1e-9):.1f} patches/s)")
+    print(summary_line(u, log, seconds), flush=True)
 
 
 def _run_fused_job(jobs: list[dict[str, Any]], progress: bool) -> None:
@@ -498,9 +513,7 @@ def _run_fused_job(jobs: list[dict[str, Any]], progress: bool) -> None:
                 }
             for u, log in zip(members, logs, strict=True):
                 finish_unit(u, log, seconds / len(members), tf32=tf32, group=group)
-        steps, batch = members[0].settings.steps, members[0].settings.batch_size
-        rate = steps * batch * len(members) / max(seconds, 1e-9)
-        print(f"trained {len(members)} in {seconds:.1f} s ({rate:.1f} patches/s)")
+                print(summary_line(u, log, seconds, together=len(members)), flush=True)
 
 
 def add_common_args(p: argparse.ArgumentParser) -> None:

@@ -16,11 +16,11 @@ import json
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from stdo.core import cliargs, io
 from stdo.core.errors import StdoError
 from stdo.core.imaging import check_divisible, downscale
+from stdo.core.progress import bar as progress_bar
 
 
 def degrade_frames(hr: np.ndarray, scale: int, batch: int = 16) -> np.ndarray:
@@ -28,7 +28,7 @@ def degrade_frames(hr: np.ndarray, scale: int, batch: int = 16) -> np.ndarray:
     t, h, w, c = hr.shape
     check_divisible(h, w, scale)
     out = np.empty((t, h // scale, w // scale, c), dtype=np.uint8)
-    for i in tqdm(range(0, t, batch), desc=f"degrade x{scale}", unit="batch"):
+    for i in progress_bar(iterable=range(0, t, batch), desc=f"degrade x{scale}", unit="batch"):
         out[i : i + batch] = downscale(np.asarray(hr[i : i + batch]), scale)
     return out
 

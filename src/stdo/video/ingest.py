@@ -21,11 +21,11 @@ from typing import Any
 
 import av
 import numpy as np
-from tqdm import tqdm
 
 from stdo.core import cliargs, io
 from stdo.core.errors import StdoError
 from stdo.core.frames import cafm_split, count_in, parse_range
+from stdo.core.progress import bar as progress_bar
 
 
 def probe_video(path: Path, frames: Sequence[int | None] | None = None) -> tuple[int, float] | None:
@@ -130,7 +130,7 @@ def decode(
         turns = None  # quarter turns of the display matrix (the first frame's; every frame's the same)
         pts: list[int] = []  # presentation times of the frames in the range
         try:
-            bar = tqdm(desc=f"decode {path.name}", unit="frame", disable=not progress, total=expected)
+            bar = progress_bar(desc=f"decode {path.name}", unit="frame", disable=not progress, total=expected)
             for frame in container.decode(stream):
                 if stop is not None and decoded >= stop:
                     break

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from stdo.core import io
 from stdo.core.errors import StdoError
+from stdo.core.progress import bar as progress_bar
 
 
 def check_grid(height: int, width: int, cols: int, rows: int, what: str = "LR frame") -> tuple[int, int]:
@@ -87,7 +87,7 @@ def write_patches(
         io.array_writer(outdir / "lr.npy", (t * per, ph, pw, c), np.uint8) as lr_out,
         io.array_writer(outdir / "hr.npy", (t * per, ph * scale, pw * scale, c), np.uint8) as hr_out,
     ):
-        for i in tqdm(range(0, t, batch), desc=f"patches x{scale}", unit="batch"):
+        for i in progress_bar(iterable=range(0, t, batch), desc=f"patches x{scale}", unit="batch"):
             j = min(i + batch, t)
             lr_part = np.ascontiguousarray(split(np.asarray(lr[i:j]), cols, rows))
             hr_part = np.ascontiguousarray(split(np.asarray(hr[i:j]), cols, rows))

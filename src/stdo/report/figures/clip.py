@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from stdo.core import cliargs, io, runtime
 from stdo.core.errors import StdoError
 from stdo.core.metrics import mse_to_psnr
+from stdo.core.progress import bar as progress_bar
 from stdo.report import tables
 from stdo.report.figures import common
 from stdo.report.figures.common import plt
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
         sse = {"bicubic": 0.0, "best": 0.0, "pixels": 0}
 
         def frames():
-            for start in tqdm(range(0, n, 8), desc="clip", unit="8 frames"):
+            for start in progress_bar(iterable=range(0, n, 8), desc="clip", unit="8 frames"):
                 ids = list(range(start, min(n, start + 8)))
                 srs = routed.sr.frames(lr_patches, ids)
                 for f, sr in zip(ids, srs, strict=True):
